@@ -1,0 +1,128 @@
+# srv - Lua-scriptable DNS SRV resolution engine.
+#
+# Variables (override on the command line: make CC=clang BUILD=out):
+#   PREFIX     install prefix                       (/usr/local)
+#   DESTDIR    staging root prepended to PREFIX     (empty)
+#   BUILD      where every build output goes        (build)
+#   CC         C compiler                           (cc)
+#   CFLAGS     optimisation and debug flags         (-O2 -g)
+#   WARNINGS   warning flags; WERROR=1 makes them errors (CI sets it)
+#   SANITIZE   flags for the check-memory build     (-fsanitize=address,undefined)
+#   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default
+#   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
+#
+# Targets:
+#   all           libsrvcore.a, the C tests, the demo program
+#   test          every test (C tests against a knotd started for them, then check-memory)
+#   check-memory  the C tests built with ASan+UBSan: zero leaks, zero errors
+#   bench         benchmarks (not pass/fail): ratios against baselines run in the same process
+#   demo          the main job: builds, then resolves and orders the bundled example zone
+#   deps          installs missing Debian packages (test and demo do this themselves)
+#   clean
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS ?= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef \
+            -Wvla -Wnull-dereference -Wdouble-promotion
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+SANITIZE ?= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+PKG_CONFIG    ?= pkg-config
+CARES_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
+CARES_LIBS    ?= $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
+CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+STD      := -std=c11 -D_GNU_SOURCE
+CPPFLAGS_CORE := -Icore/include $(CARES_CFLAGS)
+
+CORE_SRC   := $(wildcard core/src/*.c)
+TEST_SRC   := $(wildcard core/tests/test_*.c)
+TEST_SUPPORT_SRC := $(wildcard core/tests/support/*.c)
+BENCH_SRC  := $(wildcard bench/bench_*.c)
+
+# $(call objs,DIR,SOURCES)
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+CORE_OBJ   := $(call objs,$(BUILD),$(CORE_SRC))
+TEST_BINS  := $(patsubst core/tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+ASAN       := $(BUILD)/asan
+ASAN_OBJ   := $(call objs,$(ASAN),$(CORE_SRC))
+ASAN_TESTS := $(patsubst core/tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
+
+WITH_KNOTD := spec/support/with-knotd.sh
+
+.PHONY: all test test-c check-memory bench demo deps clean
+all: $(BUILD)/libsrvcore.a $(TEST_BINS) $(BUILD)/srv-demo
+
+# -- core ---------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsrvcore.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: core/tests/%.c $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
+	    $< $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
+$(BUILD)/srv-demo: core/demo/srv-demo.c $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+
+# -- sanitizer build ----------------------------------------------------------
+$(ASAN)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(ASAN)/libsrvcore.a: $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(ASAN)/tests/%: core/tests/%.c $(call objs,$(ASAN),$(TEST_SUPPORT_SRC)) $(ASAN)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
+	    $< $(call objs,$(ASAN),$(TEST_SUPPORT_SRC)) -o $@ $(ASAN)/libsrvcore.a $(CARES_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
+# -- benchmarks ------------------------------------------------------------
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -g $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+
+# -- running ---------------------------------------------------------------
+deps:
+	@sh spec/support/ensure-deps.sh
+
+# The C tests run under one knotd serving spec/fixtures/*.zone; they find it
+# through SRV_TEST_SERVER.
+test-c: all
+	@$(WITH_KNOTD) sh spec/support/run-tests.sh $(TEST_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory check-memory
+
+check-memory: $(ASAN_TESTS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
+
+bench: $(BENCH_BINS)
+	@$(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/srv-demo
+	@$(BUILD)/srv-demo docs/examples/example.net.zone
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,328 @@
+/*
+ * srv.h - public API of the srv core: SRV records, a presentation-format
+ * parser, RFC 2782 ordering and an asynchronous resolver on c-ares.
+ *
+ * Conventions
+ *  - Every fallible function returns srv_status_t; SRV_OK (0) is success.
+ *  - Names are in presentation format without the trailing dot
+ *    ("server1.example.net"); the root is ".".
+ *  - Callbacks never run inside the call that submits a query: they run from
+ *    srv_resolver_process*(), srv_resolver_run() or srv_resolver_destroy().
+ *  - Data handed to a callback is valid only during the callback; copy what
+ *    must outlive it (srv_recordset_copy()).
+ *
+ * The core has no Lua dependency.
+ */
+#ifndef SRV_H
+#define SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SRV_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef enum srv_status {
+    SRV_OK = 0,
+    SRV_ENXDOMAIN,    /* "NXDOMAIN": the name does not exist */
+    SRV_ENODATA,      /* "NODATA": the name exists, no SRV records (also a lone CNAME) */
+    SRV_ENOSERVICE,   /* "NOSERVICE": a lone target "." (RFC 2782: decidedly not available) */
+    SRV_ESERVFAIL,    /* "SERVFAIL": the server answered SERVFAIL */
+    SRV_EREFUSED,     /* "REFUSED": the server answered REFUSED */
+    SRV_ETIMEOUT,     /* "TIMEOUT": no answer within timeout x tries */
+    SRV_EBADNAME,     /* "BADNAME": label > 63 or name > 255 octets, or not a name */
+    SRV_EBADRESP,     /* "BADRESP": a malformed reply */
+    SRV_ECANCELLED,   /* "CANCELLED": the resolver was destroyed while pending */
+    SRV_ECONNREFUSED, /* "CONNREFUSED": every server refused the connection (ICMP/RST) */
+    SRV_EFORMERR,     /* "FORMERR": the server could not read the query */
+    SRV_ENOTIMP,      /* "NOTIMP": the server does not implement the query */
+    SRV_ENOMEM,       /* "NOMEM": out of memory */
+    SRV_EINVAL,       /* "INVAL": a bad argument (programmer error) */
+    SRV_EPARSE,       /* "PARSE": presentation-format text could not be parsed */
+    SRV_EDNS,         /* "DNSERROR": any other resolver failure */
+    SRV_STATUS_COUNT
+} srv_status_t;
+
+/* A sentence for humans, e.g. "domain name not found". Never NULL. */
+const char *srv_strerror(srv_status_t status);
+/* The short code, e.g. "NXDOMAIN"; "OK" for SRV_OK. Never NULL. */
+const char *srv_status_code(srv_status_t status);
+
+/* ------------------------------------------------------------------ */
+/* Records                                                              */
+/* ------------------------------------------------------------------ */
+
+#define SRV_NAME_MAX_WIRE   255   /* octets of a name in wire format (RFC 1035 2.3.4) */
+#define SRV_LABEL_MAX       63    /* octets of one label */
+
+typedef struct srv_record {
+    char *name;        /* owner name ("_xmpp-client._tcp.example.net"); may be NULL */
+    char *target;      /* "." for the root */
+    uint32_t ttl;      /* seconds; values >= 2^31 arrive as 0 (RFC 2181 8) */
+    uint16_t priority;
+    uint16_t weight;
+    uint16_t port;
+} srv_record_t;
+
+/* A growable array of records. Zero-initialised (or srv_recordset_init) is empty. */
+typedef struct srv_recordset {
+    srv_record_t *records;
+    size_t count;
+    size_t capacity;
+} srv_recordset_t;
+
+void srv_recordset_init(srv_recordset_t *set);
+/* Frees every record and the array; the set is empty and reusable afterwards. */
+void srv_recordset_clear(srv_recordset_t *set);
+/* Appends a copy of the strings. name may be NULL. A trailing dot on name or
+ * target is removed (except for the root "."). */
+srv_status_t srv_recordset_add(srv_recordset_t *set, const char *name,
+                               const char *target, uint16_t priority,
+                               uint16_t weight, uint16_t port, uint32_t ttl);
+/* Replaces dst's content by a deep copy of src. */
+srv_status_t srv_recordset_copy(srv_recordset_t *dst, const srv_recordset_t *src);
+/* Smallest TTL of the set; 0 for an empty set. */
+uint32_t srv_recordset_min_ttl(const srv_recordset_t *set);
+/* Nonzero when the set is exactly one record with target "." (RFC 2782). */
+int srv_recordset_is_noservice(const srv_recordset_t *set);
+
+/* Case-insensitive name comparison that ignores one trailing dot. */
+int srv_name_equal(const char *a, const char *b);
+/* Writes "name TTL IN SRV priority weight port target." (the name part is
+ * left out when record->name is NULL). Returns the length it needed, like
+ * snprintf. */
+int srv_record_format(const srv_record_t *record, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Presentation-format parser (RFC 1035 5.1 subset)                     */
+/* ------------------------------------------------------------------ */
+
+/* RR type numbers the parser knows by mnemonic. Others: TYPEnnn (RFC 3597). */
+enum {
+    SRV_RR_A = 1, SRV_RR_NS = 2, SRV_RR_CNAME = 5, SRV_RR_SOA = 6,
+    SRV_RR_PTR = 12, SRV_RR_MX = 15, SRV_RR_TXT = 16, SRV_RR_AAAA = 28,
+    SRV_RR_SRV = 33
+};
+
+typedef struct srv_parse_error {
+    unsigned line;      /* 1-based */
+    unsigned column;    /* 1-based, of the offending token */
+    char reason[160];
+} srv_parse_error_t;
+
+typedef struct srv_parse_options {
+    const char *origin;    /* initial $ORIGIN; NULL = the root */
+    uint32_t default_ttl;  /* TTL when neither the record, an earlier record nor $TTL gives one */
+    int srv_only;          /* nonzero: any type other than SRV is an error */
+} srv_parse_options_t;
+
+/* A non-SRV record of a zone, rdata in canonical presentation text:
+ * A/AAAA the address, CNAME/NS/PTR the name without trailing dot,
+ * SOA "mname rname serial refresh retry expire minimum", others the
+ * tokens joined by single spaces. */
+typedef struct srv_rr {
+    char *owner;
+    char *rdata;
+    uint32_t ttl;
+    uint16_t type;
+} srv_rr_t;
+
+typedef struct srv_zone {
+    srv_recordset_t srv;   /* the SRV records, owner in record.name, in text order */
+    srv_rr_t *rrs;         /* every other record, in text order */
+    size_t rr_count;
+    size_t rr_capacity;
+} srv_zone_t;
+
+void srv_parse_options_init(srv_parse_options_t *opts); /* root origin, TTL 3600, any type */
+void srv_zone_init(srv_zone_t *zone);
+void srv_zone_clear(srv_zone_t *zone);
+
+/*
+ * Parses zone-file text: $ORIGIN, $TTL, '@', relative and absolute names,
+ * ';' comments, optional TTL and class in either order, any case, owner
+ * omitted by leading white space, and several records back to back on one
+ * line ("a. 60 IN SRV 1 2 3 t. b. 60 IN SRV 1 2 3 u."), as pasted text has.
+ * On error returns SRV_EPARSE (or SRV_ENOMEM), fills err (may be NULL) and
+ * leaves zone as it was before the call: never a partial result.
+ * opts may be NULL (defaults).
+ */
+srv_status_t srv_parse_zone(const char *text, size_t len,
+                            const srv_parse_options_t *opts,
+                            srv_zone_t *zone, srv_parse_error_t *err);
+
+/* Parses SRV records only (srv_only, root origin, default TTL 3600) and
+ * appends them to out. Same error contract as srv_parse_zone. */
+srv_status_t srv_parse_srv(const char *text, size_t len, srv_recordset_t *out,
+                           srv_parse_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Randomness                                                           */
+/* ------------------------------------------------------------------ */
+
+/* xoshiro256** by default; a custom source can be injected. */
+typedef struct srv_rng {
+    uint64_t state[4];
+    uint64_t (*next)(void *ctx);   /* NULL: the built-in generator */
+    void *ctx;
+} srv_rng_t;
+
+/* Same seed, same sequence. */
+void srv_rng_seed(srv_rng_t *rng, uint64_t seed);
+/* Seeds from the OS (getrandom(2)). */
+srv_status_t srv_rng_seed_os(srv_rng_t *rng);
+/* Every draw calls next(ctx). */
+void srv_rng_custom(srv_rng_t *rng, uint64_t (*next)(void *ctx), void *ctx);
+uint64_t srv_rng_next(srv_rng_t *rng);
+/* Uniform in [0, bound); bound must be > 0. Unbiased (Lemire's method). */
+uint64_t srv_rng_below(srv_rng_t *rng, uint64_t bound);
+
+/* ------------------------------------------------------------------ */
+/* RFC 2782 ordering                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef enum srv_order_mode {
+    /* Priority ascending; inside a priority each remaining record of
+     * positive weight comes next with probability weight / remaining sum;
+     * weight-0 records follow the weighted ones of their priority in
+     * uniform random order (all zero: uniform). O(n log n). */
+    SRV_ORDER_WEIGHTED = 0,
+    /* The RFC's literal text: weight-0 records first, random number in
+     * 0..sum inclusive, first running sum >= it. Biased, kept for
+     * interoperability tests. */
+    SRV_ORDER_STRICT = 1
+} srv_order_mode_t;
+
+/*
+ * Computes an order of records[0..n): writes the chosen indices to
+ * perm[0..*out_n). Records with target "." are left out. When n > 0 and
+ * every record is ".", returns SRV_ENOSERVICE with *out_n = 0.
+ * rng NULL: a generator seeded from the OS once per process.
+ */
+srv_status_t srv_order(const srv_record_t *records, size_t n,
+                       srv_order_mode_t mode, srv_rng_t *rng,
+                       size_t *perm, size_t *out_n);
+
+/* Reorders set in place (dropping "." records). SRV_ENOSERVICE leaves the
+ * set untouched. */
+srv_status_t srv_recordset_order(srv_recordset_t *set, srv_order_mode_t mode,
+                                 srv_rng_t *rng);
+
+/* ------------------------------------------------------------------ */
+/* DNS answers                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Reads a DNS reply to an SRV query for qname: appends the SRV records of
+ * the answer section (owner qname or an alias CNAME'd from it) with their
+ * TTLs to out, and sets *negative_ttl from the authority SOA
+ * (min(SOA TTL, SOA minimum), RFC 2308) or 0. Returns SRV_OK,
+ * SRV_ENOSERVICE (lone "."), SRV_ENXDOMAIN, SRV_ENODATA (includes an answer
+ * holding only a CNAME), SRV_ESERVFAIL, SRV_EREFUSED, SRV_EFORMERR,
+ * SRV_ENOTIMP, SRV_EBADRESP (malformed), SRV_ENOMEM. On failure out holds no
+ * records from this call.
+ */
+srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
+                              const char *qname, srv_recordset_t *out,
+                              uint32_t *negative_ttl);
+
+/* ------------------------------------------------------------------ */
+/* Asynchronous resolver                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct srv_resolver srv_resolver_t;
+
+#define SRV_DEFAULT_MAX_INFLIGHT 50
+
+typedef struct srv_resolver_options {
+    const char *servers;   /* "ip[:port],[ipv6]:port,..."; NULL = system configuration */
+    int timeout_ms;        /* first try's timeout; 0 = c-ares default (5000) */
+    int tries;             /* 0 = c-ares default (4) */
+    int edns;              /* nonzero: send EDNS0 (larger UDP answers) */
+    size_t max_inflight;   /* queries on the wire at once; 0 = SRV_DEFAULT_MAX_INFLIGHT */
+} srv_resolver_options_t;
+
+void srv_resolver_options_init(srv_resolver_options_t *opts);
+/* opts may be NULL (defaults). */
+srv_status_t srv_resolver_new(srv_resolver_t **out, const srv_resolver_options_t *opts);
+/* Every pending callback runs exactly once (SRV_ECANCELLED unless it had
+ * already completed), then everything is freed. Called from inside a
+ * callback, destruction is deferred until the processing call returns. */
+void srv_resolver_destroy(srv_resolver_t *resolver);
+
+typedef struct srv_srv_result {
+    srv_status_t status;
+    const char *name;                 /* as submitted */
+    const srv_recordset_t *records;   /* answer order; non-empty only for SRV_OK and SRV_ENOSERVICE */
+    uint32_t negative_ttl;            /* NXDOMAIN/NODATA: from the SOA, else 0 */
+} srv_srv_result_t;
+
+typedef void (*srv_srv_callback_t)(const srv_srv_result_t *result, void *arg);
+
+/* Queues an SRV query. SRV_OK: the callback will run exactly once. Any other
+ * return: it will not run. */
+srv_status_t srv_resolver_query_srv(srv_resolver_t *resolver, const char *name,
+                                    srv_srv_callback_t callback, void *arg);
+
+typedef struct srv_address {
+    int family;          /* AF_INET or AF_INET6 */
+    char text[46];       /* INET6_ADDRSTRLEN */
+    uint32_t ttl;
+} srv_address_t;
+
+typedef struct srv_addr_result {
+    srv_status_t status;
+    const char *name;
+    const srv_address_t *addresses;   /* A and AAAA together */
+    size_t count;
+} srv_addr_result_t;
+
+typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);
+
+/* Queues an A+AAAA resolution of name (ares_getaddrinfo). With explicit
+ * servers, only DNS is asked; with the system configuration the hosts file
+ * is consulted too, as c-ares does by default. */
+srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
+                                     srv_addr_callback_t callback, void *arg);
+
+/* Event-loop integration ------------------------------------------------ */
+
+#define SRV_POLL_READ  1
+#define SRV_POLL_WRITE 2
+
+typedef struct srv_pollfd {
+    int fd;
+    int events;   /* SRV_POLL_READ | SRV_POLL_WRITE */
+} srv_pollfd_t;
+
+/* Writes up to cap sockets to watch; returns how many there are. */
+size_t srv_resolver_fds(const srv_resolver_t *resolver, srv_pollfd_t *out, size_t cap);
+/* One descriptor (epoll) that polls readable when any socket is ready; for
+ * loops that watch a single fd (cqueues convention). -1 on failure. Owned
+ * by the resolver. */
+int srv_resolver_pollfd(srv_resolver_t *resolver);
+/* Milliseconds until srv_resolver_process() has work to do: 0 = now,
+ * -1 = nothing pending. */
+int srv_resolver_timeout_ms(srv_resolver_t *resolver);
+/* Queries waiting, on the wire, or completed but not yet delivered. */
+size_t srv_resolver_pending(const srv_resolver_t *resolver);
+/* Processes whatever is ready now (sockets, timeouts, queued queries,
+ * completed callbacks) without blocking. */
+srv_status_t srv_resolver_process(srv_resolver_t *resolver);
+/* Same, for loops that know which socket is ready (-1 for none). */
+srv_status_t srv_resolver_process_fd(srv_resolver_t *resolver, int read_fd, int write_fd);
+/* Blocks until nothing is pending. */
+srv_status_t srv_resolver_run(srv_resolver_t *resolver);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRV_H */

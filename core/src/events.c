@@ -1,0 +1,202 @@
+/* events.c - what an event loop needs from a resolver: the sockets c-ares
+ * wants watched, one epoll descriptor standing for all of them, the next
+ * deadline, and the processing calls. */
+#include "resolver_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+enum { POLL_BATCH = 64 };
+
+static uint32_t epoll_events_of(int events)
+{
+    return (events & SRV_POLL_READ ? EPOLLIN : 0u) | (events & SRV_POLL_WRITE ? EPOLLOUT : 0u);
+}
+
+static void epoll_update(srv_resolver_t *resolver, int op, int fd, int events)
+{
+    if (resolver->epoll_fd < 0)
+        return;
+    struct epoll_event event = {.events = epoll_events_of(events), .data.fd = fd};
+    (void)epoll_ctl(resolver->epoll_fd, op, fd, &event);
+}
+
+static srv_pollfd_t *find_socket(srv_resolver_t *resolver, int fd)
+{
+    for (size_t i = 0; i < resolver->socket_count; i++)
+        if (resolver->sockets[i].fd == fd)
+            return &resolver->sockets[i];
+    return NULL;
+}
+
+static void forget_socket(srv_resolver_t *resolver, srv_pollfd_t *entry)
+{
+    epoll_update(resolver, EPOLL_CTL_DEL, entry->fd, 0);
+    *entry = resolver->sockets[--resolver->socket_count];
+}
+
+static void add_socket(srv_resolver_t *resolver, int fd, int events)
+{
+    if (resolver->socket_count == resolver->socket_capacity) {
+        size_t capacity = resolver->socket_capacity ? resolver->socket_capacity * 2 : 8;
+        srv_pollfd_t *grown = realloc(resolver->sockets, capacity * sizeof *grown);
+        /* Out of memory: the socket goes unwatched, and its queries end by
+         * timeout, which processing still drives. */
+        if (!grown)
+            return;
+        resolver->sockets = grown;
+        resolver->socket_capacity = capacity;
+    }
+    resolver->sockets[resolver->socket_count++] = (srv_pollfd_t){fd, events};
+    epoll_update(resolver, EPOLL_CTL_ADD, fd, events);
+}
+
+/* c-ares' sock_state_cb: called whenever it wants a socket watched for
+ * other events, or no longer (both flags zero). */
+void events_socket_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    srv_resolver_t *resolver = data;
+    int events = (readable ? SRV_POLL_READ : 0) | (writable ? SRV_POLL_WRITE : 0);
+    srv_pollfd_t *entry = find_socket(resolver, fd);
+    if (!entry) {
+        if (events)
+            add_socket(resolver, fd, events);
+    } else if (!events) {
+        forget_socket(resolver, entry);
+    } else if (entry->events != events) {
+        entry->events = events;
+        epoll_update(resolver, EPOLL_CTL_MOD, fd, events);
+    }
+}
+
+void events_release(srv_resolver_t *resolver)
+{
+    if (resolver->epoll_fd >= 0)
+        close(resolver->epoll_fd);
+    free(resolver->sockets);
+}
+
+size_t srv_resolver_fds(const srv_resolver_t *resolver, srv_pollfd_t *out, size_t cap)
+{
+    for (size_t i = 0; i < resolver->socket_count && i < cap; i++)
+        out[i] = resolver->sockets[i];
+    return resolver->socket_count;
+}
+
+int srv_resolver_pollfd(srv_resolver_t *resolver)
+{
+    if (resolver->epoll_fd >= 0)
+        return resolver->epoll_fd;
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    resolver->epoll_fd = fd;
+    for (size_t i = 0; i < resolver->socket_count; i++)
+        epoll_update(resolver, EPOLL_CTL_ADD, resolver->sockets[i].fd, resolver->sockets[i].events);
+    return fd;
+}
+
+static int work_is_ready(const srv_resolver_t *resolver)
+{
+    return resolver->done.head ||
+           (resolver->waiting.head && resolver->inflight < resolver->max_inflight);
+}
+
+int srv_resolver_timeout_ms(srv_resolver_t *resolver)
+{
+    if (srv_resolver_pending(resolver) == 0)
+        return -1;
+    if (work_is_ready(resolver))
+        return 0;
+    struct timeval tv;
+    if (!ares_timeout(resolver->channel, NULL, &tv))
+        return 0;   /* nothing on the wire, yet pending: let processing sort it out */
+    long ms = (long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+    return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* Waits up to wait_ms for socket events (0: just look), then hands every
+ * ready socket to c-ares. Without any ready socket, c-ares still gets to
+ * expire timeouts. */
+static void process_sockets(srv_resolver_t *resolver, int wait_ms)
+{
+    struct pollfd batch[POLL_BATCH];
+    size_t count = resolver->socket_count < POLL_BATCH ? resolver->socket_count : POLL_BATCH;
+    for (size_t i = 0; i < count; i++) {
+        batch[i].fd = resolver->sockets[i].fd;
+        batch[i].events = (short)((resolver->sockets[i].events & SRV_POLL_READ ? POLLIN : 0) |
+                                  (resolver->sockets[i].events & SRV_POLL_WRITE ? POLLOUT : 0));
+        batch[i].revents = 0;
+    }
+    int ready = poll(batch, count, wait_ms);
+    if (ready <= 0) {
+        ares_process_fd(resolver->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        return;
+    }
+    /* ares_process_fd() also expires timeouts on every call. */
+    for (size_t i = 0; i < count; i++) {
+        short revents = batch[i].revents;
+        if (!revents)
+            continue;
+        ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? batch[i].fd : ARES_SOCKET_BAD;
+        ares_socket_t write_fd = revents & POLLOUT ? batch[i].fd : ARES_SOCKET_BAD;
+        ares_process_fd(resolver->channel, read_fd, write_fd);
+    }
+}
+
+/* Every processing call goes through here: it counts nesting so that a
+ * destroy asked for from a callback happens when the outermost call
+ * unwinds. */
+static srv_status_t leave(srv_resolver_t *resolver)
+{
+    if (--resolver->depth == 0 && resolver->destroy_requested) {
+        resolver_destroy_now(resolver);
+        return SRV_ECANCELLED;
+    }
+    return resolver->destroy_requested ? SRV_ECANCELLED : SRV_OK;
+}
+
+static srv_status_t process(srv_resolver_t *resolver, int wait_ms, int read_fd, int write_fd)
+{
+    if (resolver->closing)
+        return SRV_ECANCELLED;
+    resolver->depth++;
+    if (!resolver->destroy_requested) {
+        resolver_launch_waiting(resolver);
+        if (read_fd >= 0 || write_fd >= 0)
+            ares_process_fd(resolver->channel, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
+                            write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+        else
+            process_sockets(resolver, resolver->done.head ? 0 : wait_ms);
+        resolver_deliver_done(resolver);
+    }
+    return leave(resolver);
+}
+
+srv_status_t srv_resolver_process(srv_resolver_t *resolver)
+{
+    if (!resolver)
+        return SRV_EINVAL;
+    return process(resolver, 0, -1, -1);
+}
+
+srv_status_t srv_resolver_process_fd(srv_resolver_t *resolver, int read_fd, int write_fd)
+{
+    if (!resolver)
+        return SRV_EINVAL;
+    return process(resolver, 0, read_fd, write_fd);
+}
+
+srv_status_t srv_resolver_run(srv_resolver_t *resolver)
+{
+    if (!resolver)
+        return SRV_EINVAL;
+    srv_status_t status = SRV_OK;
+    /* The pointer is dead once a deferred destroy ran: status says so. */
+    while (status == SRV_OK && srv_resolver_pending(resolver) > 0)
+        status = process(resolver, srv_resolver_timeout_ms(resolver), -1, -1);
+    return status;
+}

@@ -1,0 +1,55 @@
+/* query_list.c - queries and their FIFO lists. */
+#include "query_list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void query_list_push(query_list_t *list, query_t *query)
+{
+    query->next = NULL;
+    if (list->tail)
+        list->tail->next = query;
+    else
+        list->head = query;
+    list->tail = query;
+    list->count++;
+}
+
+query_t *query_list_pop(query_list_t *list)
+{
+    query_t *query = list->head;
+    if (!query)
+        return NULL;
+    list->head = query->next;
+    if (!list->head)
+        list->tail = NULL;
+    list->count--;
+    query->next = NULL;
+    return query;
+}
+
+query_t *query_new(struct srv_resolver *resolver, query_kind_t kind, const char *name)
+{
+    query_t *query = calloc(1, sizeof *query);
+    if (!query)
+        return NULL;
+    query->name = strdup(name);
+    if (!query->name) {
+        free(query);
+        return NULL;
+    }
+    query->resolver = resolver;
+    query->kind = kind;
+    srv_recordset_init(&query->records);
+    return query;
+}
+
+void query_free(query_t *query)
+{
+    if (!query)
+        return;
+    srv_recordset_clear(&query->records);
+    free(query->addresses);
+    free(query->name);
+    free(query);
+}

@@ -1,0 +1,40 @@
+/* query_list.h - the resolver's queries and the FIFO lists they move
+ * through: waiting (not yet sent) -> on the wire -> done (to deliver). */
+#ifndef SRV_QUERY_LIST_H
+#define SRV_QUERY_LIST_H
+
+#include "srv.h"
+
+typedef enum query_kind { QUERY_SRV, QUERY_ADDR } query_kind_t;
+
+typedef struct query {
+    struct query *next;
+    struct srv_resolver *resolver;
+    query_kind_t kind;
+    char *name;
+    union {
+        srv_srv_callback_t srv;
+        srv_addr_callback_t addr;
+    } callback;
+    void *arg;
+    /* The outcome, filled when the query completes. */
+    srv_status_t status;
+    srv_recordset_t records;
+    uint32_t negative_ttl;
+    srv_address_t *addresses;
+    size_t address_count;
+} query_t;
+
+typedef struct query_list {
+    query_t *head;
+    query_t *tail;
+    size_t count;
+} query_list_t;
+
+void query_list_push(query_list_t *list, query_t *query);
+query_t *query_list_pop(query_list_t *list);
+
+query_t *query_new(struct srv_resolver *resolver, query_kind_t kind, const char *name);
+void query_free(query_t *query);
+
+#endif

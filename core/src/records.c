@@ -1,0 +1,145 @@
+/* records.c - the record and record-set types. */
+#include "srv.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void srv_recordset_init(srv_recordset_t *set)
+{
+    set->records = NULL;
+    set->count = 0;
+    set->capacity = 0;
+}
+
+static void record_free(srv_record_t *record)
+{
+    free(record->name);
+    free(record->target);
+}
+
+void srv_recordset_clear(srv_recordset_t *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        record_free(&set->records[i]);
+    free(set->records);
+    srv_recordset_init(set);
+}
+
+/* Copies a name without its trailing dot; the root stays ".". */
+static char *copy_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len > 1 && name[len - 1] == '.' && name[len - 2] != '\\')
+        len--;
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, name, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+static srv_status_t reserve(srv_recordset_t *set, size_t wanted)
+{
+    if (wanted <= set->capacity)
+        return SRV_OK;
+    size_t capacity = set->capacity ? set->capacity * 2 : 8;
+    while (capacity < wanted)
+        capacity *= 2;
+    srv_record_t *grown = realloc(set->records, capacity * sizeof *grown);
+    if (!grown)
+        return SRV_ENOMEM;
+    set->records = grown;
+    set->capacity = capacity;
+    return SRV_OK;
+}
+
+srv_status_t srv_recordset_add(srv_recordset_t *set, const char *name,
+                               const char *target, uint16_t priority,
+                               uint16_t weight, uint16_t port, uint32_t ttl)
+{
+    if (!set || !target)
+        return SRV_EINVAL;
+    if (reserve(set, set->count + 1) != SRV_OK)
+        return SRV_ENOMEM;
+    srv_record_t record = {
+        .name = name ? copy_name(name) : NULL,
+        .target = copy_name(target),
+        .ttl = ttl, .priority = priority, .weight = weight, .port = port,
+    };
+    if (!record.target || (name && !record.name)) {
+        record_free(&record);
+        return SRV_ENOMEM;
+    }
+    set->records[set->count++] = record;
+    return SRV_OK;
+}
+
+srv_status_t srv_recordset_copy(srv_recordset_t *dst, const srv_recordset_t *src)
+{
+    srv_recordset_t copy;
+    srv_recordset_init(&copy);
+    for (size_t i = 0; i < src->count; i++) {
+        const srv_record_t *r = &src->records[i];
+        if (srv_recordset_add(&copy, r->name, r->target, r->priority,
+                              r->weight, r->port, r->ttl) != SRV_OK) {
+            srv_recordset_clear(&copy);
+            return SRV_ENOMEM;
+        }
+    }
+    srv_recordset_clear(dst);
+    *dst = copy;
+    return SRV_OK;
+}
+
+uint32_t srv_recordset_min_ttl(const srv_recordset_t *set)
+{
+    if (set->count == 0)
+        return 0;
+    uint32_t min = set->records[0].ttl;
+    for (size_t i = 1; i < set->count; i++)
+        if (set->records[i].ttl < min)
+            min = set->records[i].ttl;
+    return min;
+}
+
+int srv_recordset_is_noservice(const srv_recordset_t *set)
+{
+    return set->count == 1 && strcmp(set->records[0].target, ".") == 0;
+}
+
+/* Length without one trailing (unescaped) dot; the root "." keeps it. */
+static size_t name_length(const char *name)
+{
+    size_t len = strlen(name);
+    if (len > 1 && name[len - 1] == '.' && name[len - 2] != '\\')
+        len--;
+    return len;
+}
+
+int srv_name_equal(const char *a, const char *b)
+{
+    size_t la = name_length(a), lb = name_length(b);
+    if (la != lb)
+        return 0;
+    for (size_t i = 0; i < la; i++)
+        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+int srv_record_format(const srv_record_t *record, char *buf, size_t size)
+{
+    /* The root target is written "." and every other name absolute. */
+    const char *dot = strcmp(record->target, ".") == 0 ? "" : ".";
+    if (record->name)
+        return snprintf(buf, size, "%s. %u IN SRV %u %u %u %s%s", record->name,
+                        (unsigned)record->ttl, (unsigned)record->priority,
+                        (unsigned)record->weight, (unsigned)record->port,
+                        record->target, dot);
+    return snprintf(buf, size, "%u IN SRV %u %u %u %s%s", (unsigned)record->ttl,
+                    (unsigned)record->priority, (unsigned)record->weight,
+                    (unsigned)record->port, record->target, dot);
+}

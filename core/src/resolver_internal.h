@@ -1,0 +1,39 @@
+/* resolver_internal.h - the resolver object shared by resolver.c (queries
+ * and their lifecycle) and events.c (sockets, timeouts, event loops). */
+#ifndef SRV_RESOLVER_INTERNAL_H
+#define SRV_RESOLVER_INTERNAL_H
+
+#include "query_list.h"
+#include "srv.h"
+
+#include <ares.h>
+
+struct srv_resolver {
+    ares_channel channel;
+    size_t max_inflight;
+    size_t inflight;          /* handed to c-ares, not yet completed */
+    query_list_t waiting;     /* over the in-flight limit: not sent yet */
+    query_list_t done;        /* completed, callback not yet run */
+
+    /* Sockets c-ares wants watched, kept current by its sock_state_cb. */
+    srv_pollfd_t *sockets;
+    size_t socket_count;
+    size_t socket_capacity;
+    int epoll_fd;             /* -1 until srv_resolver_pollfd() asks for it */
+
+    int launching;            /* guards launch_waiting() against re-entry */
+    int depth;                /* nesting of processing calls (callbacks may process) */
+    int destroy_requested;    /* srv_resolver_destroy() ran inside a callback */
+    int closing;              /* destruction under way: no new queries */
+};
+
+/* resolver.c */
+void resolver_launch_waiting(srv_resolver_t *resolver);
+void resolver_deliver_done(srv_resolver_t *resolver);
+void resolver_destroy_now(srv_resolver_t *resolver);
+
+/* events.c */
+void events_socket_state(void *data, ares_socket_t fd, int readable, int writable);
+void events_release(srv_resolver_t *resolver);
+
+#endif

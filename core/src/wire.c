@@ -1,0 +1,117 @@
+/* wire.c - bounds-checked reading of DNS messages. Every read checks the
+ * remaining length; the first failure makes the reader fail for good, so
+ * callers check once after a group of reads. */
+#include "wire.h"
+
+#include <stdio.h>
+
+void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t len)
+{
+    reader->msg = msg;
+    reader->len = len;
+    reader->pos = 0;
+    reader->failed = 0;
+}
+
+static int available(wire_reader_t *reader, size_t count)
+{
+    if (reader->failed || reader->len - reader->pos < count) {
+        reader->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+uint16_t wire_u16(wire_reader_t *reader)
+{
+    if (!available(reader, 2))
+        return 0;
+    const unsigned char *p = reader->msg + reader->pos;
+    reader->pos += 2;
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+uint32_t wire_u32(wire_reader_t *reader)
+{
+    if (!available(reader, 4))
+        return 0;
+    const unsigned char *p = reader->msg + reader->pos;
+    reader->pos += 4;
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void wire_skip(wire_reader_t *reader, size_t count)
+{
+    if (available(reader, count))
+        reader->pos += count;
+}
+
+/* Appends one label octet, escaped as RFC 1035 5.1 presentation text. */
+static size_t put_octet(char *text, size_t at, unsigned char octet)
+{
+    if (octet == '.' || octet == '\\' || octet == '"' || octet == ';' ||
+        octet == '(' || octet == ')' || octet == '@' || octet == '$') {
+        text[at++] = '\\';
+        text[at++] = (char)octet;
+    } else if (octet <= 0x20 || octet >= 0x7f) {
+        at += (size_t)snprintf(text + at, 5, "\\%03u", octet);
+    } else {
+        text[at++] = (char)octet;
+    }
+    return at;
+}
+
+void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
+{
+    size_t at = 0;          /* characters written */
+    size_t wire_len = 1;    /* octets of the uncompressed name, with the root */
+    size_t pos = reader->pos;
+    size_t end = 0;         /* where the reader resumes: after the first pointer */
+    int jumped = 0;
+
+    text[0] = '\0';
+    if (reader->failed)
+        return;
+    for (;;) {
+        if (pos >= reader->len)
+            goto malformed;
+        unsigned char length = reader->msg[pos];
+        if ((length & 0xC0) == 0xC0) {
+            if (pos + 1 >= reader->len)
+                goto malformed;
+            size_t target = (size_t)(length & 0x3F) << 8 | reader->msg[pos + 1];
+            /* Only backward pointers: each jump strictly decreases pos, so
+             * a loop cannot form. */
+            if (target >= pos)
+                goto malformed;
+            if (!jumped)
+                end = pos + 2;
+            jumped = 1;
+            pos = target;
+            continue;
+        }
+        if (length & 0xC0)          /* 0x40 and 0x80: extended label types */
+            goto malformed;
+        if (length == 0) {
+            pos++;
+            break;
+        }
+        wire_len += 1u + length;
+        if (wire_len > 255 || pos + 1 + length > reader->len)
+            goto malformed;
+        if (at > 0)
+            text[at++] = '.';
+        for (size_t i = 0; i < length; i++)
+            at = put_octet(text, at, reader->msg[pos + 1 + i]);
+        pos += 1u + length;
+    }
+    if (at == 0)
+        text[at++] = '.';
+    text[at] = '\0';
+    reader->pos = jumped ? end : pos;
+    return;
+
+malformed:
+    text[0] = '\0';
+    reader->failed = 1;
+}

@@ -1,0 +1,99 @@
+/* fake_dns.c - see fake_dns.h. */
+#include "fake_dns.h"
+#include "dns_builder.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int bind_loopback_udp(int *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
+        getsockname(fd, (struct sockaddr *)&address, &size) != 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(address.sin_port);
+    return fd;
+}
+
+/* The reply echoes the query's id and question, claims three answers and
+ * ends: the counts promise more than the data holds. */
+static size_t malformed_reply(const unsigned char *query, size_t query_len, dns_builder_t *reply)
+{
+    if (query_len < 12)
+        return 0;
+    memcpy(reply->data, query, query_len);
+    reply->len = query_len;
+    reply->data[2] = 0x81;   /* QR, opcode 0, RD */
+    reply->data[3] = 0x80;   /* RA, NOERROR */
+    reply->data[7] = 3;      /* ANCOUNT 3, with no answer data following */
+    dns_u8(reply, 0xC0);     /* and half a compression pointer */
+    return reply->len;
+}
+
+static void *serve(void *arg)
+{
+    fake_dns_t *server = arg;
+    static dns_builder_t reply;   /* one server thread at a time per test */
+    unsigned char query[4096];
+    while (!server->stop) {
+        struct pollfd pfd = {server->fd, POLLIN, 0};
+        if (poll(&pfd, 1, 20) <= 0)
+            continue;
+        struct sockaddr_in peer;
+        socklen_t peer_len = sizeof peer;
+        ssize_t got = recvfrom(server->fd, query, sizeof query, 0, (struct sockaddr *)&peer, &peer_len);
+        if (got <= 0)
+            continue;
+        server->queries_seen++;
+        if (server->mode == FAKE_DNS_MALFORMED) {
+            size_t len = malformed_reply(query, (size_t)got, &reply);
+            if (len)
+                sendto(server->fd, reply.data, len, 0, (struct sockaddr *)&peer, peer_len);
+        }
+    }
+    return NULL;
+}
+
+int fake_dns_start(fake_dns_t *server, fake_dns_mode_t mode)
+{
+    memset(server, 0, sizeof *server);
+    server->mode = mode;
+    server->fd = bind_loopback_udp(&server->port);
+    if (server->fd < 0)
+        return -1;
+    if (pthread_create(&server->thread, NULL, serve, server) != 0) {
+        close(server->fd);
+        return -1;
+    }
+    return 0;
+}
+
+void fake_dns_stop(fake_dns_t *server)
+{
+    server->stop = 1;
+    pthread_join(server->thread, NULL);
+    close(server->fd);
+}
+
+int fake_dns_closed_port(void)
+{
+    int port;
+    int fd = bind_loopback_udp(&port);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return port;
+}

@@ -1,0 +1,29 @@
+/* fake_dns.h - a misbehaving DNS server on 127.0.0.1 for resolver tests,
+ * run on a thread of the test process. Loopback only. */
+#ifndef SRV_TEST_FAKE_DNS_H
+#define SRV_TEST_FAKE_DNS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef enum fake_dns_mode {
+    FAKE_DNS_SILENT,     /* reads queries, never answers: timeouts */
+    FAKE_DNS_MALFORMED   /* answers with the right id and question, then counts beyond the data */
+} fake_dns_mode_t;
+
+typedef struct fake_dns {
+    int fd;
+    int port;
+    fake_dns_mode_t mode;
+    atomic_int stop;
+    atomic_int queries_seen;
+    pthread_t thread;
+} fake_dns_t;
+
+/* Binds a free UDP port on 127.0.0.1 and starts answering. 0 on success. */
+int fake_dns_start(fake_dns_t *server, fake_dns_mode_t mode);
+void fake_dns_stop(fake_dns_t *server);
+/* A 127.0.0.1 UDP port with nothing bound to it (ICMP port unreachable). */
+int fake_dns_closed_port(void);
+
+#endif

@@ -1,0 +1,289 @@
+/* test_answer.c - reading SRV replies from the wire: records with TTLs,
+ * CNAME chains, negative answers and malformed input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "dns_builder.h"
+#include "srv.h"
+
+static dns_builder_t msg;
+
+static const char *QNAME = "_xmpp-client._tcp.example.net";
+
+static srv_status_t parse(srv_recordset_t *out, uint32_t *negative_ttl)
+{
+    return srv_answer_parse(msg.data, msg.len, QNAME, out, negative_ttl);
+}
+
+static void test_reads_records_with_their_ttls(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 86400, 5, 50, 5222, "server1.example.net");
+    dns_rr_srv(&msg, QNAME, 300, 10, 30, 5223, "server2.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl = 99;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 2);
+    assert_string_equal(set.records[0].target, "server1.example.net");
+    assert_string_equal(set.records[0].name, QNAME);
+    assert_int_equal(set.records[0].ttl, 86400);
+    assert_int_equal(set.records[0].priority, 5);
+    assert_int_equal(set.records[0].weight, 50);
+    assert_int_equal(set.records[0].port, 5222);
+    assert_int_equal(set.records[1].ttl, 300);
+    assert_int_equal(set.records[1].port, 5223);
+    assert_int_equal(negative_ttl, 0);
+    srv_recordset_clear(&set);
+}
+
+static void test_follows_compression_pointers(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    size_t question = msg.len;
+    dns_question(&msg, QNAME, 33);
+    dns_pointer(&msg, question);          /* owner: the question's name */
+    dns_u16(&msg, 33);
+    dns_u16(&msg, 1);
+    dns_u32(&msg, 60);
+    dns_u16(&msg, 6 + 1 + 7 + 2);         /* label "server1", then a pointer to "example.net" */
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 2);
+    dns_u16(&msg, 3);
+    dns_u8(&msg, 7);
+    memcpy(msg.data + msg.len, "server1", 7);
+    msg.len += 7;
+    dns_pointer(&msg, question + 18);     /* "example.net" inside the qname */
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].target, "server1.example.net");
+    assert_string_equal(set.records[0].name, QNAME);
+    srv_recordset_clear(&set);
+}
+
+static void test_treats_ttl_with_top_bit_as_zero(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 0x80000000u, 5, 0, 5222, "a.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.records[0].ttl, 0);
+    srv_recordset_clear(&set);
+}
+
+static void test_lone_dot_target_is_noservice(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 3600, 0, 0, 0, ".");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_ENOSERVICE);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].target, ".");
+    srv_recordset_clear(&set);
+}
+
+static void test_srv_behind_cname_belongs_to_the_query(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_cname(&msg, QNAME, 300, "_xmpp-client._tcp.real.example.net");
+    dns_rr_srv(&msg, "_xmpp-client._tcp.real.example.net", 60, 1, 1, 5222, "a.example.net");
+    dns_rr_srv(&msg, "unrelated.example.net", 60, 1, 1, 5222, "b.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].target, "a.example.net");
+    assert_string_equal(set.records[0].name, "_xmpp-client._tcp.real.example.net");
+    srv_recordset_clear(&set);
+}
+
+static void test_answer_with_only_a_cname_is_nodata(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_cname(&msg, QNAME, 300, "elsewhere.example.org");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_ENODATA);
+    assert_int_equal(set.count, 0);
+}
+
+static void test_nxdomain_takes_negative_ttl_from_soa(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NXDOMAIN, 1, 0, 1);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_soa(&msg, "example.net", 300, 120);
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl = 0;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_ENXDOMAIN);
+    assert_int_equal(negative_ttl, 120);
+    /* The SOA's own TTL bounds it too (RFC 2308 5). */
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 0, 1);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_soa(&msg, "example.net", 30, 120);
+    assert_int_equal(parse(&set, &negative_ttl), SRV_ENODATA);
+    assert_int_equal(negative_ttl, 30);
+}
+
+static void test_rcodes_map_to_statuses(void **state)
+{
+    (void)state;
+    const struct { unsigned rcode; srv_status_t status; } cases[] = {
+        {1, SRV_EFORMERR}, {2, SRV_ESERVFAIL}, {4, SRV_ENOTIMP}, {5, SRV_EREFUSED}, {9, SRV_EDNS},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dns_header(&msg, 1, cases[i].rcode, 1, 0, 0);
+        dns_question(&msg, QNAME, 33);
+        srv_recordset_t set = {0};
+        uint32_t negative_ttl;
+        assert_int_equal(parse(&set, &negative_ttl), cases[i].status);
+    }
+}
+
+static void expect_badresp(void)
+{
+    srv_recordset_t set = {0};
+    srv_recordset_add(&set, NULL, "kept.example.net", 1, 1, 1, 1);
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_EBADRESP);
+    /* Nothing from the failed reply was added. */
+    assert_int_equal(set.count, 1);
+    srv_recordset_clear(&set);
+}
+
+static void test_counts_beyond_the_data_are_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 1, "a.example.net");
+    expect_badresp();
+}
+
+static void test_compression_loop_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    size_t here = msg.len;
+    dns_pointer(&msg, here);              /* points at itself */
+    expect_badresp();
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_pointer(&msg, msg.len + 2);       /* forward */
+    dns_name(&msg, "a");
+    expect_badresp();
+}
+
+static void test_short_srv_rdata_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_header(&msg, QNAME, 33, 60, 4);
+    dns_u32(&msg, 0x00010002);
+    expect_badresp();
+}
+
+static void test_target_overrunning_rdata_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_header(&msg, QNAME, 33, 60, 6 + 3);   /* the target needs 15 */
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_name(&msg, "a.example.net");
+    expect_badresp();
+}
+
+static void test_name_over_255_octets_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    char long_name[400];
+    size_t at = 0;
+    for (int label = 0; label < 5; label++) {   /* 5 x 60-octet labels: 306 octets */
+        memset(long_name + at, 'a', 60);
+        at += 60;
+        long_name[at++] = '.';
+    }
+    long_name[at - 1] = '\0';
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 1, long_name);
+    expect_badresp();
+}
+
+static void test_query_instead_of_response_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 0, 0);
+    msg.data[2] &= 0x7f;   /* clear QR */
+    dns_question(&msg, QNAME, 33);
+    expect_badresp();
+    unsigned char tiny[5] = {0};
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(srv_answer_parse(tiny, sizeof tiny, QNAME, &set, &negative_ttl), SRV_EBADRESP);
+}
+
+static void test_escapes_odd_octets_in_names(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_header(&msg, QNAME, 33, 60, 6 + 9);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    const unsigned char target[] = {3, 'a', '.', 0x07, 3, 'n', 'e', 't', 0};
+    memcpy(msg.data + msg.len, target, sizeof target);
+    msg.len += sizeof target;
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_string_equal(set.records[0].target, "a\\.\\007.net");
+    srv_recordset_clear(&set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reads_records_with_their_ttls),
+        cmocka_unit_test(test_follows_compression_pointers),
+        cmocka_unit_test(test_treats_ttl_with_top_bit_as_zero),
+        cmocka_unit_test(test_lone_dot_target_is_noservice),
+        cmocka_unit_test(test_srv_behind_cname_belongs_to_the_query),
+        cmocka_unit_test(test_answer_with_only_a_cname_is_nodata),
+        cmocka_unit_test(test_nxdomain_takes_negative_ttl_from_soa),
+        cmocka_unit_test(test_rcodes_map_to_statuses),
+        cmocka_unit_test(test_counts_beyond_the_data_are_badresp),
+        cmocka_unit_test(test_compression_loop_is_badresp),
+        cmocka_unit_test(test_short_srv_rdata_is_badresp),
+        cmocka_unit_test(test_target_overrunning_rdata_is_badresp),
+        cmocka_unit_test(test_name_over_255_octets_is_badresp),
+        cmocka_unit_test(test_query_instead_of_response_is_badresp),
+        cmocka_unit_test(test_escapes_odd_octets_in_names),
+    };
+    return cmocka_run_group_tests_name("answer", tests, NULL, NULL);
+}

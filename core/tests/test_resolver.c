@@ -1,0 +1,565 @@
+/* test_resolver.c - the asynchronous resolver against a real DNS server
+ * (knotd, started by spec/support/with-knotd.sh, address in SRV_TEST_SERVER)
+ * and against misbehaving servers on loopback. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fake_dns.h"
+#include "srv.h"
+
+/* What one SRV callback saw. */
+typedef struct srv_outcome {
+    int calls;
+    srv_status_t status;
+    srv_recordset_t records;
+    uint32_t negative_ttl;
+} srv_outcome_t;
+
+static void collect_srv(const srv_srv_result_t *result, void *arg)
+{
+    srv_outcome_t *outcome = arg;
+    outcome->calls++;
+    outcome->status = result->status;
+    outcome->negative_ttl = result->negative_ttl;
+    assert_int_equal(srv_recordset_copy(&outcome->records, result->records), SRV_OK);
+}
+
+static const char *knotd(void)
+{
+    const char *server = getenv("SRV_TEST_SERVER");
+    if (!server)
+        fprintf(stderr, "SRV_TEST_SERVER unset: run under spec/support/with-knotd.sh\n");
+    return server;
+}
+
+static srv_resolver_t *resolver_for(const char *servers, int timeout_ms, int tries, size_t max_inflight)
+{
+    srv_resolver_options_t opts;
+    srv_resolver_options_init(&opts);
+    opts.servers = servers;
+    opts.timeout_ms = timeout_ms;
+    opts.tries = tries;
+    if (max_inflight)
+        opts.max_inflight = max_inflight;
+    srv_resolver_t *resolver = NULL;
+    assert_int_equal(srv_resolver_new(&resolver, &opts), SRV_OK);
+    return resolver;
+}
+
+/* One SRV lookup against knotd, run to completion. */
+static srv_outcome_t lookup(const char *name)
+{
+    srv_outcome_t outcome = {0};
+    const char *server = knotd();
+    if (!server)
+        skip();
+    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(outcome.calls, 1);
+    return outcome;
+}
+
+static const srv_record_t *find_target(const srv_recordset_t *set, const char *target)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->records[i].target, target) == 0)
+            return &set->records[i];
+    return NULL;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void test_reference_records_come_back_with_ttls(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.example.net");
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 5);
+    const struct { const char *target; uint16_t priority, weight; } expected[] = {
+        {"server1.example.net", 5, 50}, {"server2.example.net", 10, 30},
+        {"server3.example.net", 10, 10}, {"server4.example.net", 10, 10},
+        {"backup.example.net", 15, 0},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        const srv_record_t *record = find_target(&outcome.records, expected[i].target);
+        assert_non_null(record);
+        if (!record)
+            continue;
+        assert_int_equal(record->priority, expected[i].priority);
+        assert_int_equal(record->weight, expected[i].weight);
+        assert_int_equal(record->port, 5222);
+        assert_int_equal(record->ttl, 86400);
+        assert_string_equal(record->name, "_xmpp-client._tcp.example.net");
+    }
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_missing_name_is_nxdomain_with_soa_minimum(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_nothing._tcp.srv.test");
+    assert_int_equal(outcome.status, SRV_ENXDOMAIN);
+    assert_int_equal(outcome.records.count, 0);
+    assert_int_equal(outcome.negative_ttl, 120);   /* min(SOA TTL 300, minimum 120) */
+}
+
+static void test_name_without_srv_is_nodata(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.nodata.srv.test");
+    assert_int_equal(outcome.status, SRV_ENODATA);
+    assert_int_equal(outcome.records.count, 0);
+    assert_int_equal(outcome.negative_ttl, 120);
+}
+
+static void test_lone_dot_is_noservice(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.dot.srv.test");
+    assert_int_equal(outcome.status, SRV_ENOSERVICE);
+    assert_int_equal(outcome.records.count, 1);
+    assert_string_equal(outcome.records.records[0].target, ".");
+    srv_recordset_t copy = {0};
+    size_t ordered = 99;
+    size_t perm[1];
+    assert_int_equal(srv_order(outcome.records.records, 1, SRV_ORDER_WEIGHTED, NULL, perm, &ordered), SRV_ENOSERVICE);
+    assert_int_equal(ordered, 0);
+    srv_recordset_clear(&copy);
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_dot_mixed_with_records_is_dropped_when_ordering(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.mixed.srv.test");
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 2);
+    assert_int_equal(srv_recordset_order(&outcome.records, SRV_ORDER_WEIGHTED, NULL), SRV_OK);
+    assert_int_equal(outcome.records.count, 1);
+    assert_string_equal(outcome.records.records[0].target, "host1.srv.test");
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_ttl_zero_is_kept(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_sip._udp.ttl0.srv.test");
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 1);
+    assert_int_equal(outcome.records.records[0].ttl, 0);
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_cname_at_srv_name_is_followed(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-server._tcp.alias.srv.test");
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 2);
+    assert_non_null(find_target(&outcome.records, "host1.srv.test"));
+    assert_non_null(find_target(&outcome.records, "host2.srv.test"));
+    assert_string_equal(outcome.records.records[0].name, "_xmpp-server._tcp.real.srv.test");
+    assert_int_equal(outcome.records.records[0].ttl, 60);
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_cname_only_answer_is_nodata(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-server._tcp.cnameonly.srv.test");
+    assert_int_equal(outcome.status, SRV_ENODATA);
+    assert_int_equal(outcome.records.count, 0);
+}
+
+static void test_truncated_answer_is_retried_over_tcp(void **state)
+{
+    (void)state;
+    /* 40 records of ~70 octets: far over 512, so the UDP answer has TC set. */
+    srv_outcome_t outcome = lookup("_big._tcp.srv.test");
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 40);
+    assert_non_null(find_target(&outcome.records, "a-rather-long-target-name-number-39.in-a-big-rrset.srv.test"));
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_unloadable_zone_is_servfail(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.broken.test");
+    assert_int_equal(outcome.status, SRV_ESERVFAIL);
+}
+
+static void test_zone_not_served_is_refused(void **state)
+{
+    (void)state;
+    srv_outcome_t outcome = lookup("_xmpp-client._tcp.example.org");
+    assert_int_equal(outcome.status, SRV_EREFUSED);
+}
+
+static void test_label_over_63_octets_is_badname_delivered_later(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    char name[128];
+    memset(name, 'a', 64);
+    strcpy(name + 64, ".example.net");
+    srv_outcome_t outcome = {0};
+    srv_resolver_t *resolver = resolver_for(server, 1000, 1, 0);
+    assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcome), SRV_OK);
+    /* c-ares fails it inside ares_query; the callback still waits for processing. */
+    assert_int_equal(outcome.calls, 0);
+    assert_int_equal(srv_resolver_timeout_ms(resolver), 0);
+    assert_int_equal(srv_resolver_process(resolver), SRV_OK);
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_EBADNAME);
+    srv_resolver_destroy(resolver);
+}
+
+static void test_silent_server_times_out(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
+    srv_resolver_t *resolver = resolver_for(address, 100, 2, 0);
+    srv_outcome_t outcome = {0};
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    double elapsed = seconds_since(&start);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_ETIMEOUT);
+    assert_int_equal(server.queries_seen, 2);   /* one per try */
+    /* 100 ms, then a doubled 200 ms: well under a second, not instant. */
+    assert_true(elapsed > 0.25 && elapsed < 2.0);
+}
+
+static void test_malformed_reply_is_badresp(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    assert_int_equal(fake_dns_start(&server, FAKE_DNS_MALFORMED), 0);
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
+    srv_resolver_t *resolver = resolver_for(address, 500, 1, 0);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_EBADRESP);
+}
+
+static void test_closed_port_is_connrefused(void **state)
+{
+    (void)state;
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", fake_dns_closed_port());
+    srv_resolver_t *resolver = resolver_for(address, 500, 1, 0);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_ECONNREFUSED);
+}
+
+static void test_destroy_cancels_every_pending_query_once(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
+    /* Two on the wire, three waiting behind the in-flight limit. */
+    srv_resolver_t *resolver = resolver_for(address, 5000, 1, 2);
+    srv_outcome_t outcomes[5];
+    memset(outcomes, 0, sizeof outcomes);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcomes[i]), SRV_OK);
+    assert_int_equal(srv_resolver_process(resolver), SRV_OK);
+    assert_int_equal(srv_resolver_pending(resolver), 5);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(outcomes[i].calls, 1);
+        assert_int_equal(outcomes[i].status, SRV_ECANCELLED);
+    }
+}
+
+static void test_in_flight_limit_holds_queries_back(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
+    srv_resolver_t *resolver = resolver_for(address, 5000, 1, 3);
+    srv_outcome_t outcomes[10];
+    memset(outcomes, 0, sizeof outcomes);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcomes[i]), SRV_OK);
+    for (int round = 0; round < 10; round++) {
+        assert_int_equal(srv_resolver_process(resolver), SRV_OK);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    int seen = server.queries_seen;
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(seen, 3);
+}
+
+typedef struct destroy_from_callback {
+    srv_resolver_t *resolver;
+    int calls;
+    srv_status_t statuses[3];
+} destroy_from_callback_t;
+
+static void destroy_on_first(const srv_srv_result_t *result, void *arg)
+{
+    destroy_from_callback_t *context = arg;
+    context->statuses[context->calls++] = result->status;
+    if (context->calls == 1)
+        srv_resolver_destroy(context->resolver);
+}
+
+static void test_destroy_inside_callback_is_deferred(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    fake_dns_t silent;
+    assert_int_equal(fake_dns_start(&silent, FAKE_DNS_SILENT), 0);
+    char servers[128];
+    snprintf(servers, sizeof servers, "%s", server);
+    destroy_from_callback_t context = {0};
+    context.resolver = resolver_for(servers, 2000, 1, 0);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
+    /* The second is answered too, or cancelled: either way exactly once. */
+    assert_int_equal(srv_resolver_run(context.resolver), SRV_ECANCELLED);
+    fake_dns_stop(&silent);
+    assert_int_equal(context.calls, 2);
+    assert_int_equal(context.statuses[0], SRV_OK);
+}
+
+typedef struct chain {
+    srv_resolver_t *resolver;
+    int remaining;
+    int answered;
+} chain_t;
+
+static void query_again(const srv_srv_result_t *result, void *arg)
+{
+    chain_t *chain = arg;
+    if (result->status == SRV_OK)
+        chain->answered++;
+    if (--chain->remaining > 0)
+        assert_int_equal(srv_resolver_query_srv(chain->resolver, "_xmpp-server._tcp.example.net", query_again, chain), SRV_OK);
+}
+
+static void test_callback_may_submit_more_queries(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    chain_t chain = {resolver_for(server, 2000, 2, 0), 5, 0};
+    assert_int_equal(srv_resolver_query_srv(chain.resolver, "_xmpp-server._tcp.example.net", query_again, &chain), SRV_OK);
+    assert_int_equal(srv_resolver_run(chain.resolver), SRV_OK);
+    srv_resolver_destroy(chain.resolver);
+    assert_int_equal(chain.answered, 5);
+}
+
+typedef struct tally {
+    int ok;
+    int other;
+} tally_t;
+
+static void count_ok(const srv_srv_result_t *result, void *arg)
+{
+    tally_t *tally = arg;
+    if (result->status == SRV_OK && result->records->count == 5)
+        tally->ok++;
+    else
+        tally->other++;
+}
+
+static void test_thousand_queries_beyond_the_limit_all_answer(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    srv_resolver_t *resolver = resolver_for(server, 2000, 3, 0);
+    tally_t tally = {0, 0};
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, "_xmpp-client._tcp.example.net", count_ok, &tally), SRV_OK);
+    assert_int_equal(srv_resolver_pending(resolver), 1000);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    assert_int_equal(srv_resolver_pending(resolver), 0);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(tally.ok, 1000);
+    assert_int_equal(tally.other, 0);
+}
+
+static void test_pollfd_drives_queries_from_a_plain_poll_loop(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_stun._udp.example.net", collect_srv, &outcome), SRV_OK);
+    int fd = srv_resolver_pollfd(resolver);
+    assert_true(fd >= 0);
+    srv_pollfd_t sockets[4];
+    assert_true(srv_resolver_fds(resolver, sockets, 4) >= 1);
+    assert_true(sockets[0].events & SRV_POLL_READ);
+    int rounds = 0;
+    while (srv_resolver_pending(resolver) > 0 && rounds++ < 100) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        poll(&pfd, 1, srv_resolver_timeout_ms(resolver));
+        assert_int_equal(srv_resolver_process(resolver), SRV_OK);
+    }
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_string_equal(outcome.records.records[0].target, "server.example.net");
+    assert_int_equal(outcome.records.records[0].port, 3478);
+    assert_int_equal(srv_resolver_timeout_ms(resolver), -1);
+    srv_resolver_destroy(resolver);
+    srv_recordset_clear(&outcome.records);
+}
+
+typedef struct addr_outcome {
+    int calls;
+    srv_status_t status;
+    size_t count;
+    int v4;
+    int v6;
+    uint32_t ttl;
+} addr_outcome_t;
+
+static void collect_addr(const srv_addr_result_t *result, void *arg)
+{
+    addr_outcome_t *outcome = arg;
+    outcome->calls++;
+    outcome->status = result->status;
+    outcome->count = result->count;
+    for (size_t i = 0; i < result->count; i++) {
+        if (strcmp(result->addresses[i].text, "192.0.2.32") == 0 && result->addresses[i].family == AF_INET)
+            outcome->v4++;
+        if (strcmp(result->addresses[i].text, "2001:db8::32") == 0 && result->addresses[i].family == AF_INET6)
+            outcome->v6++;
+        outcome->ttl = result->addresses[i].ttl;
+    }
+}
+
+static void test_addresses_of_a_target_come_together(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    addr_outcome_t both = {0}, missing = {0};
+    assert_int_equal(srv_resolver_query_addr(resolver, "host2.srv.test", collect_addr, &both), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr(resolver, "nothing-here.srv.test", collect_addr, &missing), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(both.calls, 1);
+    assert_int_equal(both.status, SRV_OK);
+    assert_int_equal(both.count, 2);
+    assert_int_equal(both.v4, 1);
+    assert_int_equal(both.v6, 1);
+    assert_int_equal(both.ttl, 300);
+    assert_int_equal(missing.calls, 1);
+    assert_int_equal(missing.status, SRV_ENXDOMAIN);
+}
+
+static void test_bad_arguments_are_rejected_without_callback(void **state)
+{
+    (void)state;
+    srv_resolver_options_t opts;
+    srv_resolver_options_init(&opts);
+    opts.servers = "not an address";
+    srv_resolver_t *resolver = (srv_resolver_t *)&opts;
+    assert_int_equal(srv_resolver_new(&resolver, &opts), SRV_EINVAL);
+    assert_null(resolver);
+    opts.servers = "127.0.0.1:53";
+    assert_int_equal(srv_resolver_new(&resolver, &opts), SRV_OK);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, NULL, collect_srv, &outcome), SRV_EINVAL);
+    assert_int_equal(srv_resolver_query_srv(resolver, "x.example", NULL, NULL), SRV_EINVAL);
+    assert_int_equal(srv_resolver_pending(resolver), 0);
+    assert_int_equal(srv_resolver_timeout_ms(resolver), -1);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(outcome.calls, 0);
+}
+
+static void test_system_configuration_creates_a_resolver(void **state)
+{
+    (void)state;
+    srv_resolver_t *resolver = NULL;
+    assert_int_equal(srv_resolver_new(&resolver, NULL), SRV_OK);
+    assert_non_null(resolver);
+    srv_resolver_destroy(resolver);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_records_come_back_with_ttls),
+        cmocka_unit_test(test_missing_name_is_nxdomain_with_soa_minimum),
+        cmocka_unit_test(test_name_without_srv_is_nodata),
+        cmocka_unit_test(test_lone_dot_is_noservice),
+        cmocka_unit_test(test_dot_mixed_with_records_is_dropped_when_ordering),
+        cmocka_unit_test(test_ttl_zero_is_kept),
+        cmocka_unit_test(test_cname_at_srv_name_is_followed),
+        cmocka_unit_test(test_cname_only_answer_is_nodata),
+        cmocka_unit_test(test_truncated_answer_is_retried_over_tcp),
+        cmocka_unit_test(test_unloadable_zone_is_servfail),
+        cmocka_unit_test(test_zone_not_served_is_refused),
+        cmocka_unit_test(test_label_over_63_octets_is_badname_delivered_later),
+        cmocka_unit_test(test_silent_server_times_out),
+        cmocka_unit_test(test_malformed_reply_is_badresp),
+        cmocka_unit_test(test_closed_port_is_connrefused),
+        cmocka_unit_test(test_destroy_cancels_every_pending_query_once),
+        cmocka_unit_test(test_in_flight_limit_holds_queries_back),
+        cmocka_unit_test(test_destroy_inside_callback_is_deferred),
+        cmocka_unit_test(test_callback_may_submit_more_queries),
+        cmocka_unit_test(test_thousand_queries_beyond_the_limit_all_answer),
+        cmocka_unit_test(test_pollfd_drives_queries_from_a_plain_poll_loop),
+        cmocka_unit_test(test_addresses_of_a_target_come_together),
+        cmocka_unit_test(test_bad_arguments_are_rejected_without_callback),
+        cmocka_unit_test(test_system_configuration_creates_a_resolver),
+    };
+    return cmocka_run_group_tests_name("resolver", tests, NULL, NULL);
+}

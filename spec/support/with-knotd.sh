@@ -1,0 +1,105 @@
+#!/bin/sh
+# with-knotd.sh COMMAND [ARGS...]
+#
+# Starts knotd in the foreground on a free 127.0.0.1 port, serving every
+# spec/fixtures/NAME.zone as zone NAME, waits until it answers, runs COMMAND
+# with SRV_TEST_SERVER=127.0.0.1:PORT in its environment, then stops knotd and
+# removes its run directory, whatever COMMAND did. Exits with COMMAND's status.
+#
+# Loopback only: knotd listens on 127.0.0.1 and nothing here sends elsewhere.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=${SRV_FIXTURES:-$here/../fixtures}
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/srv-knotd.XXXXXX")
+knotd_pid=
+
+stop_knotd() {
+    if [ -n "$knotd_pid" ] && kill -0 "$knotd_pid" 2>/dev/null; then
+        kill "$knotd_pid" 2>/dev/null
+        wait "$knotd_pid" 2>/dev/null
+    fi
+    knotd_pid=
+}
+cleanup() {
+    stop_knotd
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+write_config() {
+    port=$1
+    {
+        echo "server:"
+        echo "    rundir: \"$workdir/run\""
+        echo "    listen: 127.0.0.1@$port"
+        echo "    tcp-workers: 2"
+        echo "    udp-workers: 2"
+        echo "    background-workers: 1"
+        echo "log:"
+        echo "  - target: \"$workdir/knotd.log\""
+        echo "    any: info"
+        echo "database:"
+        echo "    storage: \"$workdir/db\""
+        echo "template:"
+        echo "  - id: default"
+        echo "    storage: \"$workdir/zones\""
+        echo "    file: \"%s.zone\""
+        # Serve the files as they are: never write them back or journal.
+        echo "    zonefile-sync: -1"
+        echo "    zonefile-load: whole"
+        echo "    journal-content: none"
+        echo "zone:"
+        for zone_file in "$workdir"/zones/*.zone; do
+            name=$(basename "$zone_file" .zone)
+            echo "  - domain: $name"
+        done
+    } > "$workdir/knot.conf"
+}
+
+# Waits until knotd answers a SOA query for the first fixture zone; fails if
+# knotd exited (the port was taken, say) or did not answer in 10 s.
+wait_until_answering() {
+    port=$1
+    zone=$(basename "$(ls "$workdir"/zones/*.zone | head -n 1)" .zone)
+    tries=0
+    while [ $tries -lt 100 ]; do
+        kill -0 "$knotd_pid" 2>/dev/null || return 1
+        if kdig @127.0.0.1 -p "$port" +time=1 +tries=1 +short SOA "$zone" 2>/dev/null | grep -q .; then
+            return 0
+        fi
+        tries=$((tries + 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+mkdir -p "$workdir/run" "$workdir/db" "$workdir/zones"
+cp "$fixtures"/*.zone "$workdir/zones/"
+
+attempt=0
+while :; do
+    attempt=$((attempt + 1))
+    if [ $attempt -gt 20 ]; then
+        echo "with-knotd: knotd did not start; its log:" >&2
+        cat "$workdir/knotd.log" >&2 2>/dev/null
+        exit 1
+    fi
+    # A random high port; a taken one makes knotd fail to bind and we retry.
+    port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+    write_config "$port"
+    knotd -c "$workdir/knot.conf" >>"$workdir/knotd.out" 2>&1 &
+    knotd_pid=$!
+    if wait_until_answering "$port"; then
+        break
+    fi
+    stop_knotd
+done
+
+SRV_TEST_SERVER=127.0.0.1:$port
+export SRV_TEST_SERVER
+"$@"
+status=$?
+exit $status
