@@ -122,7 +122,7 @@ bench: $(BENCH_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/srv-demo
-	@$(BUILD)/srv-demo docs/examples/example.net.zone
+	@SRV_FIXTURES=docs/examples $(WITH_KNOTD) sh -c '$(BUILD)/srv-demo docs/examples/example.net.zone "$$SRV_TEST_SERVER"'
 
 clean:
 	rm -rf $(BUILD)

@@ -190,6 +190,11 @@ static srv_status_t configure_channel(srv_resolver_t *resolver, const srv_resolv
     /* NOCHECKRESP: without it c-ares 1.18 reports SERVFAIL and REFUSED
      * both as ECONNREFUSED (FACTS.md); with it they arrive as themselves. */
     options.flags = ARES_FLAG_NOCHECKRESP | (opts->edns ? ARES_FLAG_EDNS : 0);
+    /* STAYOPEN: c-ares 1.18 closes a server's sockets whenever its last
+     * query ends. Callbacks run after c-ares returns, so the next query is
+     * submitted too late to keep them, and every lookup would pay for a new
+     * socket (measured: a third of the throughput at one in flight). */
+    options.flags |= ARES_FLAG_STAYOPEN;
     options.sock_state_cb = events_socket_state;
     options.sock_state_cb_data = resolver;
     if (opts->timeout_ms > 0) {

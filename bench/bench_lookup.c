@@ -1,0 +1,180 @@
+/*
+ * bench_lookup - SRV lookups per second against a DNS server on loopback
+ * (SRV_TEST_SERVER, started by `make bench`), srv's resolver against a plain
+ * c-ares loop run in the same process, at 1, 50 and 500 lookups in flight.
+ *
+ * "In flight" is what the caller keeps outstanding: each completed lookup
+ * submits the next until the total is reached. The plain loop hands all of
+ * them to one channel, as a straightforward c-ares program does; srv queues
+ * those above its in-flight limit.
+ *
+ * Targets (issue): srv/plain >= 0.9 at 1 and 50, >= 2.5 at 500.
+ */
+#include "srv.h"
+
+#include <ares.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+static const char *NAME = "_xmpp-client._tcp.example.net";
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the plain c-ares loop ---------------------------------------------- */
+
+typedef struct plain_run {
+    ares_channel channel;
+    long to_submit;
+    long answered;
+    long failed;
+} plain_run_t;
+
+static void plain_submit(plain_run_t *run);
+
+static void plain_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
+{
+    (void)timeouts;
+    plain_run_t *run = arg;
+    struct ares_srv_reply *records = NULL;
+    if (status == ARES_SUCCESS && ares_parse_srv_reply(reply, len, &records) == ARES_SUCCESS) {
+        run->answered++;
+        ares_free_data(records);
+    } else {
+        run->failed++;
+    }
+    plain_submit(run);
+}
+
+static void plain_submit(plain_run_t *run)
+{
+    if (run->to_submit <= 0)
+        return;
+    run->to_submit--;
+    ares_query(run->channel, NAME, 1, 33, plain_callback, run);
+}
+
+static double plain_rate(const char *server, int in_flight, long total)
+{
+    plain_run_t run = {0};
+    struct ares_options options;
+    memset(&options, 0, sizeof options);
+    options.timeout = 2000;
+    options.tries = 3;
+    if (ares_init_options(&run.channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
+        ares_set_servers_ports_csv(run.channel, server) != ARES_SUCCESS) {
+        fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
+        exit(1);
+    }
+    run.to_submit = total;
+    double start = now_seconds();
+    for (int i = 0; i < in_flight; i++)
+        plain_submit(&run);
+    for (;;) {
+        fd_set readers, writers;
+        FD_ZERO(&readers);
+        FD_ZERO(&writers);
+        int nfds = ares_fds(run.channel, &readers, &writers);
+        if (nfds == 0)
+            break;
+        struct timeval tv, *timeout = ares_timeout(run.channel, NULL, &tv);
+        select(nfds, &readers, &writers, NULL, timeout);
+        ares_process(run.channel, &readers, &writers);
+    }
+    double elapsed = now_seconds() - start;
+    ares_destroy(run.channel);
+    if (run.failed)
+        fprintf(stderr, "bench_lookup: plain loop: %ld lookups failed\n", run.failed);
+    return (double)run.answered / elapsed;
+}
+
+/* ---- srv ------------------------------------------------------------------ */
+
+typedef struct srv_run {
+    srv_resolver_t *resolver;
+    long to_submit;
+    long answered;
+    long failed;
+} srv_run_t;
+
+static void srv_submit(srv_run_t *run);
+
+static void srv_callback(const srv_srv_result_t *result, void *arg)
+{
+    srv_run_t *run = arg;
+    if (result->status == SRV_OK)
+        run->answered++;
+    else
+        run->failed++;
+    srv_submit(run);
+}
+
+static void srv_submit(srv_run_t *run)
+{
+    if (run->to_submit <= 0)
+        return;
+    run->to_submit--;
+    srv_resolver_query_srv(run->resolver, NAME, srv_callback, run);
+}
+
+static double srv_rate(const char *server, int in_flight, long total)
+{
+    srv_run_t run = {0};
+    srv_resolver_options_t opts;
+    srv_resolver_options_init(&opts);
+    opts.servers = server;
+    opts.timeout_ms = 2000;
+    opts.tries = 3;
+    if (srv_resolver_new(&run.resolver, &opts) != SRV_OK) {
+        fprintf(stderr, "bench_lookup: cannot create the resolver\n");
+        exit(1);
+    }
+    run.to_submit = total;
+    double start = now_seconds();
+    for (int i = 0; i < in_flight; i++)
+        srv_submit(&run);
+    srv_resolver_run(run.resolver);
+    double elapsed = now_seconds() - start;
+    srv_resolver_destroy(run.resolver);
+    if (run.failed)
+        fprintf(stderr, "bench_lookup: srv: %ld lookups failed\n", run.failed);
+    return (double)run.answered / elapsed;
+}
+
+int main(void)
+{
+    const char *server = getenv("SRV_TEST_SERVER");
+    if (!server) {
+        fprintf(stderr, "bench_lookup: SRV_TEST_SERVER unset (run it through `make bench`)\n");
+        return 2;
+    }
+    static const struct { int in_flight; long total; double target; } cases[] = {
+        {1, 20000, 0.9}, {50, 150000, 0.9}, {500, 150000, 2.5},
+    };
+    ares_library_init(ARES_LIB_INIT_ALL);
+    printf("SRV lookups/s against knotd on loopback (%s), best of 3 alternating runs\n", server);
+    printf("%-10s %14s %14s %8s %8s\n", "in flight", "plain c-ares", "srv", "ratio", "target");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double best_plain = 0, best_srv = 0;
+        for (int round = 0; round < 3; round++) {
+            double plain = plain_rate(server, cases[i].in_flight, cases[i].total);
+            double ours = srv_rate(server, cases[i].in_flight, cases[i].total);
+            if (plain > best_plain)
+                best_plain = plain;
+            if (ours > best_srv)
+                best_srv = ours;
+        }
+        double ratio = best_srv / best_plain;
+        printf("%-10d %14.0f %14.0f %7.2fx %6s%.1fx %s\n", cases[i].in_flight, best_plain, best_srv,
+               ratio, ">=", cases[i].target, ratio >= cases[i].target ? "PASS" : "MISS");
+    }
+    ares_library_cleanup();
+    return 0;
+}
