@@ -257,6 +257,36 @@ static void test_silent_server_times_out(void **state)
     assert_true(elapsed > 0.25 && elapsed < 2.0);
 }
 
+static int arcount_of_query(int edns)
+{
+    fake_dns_t server;
+    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
+    char address[64];
+    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
+    srv_resolver_options_t opts;
+    srv_resolver_options_init(&opts);
+    opts.servers = address;
+    opts.timeout_ms = 50;
+    opts.tries = 1;
+    opts.edns = edns;
+    srv_resolver_t *resolver = NULL;
+    assert_int_equal(srv_resolver_new(&resolver, &opts), SRV_OK);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 1);
+    return server.last_arcount;
+}
+
+static void test_edns_option_adds_an_opt_record(void **state)
+{
+    (void)state;
+    assert_int_equal(arcount_of_query(0), 0);
+    assert_int_equal(arcount_of_query(1), 1);
+}
+
 static void test_malformed_reply_is_badresp(void **state)
 {
     (void)state;
@@ -549,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_zone_not_served_is_refused),
         cmocka_unit_test(test_label_over_63_octets_is_badname_delivered_later),
         cmocka_unit_test(test_silent_server_times_out),
+        cmocka_unit_test(test_edns_option_adds_an_opt_record),
         cmocka_unit_test(test_malformed_reply_is_badresp),
         cmocka_unit_test(test_closed_port_is_connrefused),
         cmocka_unit_test(test_destroy_cancels_every_pending_query_once),

@@ -58,6 +58,8 @@ static void *serve(void *arg)
         if (got <= 0)
             continue;
         server->queries_seen++;
+        if (got >= 12)
+            server->last_arcount = query[10] << 8 | query[11];
         if (server->mode == FAKE_DNS_MALFORMED) {
             size_t len = malformed_reply(query, (size_t)got, &reply);
             if (len)

@@ -17,6 +17,7 @@ typedef struct fake_dns {
     fake_dns_mode_t mode;
     atomic_int stop;
     atomic_int queries_seen;
+    atomic_int last_arcount;   /* ARCOUNT of the last query: 1 when it carried EDNS0's OPT */
     pthread_t thread;
 } fake_dns_t;
 

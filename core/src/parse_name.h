@@ -1,0 +1,28 @@
+/* parse_name.h - domain names in presentation format (RFC 1035 2.3.4, 5.1). */
+#ifndef SRV_PARSE_NAME_H
+#define SRV_PARSE_NAME_H
+
+#include <stddef.h>
+
+/* Room for the presentation text of any name of at most 255 wire octets:
+ * an octet takes at most 4 characters ("\DDD"), and the dots take fewer
+ * characters than the length octets they replace. */
+#define PARSE_NAME_TEXT_MAX 1024
+
+typedef struct parse_name {
+    char text[PARSE_NAME_TEXT_MAX];   /* absolute, without the trailing dot; the root is "." */
+    size_t wire_length;               /* octets in wire format, root label included */
+} parse_name_t;
+
+/* The root: text ".", one wire octet. */
+void parse_name_root(parse_name_t *name);
+
+/* Resolves a name as written in a zone file against origin: "@" is the
+ * origin, a name ending in an unescaped '.' is absolute, any other name is
+ * relative and gets the origin appended. Checks the wire limits (label
+ * 1..63 octets, name <= 255 octets; "\." and "\DDD" count as one octet).
+ * Returns NULL on success, else a reason ("empty label", ...). */
+const char *parse_name_resolve(const char *token, size_t len,
+                               const parse_name_t *origin, parse_name_t *out);
+
+#endif
