@@ -60,45 +60,52 @@ ASAN_TESTS := $(patsubst core/tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 
 WITH_KNOTD := spec/support/with-knotd.sh
 
+# V=1 shows the full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q = @echo '  build' $@;
+endif
+
 .PHONY: all test test-c check-memory bench demo deps clean
 all: $(BUILD)/libsrvcore.a $(TEST_BINS) $(BUILD)/srv-demo
 
 # -- core ---------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
 
 $(BUILD)/libsrvcore.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/tests/%: core/tests/%.c $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
+	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
 	    $< $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
 $(BUILD)/srv-demo: core/demo/srv-demo.c $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- sanitizer build ----------------------------------------------------------
 $(ASAN)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
 
 $(ASAN)/libsrvcore.a: $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(ASAN)/tests/%: core/tests/%.c $(call objs,$(ASAN),$(TEST_SUPPORT_SRC)) $(ASAN)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
+	$(Q)$(CC) $(STD) -O1 -g $(SANITIZE) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
 	    $< $(call objs,$(ASAN),$(TEST_SUPPORT_SRC)) -o $@ $(ASAN)/libsrvcore.a $(CARES_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
 # -- benchmarks ------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O2 -g $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+	$(Q)$(CC) $(STD) -O2 -g $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- running ---------------------------------------------------------------
 deps:

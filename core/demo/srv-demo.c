@@ -121,6 +121,23 @@ static void print_first_choice_shares(const srv_recordset_t *set, srv_rng_t *rng
     free(firsts);
 }
 
+/* Priority ascending, then weight descending: the order people read a
+ * zone in. Insertion sort: a handful of records. */
+static void sort_for_display(srv_recordset_t *set)
+{
+    for (size_t i = 1; i < set->count; i++) {
+        srv_record_t moving = set->records[i];
+        size_t j = i;
+        while (j > 0 && (set->records[j - 1].priority > moving.priority ||
+                         (set->records[j - 1].priority == moving.priority &&
+                          set->records[j - 1].weight < moving.weight))) {
+            set->records[j] = set->records[j - 1];
+            j--;
+        }
+        set->records[j] = moving;
+    }
+}
+
 static void show_name(const char *name, const srv_zone_t *zone, srv_resolver_t *resolver, srv_rng_t *rng)
 {
     srv_recordset_t records = {0};
@@ -131,6 +148,7 @@ static void show_name(const char *name, const srv_zone_t *zone, srv_resolver_t *
         srv_recordset_clear(&records);
         return;
     }
+    sort_for_display(&records);
     char line[1200];
     for (size_t i = 0; i < records.count; i++) {
         srv_record_format(&records.records[i], line, sizeof line);
@@ -147,8 +165,9 @@ static void show_name(const char *name, const srv_zone_t *zone, srv_resolver_t *
     srv_recordset_clear(&ordered);
     if (records.count > 1) {
         print_first_choice_shares(&records, rng);
-        /* What a client sees once the lowest-priority target is down: it is
-         * tried last, so the next priority group shares the first place. */
+        /* What a client sees once the preferred target (lowest priority,
+         * first after sorting) is down: it is tried last, so the next
+         * priority group shares the first place. */
         srv_recordset_t without_first = {0};
         for (size_t i = 1; i < records.count; i++) {
             const srv_record_t *r = &records.records[i];
