@@ -305,33 +305,60 @@ static unsigned weight_class(uint16_t weight)
     return 31u - (unsigned)__builtin_clz(weight);
 }
 
+/* Lemire's method on 32 random bits for a bound below 2^32: 1 and *out
+ * uniform in [0, bound), or 0 when these bits must be rejected. */
+static int below_from_bits32(uint32_t bits, uint64_t bound, uint64_t *out)
+{
+    uint64_t product = (uint64_t)bits * bound;
+    uint32_t low = (uint32_t)product;
+    if (low < bound && low < (uint32_t)(0 - (uint32_t)bound) % (uint32_t)bound)
+        return 0;
+    *out = product >> 32;
+    return 1;
+}
+
+/* One rejection try from 32 random bits: the low 16 pick a member
+ * uniformly (Lemire, count < 2^16), the top c + 1 of the high 16 are u,
+ * and the member is kept when u is below its weight. Disjoint bits of a
+ * uniform draw are independent, so one 64-bit draw serves two tries, or a
+ * class choice and a try. */
+static int try_member(const uint64_t *members, uint32_t count, unsigned weight_class,
+                      uint32_t bits, size_t *j)
+{
+    uint32_t product = (bits & 0xFFFFu) * count;
+    uint32_t low = product & 0xFFFFu;
+    if (low < count && low < (0x10000u - count) % count)
+        return 0;
+    *j = product >> 16;
+    uint32_t u = (bits >> 16) >> (15 - weight_class);
+    return u < ENTRY_WEIGHT(members[*j]);
+}
+
 static size_t pick_in_class(const uint64_t *members, size_t count, unsigned weight_class,
-                            uint64_t class_sum, srv_rng_t *rng)
+                            uint64_t class_sum, srv_rng_t *rng, uint32_t first_bits)
 {
     if (count == 1)
         return 0;
-    for (int tries = 0; tries < MAX_REJECTIONS; tries++) {
-        uint64_t x = srv_rng_next_inline(rng);
-        size_t j;
-        if (count <= UINT32_MAX) {
-            /* One draw serves both choices: Lemire's method on the low 32
-             * bits picks j, the top c + 1 bits are u. The halves of a
-             * uniform 64-bit draw are independent. */
-            uint32_t count32 = (uint32_t)count;
-            uint64_t product = (x & UINT32_MAX) * count32;
-            uint32_t low = (uint32_t)product;
-            if (low < count32 && low < (uint32_t)(0 - count32) % count32)
-                continue;
-            j = (size_t)(product >> 32);
-        } else {
-            j = (size_t)srv_rng_below_inline(rng, count);
-        }
-        uint64_t u = x >> (63 - weight_class);
-        if (u < ENTRY_WEIGHT(members[j]))
+    size_t j;
+    if (count < 0x10000u) {
+        if (try_member(members, (uint32_t)count, weight_class, first_bits, &j))
             return j;
+        for (int tries = 0; tries < MAX_REJECTIONS; tries++) {
+            uint64_t x = srv_rng_next_inline(rng);
+            if (try_member(members, (uint32_t)count, weight_class, (uint32_t)x, &j) ||
+                try_member(members, (uint32_t)count, weight_class, (uint32_t)(x >> 32), &j))
+                return j;
+        }
+    } else {
+        for (int tries = 0; tries < MAX_REJECTIONS; tries++) {
+            j = (size_t)srv_rng_below_inline(rng, count);
+            uint64_t u = srv_rng_next_inline(rng) >> (63 - weight_class);
+            if (u < ENTRY_WEIGHT(members[j]))
+                return j;
+        }
     }
     uint64_t r = srv_rng_below_inline(rng, class_sum);
-    size_t j = 0;
+    j = 0;
     while (r >= ENTRY_WEIGHT(members[j])) {
         r -= ENTRY_WEIGHT(members[j]);
         j++;
@@ -382,16 +409,21 @@ static void order_weighted_large(const srv_record_t *records, size_t *group,
     size_t placed = 0;
     while (placed < weighted_count) {
         unsigned c = (unsigned)top_class;
+        /* The low half of x chooses the class, the high half makes the
+         * first try inside it. */
+        uint64_t x = srv_rng_next_inline(rng);
         if (placed + 1 < weighted_count) {
+            uint64_t r;
+            if (sum > UINT32_MAX || !below_from_bits32((uint32_t)x, sum, &r))
+                r = srv_rng_below_inline(rng, sum);
             /* Classes are scanned heaviest first; empty ones have sum 0. */
-            uint64_t r = srv_rng_below_inline(rng, sum);
             while (r >= class_sum[c]) {
                 r -= class_sum[c];
                 c--;
             }
         }
         uint64_t *members = entries + class_start[c];
-        size_t j = pick_in_class(members, class_count[c], c, class_sum[c], rng);
+        size_t j = pick_in_class(members, class_count[c], c, class_sum[c], rng, (uint32_t)(x >> 32));
         uint64_t entry = members[j];
         group[placed++] = ENTRY_INDEX(entry);
         members[j] = members[--class_count[c]];
