@@ -488,6 +488,40 @@ static void test_pollfd_drives_queries_from_a_plain_poll_loop(void **state)
     srv_recordset_clear(&outcome.records);
 }
 
+static void test_process_fd_drives_queries_for_loops_that_watch_sockets(void **state)
+{
+    (void)state;
+    const char *server = knotd();
+    if (!server)
+        skip();
+    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_turn._udp.example.net", collect_srv, &outcome), SRV_OK);
+    int rounds = 0;
+    while (srv_resolver_pending(resolver) > 0 && rounds++ < 100) {
+        srv_pollfd_t sockets[8];
+        size_t count = srv_resolver_fds(resolver, sockets, 8);
+        assert_true(count >= 1 && count <= 8);
+        struct pollfd pfds[8];
+        for (size_t i = 0; i < count; i++)
+            pfds[i] = (struct pollfd){sockets[i].fd, (short)(sockets[i].events & SRV_POLL_READ ? POLLIN : 0), 0};
+        poll(pfds, count, srv_resolver_timeout_ms(resolver));
+        int handled = 0;
+        for (size_t i = 0; i < count; i++)
+            if (pfds[i].revents & POLLIN) {
+                assert_int_equal(srv_resolver_process_fd(resolver, pfds[i].fd, -1), SRV_OK);
+                handled = 1;
+            }
+        if (!handled)
+            assert_int_equal(srv_resolver_process_fd(resolver, -1, -1), SRV_OK);
+    }
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 2);
+    srv_resolver_destroy(resolver);
+    srv_recordset_clear(&outcome.records);
+}
+
 typedef struct addr_outcome {
     int calls;
     srv_status_t status;
@@ -588,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_callback_may_submit_more_queries),
         cmocka_unit_test(test_thousand_queries_beyond_the_limit_all_answer),
         cmocka_unit_test(test_pollfd_drives_queries_from_a_plain_poll_loop),
+        cmocka_unit_test(test_process_fd_drives_queries_for_loops_that_watch_sockets),
         cmocka_unit_test(test_addresses_of_a_target_come_together),
         cmocka_unit_test(test_bad_arguments_are_rejected_without_callback),
         cmocka_unit_test(test_system_configuration_creates_a_resolver),

@@ -39,7 +39,8 @@ write_config() {
         echo "    udp-workers: 2"
         echo "    background-workers: 1"
         echo "log:"
-        echo "  - target: \"$workdir/knotd.log\""
+        # stderr, which is unbuffered: the readiness check reads it live.
+        echo "  - target: stderr"
         echo "    any: info"
         echo "database:"
         echo "    storage: \"$workdir/db\""
@@ -59,15 +60,26 @@ write_config() {
     } > "$workdir/knot.conf"
 }
 
-# Waits until knotd answers a SOA query for the first fixture zone; fails if
-# knotd exited (the port was taken, say) or did not answer in 10 s.
-wait_until_answering() {
+# Every zone has finished loading, or failed to (knotd loads them in the
+# background after it starts answering; a test must not see a zone mid-load).
+all_zones_settled() {
+    for zone_file in "$workdir"/zones/*.zone; do
+        name=$(basename "$zone_file" .zone)
+        grep -q -e "\[$name\.\] loaded" -e "\[$name\.\] zone event 'load' failed" \
+            "$workdir/knotd.out" 2>/dev/null || return 1
+    done
+}
+
+# Waits until every zone settled and knotd answers on the port; fails if
+# knotd exited (the port was taken, say) or was not ready within 10 s.
+wait_until_ready() {
     port=$1
     zone=$(basename "$(ls "$workdir"/zones/*.zone | head -n 1)" .zone)
     tries=0
     while [ $tries -lt 100 ]; do
         kill -0 "$knotd_pid" 2>/dev/null || return 1
-        if kdig @127.0.0.1 -p "$port" +time=1 +tries=1 +short SOA "$zone" 2>/dev/null | grep -q .; then
+        if all_zones_settled &&
+           kdig @127.0.0.1 -p "$port" +timeout=1 +retry=0 SOA "$zone" 2>/dev/null | grep -q 'status: '; then
             return 0
         fi
         tries=$((tries + 1))
@@ -84,15 +96,15 @@ while :; do
     attempt=$((attempt + 1))
     if [ $attempt -gt 20 ]; then
         echo "with-knotd: knotd did not start; its log:" >&2
-        cat "$workdir/knotd.log" >&2 2>/dev/null
+        cat "$workdir/knotd.out" >&2 2>/dev/null
         exit 1
     fi
     # A random high port; a taken one makes knotd fail to bind and we retry.
     port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
     write_config "$port"
-    knotd -c "$workdir/knot.conf" >>"$workdir/knotd.out" 2>&1 &
+    knotd -c "$workdir/knot.conf" >"$workdir/knotd.out" 2>&1 &
     knotd_pid=$!
-    if wait_until_answering "$port"; then
+    if wait_until_ready "$port"; then
         break
     fi
     stop_knotd
