@@ -47,6 +47,7 @@ typedef enum srv_status {
     SRV_EINVAL,       /* "INVAL": a bad argument (programmer error) */
     SRV_EPARSE,       /* "PARSE": presentation-format text could not be parsed */
     SRV_EDNS,         /* "DNSERROR": any other resolver failure */
+    SRV_ESYSTEM,      /* "SYSTEM": a system call failed (e.g. getrandom) */
     SRV_STATUS_COUNT
 } srv_status_t;
 

@@ -41,7 +41,7 @@ srv_status_t srv_rng_seed_os(srv_rng_t *rng)
                 continue;
             /* No status fits "the kernel has no randomness" better; the
              * caller can still fall back to srv_rng_seed(). */
-            return SRV_EDNS;
+            return SRV_ESYSTEM;
         }
         have += (size_t)got;
     }

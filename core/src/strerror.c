@@ -22,6 +22,7 @@ static const struct {
     [SRV_EINVAL]       = {"INVAL", "invalid argument"},
     [SRV_EPARSE]       = {"PARSE", "malformed presentation-format text"},
     [SRV_EDNS]         = {"DNSERROR", "resolver failure"},
+    [SRV_ESYSTEM]      = {"SYSTEM", "a system call failed"},
 };
 
 static int known(srv_status_t status)
