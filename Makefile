@@ -68,6 +68,8 @@ Q = @echo '  build' $@;
 endif
 
 .PHONY: all test test-c check-memory bench demo deps clean
+# Keep the objects that chained rules build on the way (test support files).
+.SECONDARY:
 all: $(BUILD)/libsrvcore.a $(TEST_BINS) $(BUILD)/srv-demo
 
 # -- core ---------------------------------------------------------------
