@@ -7,15 +7,18 @@
 
 typedef enum query_kind { QUERY_SRV, QUERY_ADDR } query_kind_t;
 
+/* What to call when a query completes; kind says which member is set. */
+typedef union query_callback {
+    srv_srv_callback_t srv;
+    srv_addr_callback_t addr;
+} query_callback_t;
+
 typedef struct query {
     struct query *next;
     struct srv_resolver *resolver;
     query_kind_t kind;
     char *name;
-    union {
-        srv_srv_callback_t srv;
-        srv_addr_callback_t addr;
-    } callback;
+    query_callback_t callback;
     void *arg;
     /* The outcome, filled when the query completes. */
     srv_status_t status;

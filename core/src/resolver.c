@@ -265,53 +265,33 @@ srv_status_t srv_resolver_new(srv_resolver_t **out, const srv_resolver_options_t
 }
 
 static srv_status_t submit(srv_resolver_t *resolver, query_kind_t kind, const char *name,
-                           query_t **out)
+                           query_callback_t callback, void *arg)
 {
-    if (!resolver || !name)
+    int has_callback = kind == QUERY_SRV ? callback.srv != NULL : callback.addr != NULL;
+    if (!resolver || !name || !has_callback)
         return SRV_EINVAL;
     if (resolver->closing || resolver->destroy_requested)
         return SRV_ECANCELLED;
     query_t *query = query_new(resolver, kind, name);
     if (!query)
         return SRV_ENOMEM;
-    *out = query;
-    return SRV_OK;
-}
-
-static void enqueue(srv_resolver_t *resolver, query_t *query)
-{
+    query->callback = callback;
+    query->arg = arg;
     query_list_push(&resolver->waiting, query);
     resolver_launch_waiting(resolver);
+    return SRV_OK;
 }
 
 srv_status_t srv_resolver_query_srv(srv_resolver_t *resolver, const char *name,
                                     srv_srv_callback_t callback, void *arg)
 {
-    query_t *query;
-    if (!callback)
-        return SRV_EINVAL;
-    srv_status_t status = submit(resolver, QUERY_SRV, name, &query);
-    if (status != SRV_OK)
-        return status;
-    query->callback.srv = callback;
-    query->arg = arg;
-    enqueue(resolver, query);
-    return SRV_OK;
+    return submit(resolver, QUERY_SRV, name, (query_callback_t){.srv = callback}, arg);
 }
 
 srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
                                      srv_addr_callback_t callback, void *arg)
 {
-    query_t *query;
-    if (!callback)
-        return SRV_EINVAL;
-    srv_status_t status = submit(resolver, QUERY_ADDR, name, &query);
-    if (status != SRV_OK)
-        return status;
-    query->callback.addr = callback;
-    query->arg = arg;
-    enqueue(resolver, query);
-    return SRV_OK;
+    return submit(resolver, QUERY_ADDR, name, (query_callback_t){.addr = callback}, arg);
 }
 
 size_t srv_resolver_pending(const srv_resolver_t *resolver)

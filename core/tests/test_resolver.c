@@ -56,6 +56,16 @@ static srv_resolver_t *resolver_for(const char *servers, int timeout_ms, int tri
     return resolver;
 }
 
+/* Starts a misbehaving server on loopback and a resolver that asks only it. */
+static srv_resolver_t *resolver_on_fake(fake_dns_t *server, fake_dns_mode_t mode,
+                                        int timeout_ms, int tries, size_t max_inflight)
+{
+    static char address[64];
+    assert_int_equal(fake_dns_start(server, mode), 0);
+    snprintf(address, sizeof address, "127.0.0.1:%d", server->port);
+    return resolver_for(address, timeout_ms, tries, max_inflight);
+}
+
 /* One SRV lookup against knotd, run to completion. */
 static srv_outcome_t lookup(const char *name)
 {
@@ -238,10 +248,7 @@ static void test_silent_server_times_out(void **state)
 {
     (void)state;
     fake_dns_t server;
-    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
-    char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
-    srv_resolver_t *resolver = resolver_for(address, 100, 2, 0);
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 100, 2, 0);
     srv_outcome_t outcome = {0};
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -291,10 +298,7 @@ static void test_malformed_reply_is_badresp(void **state)
 {
     (void)state;
     fake_dns_t server;
-    assert_int_equal(fake_dns_start(&server, FAKE_DNS_MALFORMED), 0);
-    char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
-    srv_resolver_t *resolver = resolver_for(address, 500, 1, 0);
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_MALFORMED, 500, 1, 0);
     srv_outcome_t outcome = {0};
     assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
     assert_int_equal(srv_resolver_run(resolver), SRV_OK);
@@ -322,11 +326,8 @@ static void test_destroy_cancels_every_pending_query_once(void **state)
 {
     (void)state;
     fake_dns_t server;
-    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
-    char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
     /* Two on the wire, three waiting behind the in-flight limit. */
-    srv_resolver_t *resolver = resolver_for(address, 5000, 1, 2);
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 2);
     srv_outcome_t outcomes[5];
     memset(outcomes, 0, sizeof outcomes);
     for (int i = 0; i < 5; i++)
@@ -345,10 +346,7 @@ static void test_in_flight_limit_holds_queries_back(void **state)
 {
     (void)state;
     fake_dns_t server;
-    assert_int_equal(fake_dns_start(&server, FAKE_DNS_SILENT), 0);
-    char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", server.port);
-    srv_resolver_t *resolver = resolver_for(address, 5000, 1, 3);
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 3);
     srv_outcome_t outcomes[10];
     memset(outcomes, 0, sizeof outcomes);
     for (int i = 0; i < 10; i++)
@@ -384,17 +382,12 @@ static void test_destroy_inside_callback_is_deferred(void **state)
     const char *server = knotd();
     if (!server)
         skip();
-    fake_dns_t silent;
-    assert_int_equal(fake_dns_start(&silent, FAKE_DNS_SILENT), 0);
-    char servers[128];
-    snprintf(servers, sizeof servers, "%s", server);
     destroy_from_callback_t context = {0};
-    context.resolver = resolver_for(servers, 2000, 1, 0);
+    context.resolver = resolver_for(server, 2000, 1, 0);
     assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
     assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
     /* The second is answered too, or cancelled: either way exactly once. */
     assert_int_equal(srv_resolver_run(context.resolver), SRV_ECANCELLED);
-    fake_dns_stop(&silent);
     assert_int_equal(context.calls, 2);
     assert_int_equal(context.statuses[0], SRV_OK);
 }
