@@ -16,7 +16,8 @@
  *    weight-0 records first, first running sum >= r). That is biased, but
  *    some peers do exactly this and tests may want to mimic them.
  *
- * Cost: O(n log n) at most, and usually O(n). The priority sort is an
+ * Cost: O(n log n) (expected, for the weighted picks of large groups;
+ * the sorts and strict mode are worst-case bounds). The priority sort is an
  * insertion sort for few records, a counting sort for a narrow range of
  * priorities and a stable radix sort otherwise. A priority group is ordered
  * by linear scan while small (cheaper than any structure at a handful of

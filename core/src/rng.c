@@ -39,8 +39,7 @@ srv_status_t srv_rng_seed_os(srv_rng_t *rng)
         if (got < 0) {
             if (errno == EINTR)
                 continue;
-            /* No status fits "the kernel has no randomness" better; the
-             * caller can still fall back to srv_rng_seed(). */
+            /* The caller can still fall back to srv_rng_seed(). */
             return SRV_ESYSTEM;
         }
         have += (size_t)got;
