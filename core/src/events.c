@@ -123,28 +123,41 @@ int srv_resolver_timeout_ms(srv_resolver_t *resolver)
  * expire timeouts. */
 static void process_sockets(srv_resolver_t *resolver, int wait_ms)
 {
+    /* c-ares 1.18 keeps one UDP and at most one TCP socket per server, so
+     * the stack batch nearly always suffices; more servers take the heap
+     * (and, should that fail, the first batch this round). */
     struct pollfd batch[POLL_BATCH];
-    size_t count = resolver->socket_count < POLL_BATCH ? resolver->socket_count : POLL_BATCH;
-    for (size_t i = 0; i < count; i++) {
-        batch[i].fd = resolver->sockets[i].fd;
-        batch[i].events = (short)((resolver->sockets[i].events & SRV_POLL_READ ? POLLIN : 0) |
-                                  (resolver->sockets[i].events & SRV_POLL_WRITE ? POLLOUT : 0));
-        batch[i].revents = 0;
+    struct pollfd *fds = batch;
+    size_t count = resolver->socket_count;
+    if (count > POLL_BATCH) {
+        fds = malloc(count * sizeof *fds);
+        if (!fds) {
+            fds = batch;
+            count = POLL_BATCH;
+        }
     }
-    int ready = poll(batch, count, wait_ms);
+    for (size_t i = 0; i < count; i++) {
+        fds[i].fd = resolver->sockets[i].fd;
+        fds[i].events = (short)((resolver->sockets[i].events & SRV_POLL_READ ? POLLIN : 0) |
+                                (resolver->sockets[i].events & SRV_POLL_WRITE ? POLLOUT : 0));
+        fds[i].revents = 0;
+    }
+    int ready = poll(fds, count, wait_ms);
     if (ready <= 0) {
         ares_process_fd(resolver->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-        return;
+    } else {
+        /* ares_process_fd() also expires timeouts on every call. */
+        for (size_t i = 0; i < count; i++) {
+            short revents = fds[i].revents;
+            if (!revents)
+                continue;
+            ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
+            ares_socket_t write_fd = revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
+            ares_process_fd(resolver->channel, read_fd, write_fd);
+        }
     }
-    /* ares_process_fd() also expires timeouts on every call. */
-    for (size_t i = 0; i < count; i++) {
-        short revents = batch[i].revents;
-        if (!revents)
-            continue;
-        ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? batch[i].fd : ARES_SOCKET_BAD;
-        ares_socket_t write_fd = revents & POLLOUT ? batch[i].fd : ARES_SOCKET_BAD;
-        ares_process_fd(resolver->channel, read_fd, write_fd);
-    }
+    if (fds != batch)
+        free(fds);
 }
 
 /* Every processing call goes through here: it counts nesting so that a
