@@ -93,18 +93,23 @@ static srv_status_t read_escape(parse_lexer_t *lexer, srv_parse_error_t *err)
     return SRV_OK;
 }
 
+/* One character of a word or quoted string: an escape takes several. */
+static srv_status_t read_character(parse_lexer_t *lexer, srv_parse_error_t *err)
+{
+    if (lexer->text[lexer->pos] == '\\')
+        return read_escape(lexer, err);
+    lexer->pos++;
+    return SRV_OK;
+}
+
 static srv_status_t read_word(parse_lexer_t *lexer, parse_token_t *token,
                               srv_parse_error_t *err)
 {
     start_token(lexer, token, PARSE_TOKEN_WORD, lexer->pos);
     while (lexer->pos < lexer->len && !ends_word(lexer->text[lexer->pos])) {
-        if (lexer->text[lexer->pos] == '\\') {
-            srv_status_t status = read_escape(lexer, err);
-            if (status != SRV_OK)
-                return status;
-        } else {
-            lexer->pos++;
-        }
+        srv_status_t status = read_character(lexer, err);
+        if (status != SRV_OK)
+            return status;
     }
     finish_word(lexer, token);
     return SRV_OK;
@@ -127,13 +132,9 @@ static srv_status_t read_quoted(parse_lexer_t *lexer, parse_token_t *token,
             lexer->pos++;
             break;
         }
-        if (c == '\\') {
-            srv_status_t status = read_escape(lexer, err);
-            if (status != SRV_OK)
-                return status;
-        } else {
-            lexer->pos++;
-        }
+        srv_status_t status = read_character(lexer, err);
+        if (status != SRV_OK)
+            return status;
     }
     finish_word(lexer, token);
     return SRV_OK;

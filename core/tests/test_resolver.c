@@ -56,6 +56,15 @@ static srv_resolver_t *resolver_for(const char *servers, int timeout_ms, int tri
     return resolver;
 }
 
+/* A resolver asking knotd; the test is skipped when knotd is not there. */
+static srv_resolver_t *resolver_on_knotd(int timeout_ms, int tries, size_t max_inflight)
+{
+    const char *server = knotd();
+    if (!server)
+        skip();
+    return resolver_for(server, timeout_ms, tries, max_inflight);
+}
+
 /* Starts a misbehaving server on loopback and a resolver that asks only it. */
 static srv_resolver_t *resolver_on_fake(fake_dns_t *server, fake_dns_mode_t mode,
                                         int timeout_ms, int tries, size_t max_inflight)
@@ -70,10 +79,7 @@ static srv_resolver_t *resolver_on_fake(fake_dns_t *server, fake_dns_mode_t mode
 static srv_outcome_t lookup(const char *name)
 {
     srv_outcome_t outcome = {0};
-    const char *server = knotd();
-    if (!server)
-        skip();
-    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
     assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcome), SRV_OK);
     assert_int_equal(srv_resolver_run(resolver), SRV_OK);
     srv_resolver_destroy(resolver);
@@ -226,14 +232,11 @@ static void test_zone_not_served_is_refused(void **state)
 static void test_label_over_63_octets_is_badname_delivered_later(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
     char name[128];
     memset(name, 'a', 64);
     strcpy(name + 64, ".example.net");
     srv_outcome_t outcome = {0};
-    srv_resolver_t *resolver = resolver_for(server, 1000, 1, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(1000, 1, 0);
     assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcome), SRV_OK);
     /* c-ares fails it inside ares_query; the callback still waits for processing. */
     assert_int_equal(outcome.calls, 0);
@@ -379,11 +382,8 @@ static void destroy_on_first(const srv_srv_result_t *result, void *arg)
 static void test_destroy_inside_callback_is_deferred(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
     destroy_from_callback_t context = {0};
-    context.resolver = resolver_for(server, 2000, 1, 0);
+    context.resolver = resolver_on_knotd(2000, 1, 0);
     assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
     assert_int_equal(srv_resolver_query_srv(context.resolver, "_xmpp-client._tcp.example.net", destroy_on_first, &context), SRV_OK);
     /* The second is answered too, or cancelled: either way exactly once. */
@@ -410,10 +410,7 @@ static void query_again(const srv_srv_result_t *result, void *arg)
 static void test_callback_may_submit_more_queries(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
-    chain_t chain = {resolver_for(server, 2000, 2, 0), 5, 0};
+    chain_t chain = {resolver_on_knotd(2000, 2, 0), 5, 0};
     assert_int_equal(srv_resolver_query_srv(chain.resolver, "_xmpp-server._tcp.example.net", query_again, &chain), SRV_OK);
     assert_int_equal(srv_resolver_run(chain.resolver), SRV_OK);
     srv_resolver_destroy(chain.resolver);
@@ -437,10 +434,7 @@ static void count_ok(const srv_srv_result_t *result, void *arg)
 static void test_thousand_queries_beyond_the_limit_all_answer(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
-    srv_resolver_t *resolver = resolver_for(server, 2000, 3, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 3, 0);
     tally_t tally = {0, 0};
     for (int i = 0; i < 1000; i++)
         assert_int_equal(srv_resolver_query_srv(resolver, "_xmpp-client._tcp.example.net", count_ok, &tally), SRV_OK);
@@ -455,10 +449,7 @@ static void test_thousand_queries_beyond_the_limit_all_answer(void **state)
 static void test_pollfd_drives_queries_from_a_plain_poll_loop(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
-    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
     srv_outcome_t outcome = {0};
     assert_int_equal(srv_resolver_query_srv(resolver, "_stun._udp.example.net", collect_srv, &outcome), SRV_OK);
     int fd = srv_resolver_pollfd(resolver);
@@ -484,10 +475,7 @@ static void test_pollfd_drives_queries_from_a_plain_poll_loop(void **state)
 static void test_process_fd_drives_queries_for_loops_that_watch_sockets(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
-    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
     srv_outcome_t outcome = {0};
     assert_int_equal(srv_resolver_query_srv(resolver, "_turn._udp.example.net", collect_srv, &outcome), SRV_OK);
     int rounds = 0;
@@ -542,10 +530,7 @@ static void collect_addr(const srv_addr_result_t *result, void *arg)
 static void test_addresses_of_a_target_come_together(void **state)
 {
     (void)state;
-    const char *server = knotd();
-    if (!server)
-        skip();
-    srv_resolver_t *resolver = resolver_for(server, 2000, 2, 0);
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
     addr_outcome_t both = {0}, missing = {0};
     assert_int_equal(srv_resolver_query_addr(resolver, "host2.srv.test", collect_addr, &both), SRV_OK);
     assert_int_equal(srv_resolver_query_addr(resolver, "nothing-here.srv.test", collect_addr, &missing), SRV_OK);
