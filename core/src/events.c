@@ -111,11 +111,23 @@ int srv_resolver_timeout_ms(srv_resolver_t *resolver)
         return -1;
     if (work_is_ready(resolver))
         return 0;
-    struct timeval tv;
-    if (!ares_timeout(resolver->channel, NULL, &tv))
+    struct timeval main_tv, fallback_tv;
+    struct timeval *next = ares_timeout(resolver->channel, NULL, &main_tv);
+    if (resolver->fallback)   /* the sooner of the two; the buffers must differ */
+        next = ares_timeout(resolver->fallback, next, &fallback_tv);
+    if (!next)
         return 0;   /* nothing on the wire, yet pending: let processing sort it out */
-    long ms = (long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+    long ms = (long)next->tv_sec * 1000 + (next->tv_usec + 999) / 1000;
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* Hands a ready socket (or none, for timeouts) to c-ares. Each channel
+ * ignores sockets that are not its own, so both can be given every one. */
+static void process_channels(srv_resolver_t *resolver, ares_socket_t read_fd, ares_socket_t write_fd)
+{
+    ares_process_fd(resolver->channel, read_fd, write_fd);
+    if (resolver->fallback)
+        ares_process_fd(resolver->fallback, read_fd, write_fd);
 }
 
 /* Waits up to wait_ms for socket events (0: just look), then hands every
@@ -144,7 +156,7 @@ static void process_sockets(srv_resolver_t *resolver, int wait_ms)
     }
     int ready = poll(fds, count, wait_ms);
     if (ready <= 0) {
-        ares_process_fd(resolver->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        process_channels(resolver, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
     } else {
         /* ares_process_fd() also expires timeouts on every call. */
         for (size_t i = 0; i < count; i++) {
@@ -153,7 +165,7 @@ static void process_sockets(srv_resolver_t *resolver, int wait_ms)
                 continue;
             ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
             ares_socket_t write_fd = revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
-            ares_process_fd(resolver->channel, read_fd, write_fd);
+            process_channels(resolver, read_fd, write_fd);
         }
     }
     if (fds != batch)
@@ -180,8 +192,8 @@ static srv_status_t process(srv_resolver_t *resolver, int wait_ms, int read_fd, 
     if (!resolver->destroy_requested) {
         resolver_launch_waiting(resolver);
         if (read_fd >= 0 || write_fd >= 0)
-            ares_process_fd(resolver->channel, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
-                            write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+            process_channels(resolver, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
+                             write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
         else
             process_sockets(resolver, resolver->done.head ? 0 : wait_ms);
         resolver_deliver_done(resolver);

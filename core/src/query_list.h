@@ -22,6 +22,7 @@ typedef struct query {
     void *arg;
     /* The outcome, filled when the query completes. */
     srv_status_t status;
+    srv_status_t first_failure;   /* the first server's SERVFAIL/REFUSED, once retried */
     srv_recordset_t records;
     uint32_t negative_ttl;
     srv_address_t *addresses;

@@ -68,16 +68,51 @@ static void complete(query_t *query, srv_status_t status)
     resolver_launch_waiting(resolver);
 }
 
+static void launch_on(srv_resolver_t *resolver, ares_channel channel, query_t *query);
+
+/* A SERVFAIL or REFUSED from the first server is asked again of the
+ * others. Returns 1 when the query went to the fallback channel. */
+static int retry_on_fallback(query_t *query, srv_status_t status)
+{
+    srv_resolver_t *resolver = query->resolver;
+    if ((status != SRV_ESERVFAIL && status != SRV_EREFUSED) || !resolver->fallback ||
+        query->first_failure != SRV_OK || resolver->closing)
+        return 0;
+    query->first_failure = status;
+    srv_recordset_clear(&query->records);
+    launch_on(resolver, resolver->fallback, query);
+    return 1;
+}
+
+/* The fallback channel checks answers itself and says ECONNREFUSED when
+ * every other server also failed or refused: the first server's answer
+ * then says more. A success, a name error or no data stand as they are. */
+static srv_status_t after_fallback(const query_t *query, srv_status_t status)
+{
+    if (query->first_failure == SRV_OK)
+        return status;
+    if (status == SRV_ECONNREFUSED || status == SRV_ETIMEOUT || status == SRV_ESERVFAIL ||
+        status == SRV_EREFUSED)
+        return query->first_failure;
+    return status;
+}
+
+static void finish(query_t *query, srv_status_t status)
+{
+    if (!retry_on_fallback(query, status))
+        complete(query, after_fallback(query, status));
+}
+
 static void on_srv_reply(void *arg, int status, int timeouts,
                          unsigned char *reply, int reply_len)
 {
     (void)timeouts;
     query_t *query = arg;
     if (reply && reply_len > 0 && reply_is_readable(status))
-        complete(query, srv_answer_parse(reply, (size_t)reply_len, query->name,
-                                         &query->records, &query->negative_ttl));
+        finish(query, srv_answer_parse(reply, (size_t)reply_len, query->name,
+                                       &query->records, &query->negative_ttl));
     else
-        complete(query, status_of_ares(status));
+        finish(query, status_of_ares(status));
 }
 
 static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *info)
@@ -117,14 +152,19 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         result = info ? copy_addresses(query, info) : SRV_ENODATA;
     if (info)
         ares_freeaddrinfo(info);
-    complete(query, result);
+    if (result != SRV_OK) {
+        free(query->addresses);
+        query->addresses = NULL;
+        query->address_count = 0;
+    }
+    finish(query, result);
 }
 
-static void launch(srv_resolver_t *resolver, query_t *query)
+static void launch_on(srv_resolver_t *resolver, ares_channel channel, query_t *query)
 {
-    resolver->inflight++;
+    (void)resolver;
     if (query->kind == QUERY_SRV) {
-        ares_query(resolver->channel, query->name, CLASS_IN, SRV_RR_SRV, on_srv_reply, query);
+        ares_query(channel, query->name, CLASS_IN, SRV_RR_SRV, on_srv_reply, query);
     } else {
         struct ares_addrinfo_hints hints;
         memset(&hints, 0, sizeof hints);
@@ -132,8 +172,14 @@ static void launch(srv_resolver_t *resolver, query_t *query)
         /* NOSORT: RFC 6724 sorting in c-ares 1.18 connects a UDP socket to
          * every address; the order is the caller's business. */
         hints.ai_flags = ARES_AI_NOSORT;
-        ares_getaddrinfo(resolver->channel, query->name, NULL, &hints, on_addrinfo, query);
+        ares_getaddrinfo(channel, query->name, NULL, &hints, on_addrinfo, query);
     }
+}
+
+static void launch(srv_resolver_t *resolver, query_t *query)
+{
+    resolver->inflight++;
+    launch_on(resolver, resolver->channel, query);
 }
 
 void resolver_launch_waiting(srv_resolver_t *resolver)
@@ -182,14 +228,17 @@ void resolver_deliver_done(srv_resolver_t *resolver)
     }
 }
 
-static srv_status_t configure_channel(srv_resolver_t *resolver, const srv_resolver_options_t *opts)
+/* One c-ares channel with srv's options. check_answers = 0 sets
+ * NOCHECKRESP: without it c-ares 1.18 reports SERVFAIL and REFUSED both as
+ * ECONNREFUSED (FACTS.md); with it they arrive as themselves, but c-ares no
+ * longer moves on to the next server for them (see the fallback below). */
+static srv_status_t init_channel(srv_resolver_t *resolver, const srv_resolver_options_t *opts,
+                                 int check_answers, ares_channel *out)
 {
     struct ares_options options;
     int mask = ARES_OPT_FLAGS | ARES_OPT_SOCK_STATE_CB;
     memset(&options, 0, sizeof options);
-    /* NOCHECKRESP: without it c-ares 1.18 reports SERVFAIL and REFUSED
-     * both as ECONNREFUSED (FACTS.md); with it they arrive as themselves. */
-    options.flags = ARES_FLAG_NOCHECKRESP | (opts->edns ? ARES_FLAG_EDNS : 0);
+    options.flags = (check_answers ? 0 : ARES_FLAG_NOCHECKRESP) | (opts->edns ? ARES_FLAG_EDNS : 0);
     /* STAYOPEN: c-ares 1.18 closes a server's sockets whenever its last
      * query ends. Callbacks run after c-ares returns, so the next query is
      * submitted too late to keep them, and every lookup would pay for a new
@@ -219,18 +268,50 @@ static srv_status_t configure_channel(srv_resolver_t *resolver, const srv_resolv
         options.domains = NULL;
         mask |= ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS;
     }
-    int status = ares_init_options(&resolver->channel, &options, mask);
+    int status = ares_init_options(out, &options, mask);
     if (status != ARES_SUCCESS)
         return status == ARES_ENOMEM ? SRV_ENOMEM : SRV_EDNS;
-    if (opts->servers) {
-        status = ares_set_servers_ports_csv(resolver->channel, opts->servers);
-        if (status != ARES_SUCCESS) {
-            ares_destroy(resolver->channel);
-            resolver->channel = NULL;
-            return status == ARES_ENOMEM ? SRV_ENOMEM : SRV_EINVAL;
+    return SRV_OK;
+}
+
+/* With two servers or more, a second channel asks the others, with c-ares'
+ * own answer checks on, when the first answers SERVFAIL or REFUSED: the
+ * failover c-ares does by itself without NOCHECKRESP. */
+static srv_status_t init_fallback(srv_resolver_t *resolver, const srv_resolver_options_t *opts)
+{
+    struct ares_addr_port_node *servers = NULL;
+    if (ares_get_servers_ports(resolver->channel, &servers) != ARES_SUCCESS)
+        return SRV_ENOMEM;
+    srv_status_t status = SRV_OK;
+    if (servers && servers->next) {
+        status = init_channel(resolver, opts, 1, &resolver->fallback);
+        if (status == SRV_OK && ares_set_servers_ports(resolver->fallback, servers->next) != ARES_SUCCESS) {
+            ares_destroy(resolver->fallback);
+            resolver->fallback = NULL;
+            status = SRV_ENOMEM;
         }
     }
-    return SRV_OK;
+    ares_free_data(servers);
+    return status;
+}
+
+static srv_status_t configure_channels(srv_resolver_t *resolver, const srv_resolver_options_t *opts)
+{
+    srv_status_t status = init_channel(resolver, opts, 0, &resolver->channel);
+    if (status != SRV_OK)
+        return status;
+    if (opts->servers) {
+        int set = ares_set_servers_ports_csv(resolver->channel, opts->servers);
+        if (set != ARES_SUCCESS)
+            status = set == ARES_ENOMEM ? SRV_ENOMEM : SRV_EINVAL;
+    }
+    if (status == SRV_OK)
+        status = init_fallback(resolver, opts);
+    if (status != SRV_OK) {
+        ares_destroy(resolver->channel);
+        resolver->channel = NULL;
+    }
+    return status;
 }
 
 srv_status_t srv_resolver_new(srv_resolver_t **out, const srv_resolver_options_t *opts)
@@ -254,7 +335,7 @@ srv_status_t srv_resolver_new(srv_resolver_t **out, const srv_resolver_options_t
     }
     resolver->epoll_fd = -1;
     resolver->max_inflight = opts->max_inflight ? opts->max_inflight : SRV_DEFAULT_MAX_INFLIGHT;
-    srv_status_t status = configure_channel(resolver, opts);
+    srv_status_t status = configure_channels(resolver, opts);
     if (status != SRV_OK) {
         free(resolver);
         ares_library_cleanup();
@@ -311,6 +392,9 @@ void resolver_destroy_now(srv_resolver_t *resolver)
     }
     ares_destroy(resolver->channel);
     resolver->channel = NULL;
+    if (resolver->fallback)
+        ares_destroy(resolver->fallback);
+    resolver->fallback = NULL;
     resolver_deliver_done(resolver);
     events_release(resolver);
     free(resolver);

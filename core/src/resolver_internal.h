@@ -9,7 +9,8 @@
 #include <ares.h>
 
 struct srv_resolver {
-    ares_channel channel;
+    ares_channel channel;     /* every query starts here (NOCHECKRESP) */
+    ares_channel fallback;    /* the other servers, for SERVFAIL/REFUSED; NULL with one server */
     size_t max_inflight;
     size_t inflight;          /* handed to c-ares, not yet completed */
     query_list_t waiting;     /* over the in-flight limit: not sent yet */

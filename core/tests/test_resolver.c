@@ -87,6 +87,30 @@ static srv_outcome_t lookup(const char *name)
     return outcome;
 }
 
+typedef struct addr_outcome {
+    int calls;
+    srv_status_t status;
+    size_t count;
+    int v4;
+    int v6;
+    uint32_t ttl;
+} addr_outcome_t;
+
+static void collect_addr(const srv_addr_result_t *result, void *arg)
+{
+    addr_outcome_t *outcome = arg;
+    outcome->calls++;
+    outcome->status = result->status;
+    outcome->count = result->count;
+    for (size_t i = 0; i < result->count; i++) {
+        if (strcmp(result->addresses[i].text, "192.0.2.32") == 0 && result->addresses[i].family == AF_INET)
+            outcome->v4++;
+        if (strcmp(result->addresses[i].text, "2001:db8::32") == 0 && result->addresses[i].family == AF_INET6)
+            outcome->v6++;
+        outcome->ttl = result->addresses[i].ttl;
+    }
+}
+
 static const srv_record_t *find_target(const srv_recordset_t *set, const char *target)
 {
     for (size_t i = 0; i < set->count; i++)
@@ -325,6 +349,71 @@ static void test_closed_port_is_connrefused(void **state)
     assert_int_equal(outcome.status, SRV_ECONNREFUSED);
 }
 
+/* A resolver asking two servers in order: a misbehaving one, then the
+ * second (knotd when second is NULL, else another misbehaving server). */
+static srv_resolver_t *resolver_on_two(fake_dns_t *first, fake_dns_mode_t mode,
+                                       fake_dns_t *second, fake_dns_mode_t second_mode)
+{
+    static char servers[128];
+    assert_int_equal(fake_dns_start(first, mode), 0);
+    if (second) {
+        assert_int_equal(fake_dns_start(second, second_mode), 0);
+        snprintf(servers, sizeof servers, "127.0.0.1:%d,127.0.0.1:%d", first->port, second->port);
+    } else {
+        const char *server = knotd();
+        if (!server) {
+            fake_dns_stop(first);
+            skip();
+        }
+        snprintf(servers, sizeof servers, "127.0.0.1:%d,%s", first->port, server);
+    }
+    return resolver_for(servers, 200, 1, 0);
+}
+
+static void test_servfail_from_the_first_server_asks_the_next(void **state)
+{
+    (void)state;
+    fake_dns_t failing;
+    srv_resolver_t *resolver = resolver_on_two(&failing, FAKE_DNS_SERVFAIL, NULL, FAKE_DNS_SILENT);
+    srv_outcome_t outcome = {0};
+    addr_outcome_t addresses = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "_xmpp-client._tcp.example.net", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr(resolver, "host2.srv.test", collect_addr, &addresses), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&failing);
+    assert_true(failing.queries_seen >= 2);   /* the SRV query and at least one address query */
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.records.count, 5);
+    assert_int_equal(addresses.status, SRV_OK);
+    assert_int_equal(addresses.count, 2);
+    srv_recordset_clear(&outcome.records);
+}
+
+static void test_every_server_failing_reports_the_first_answer(void **state)
+{
+    (void)state;
+    const struct { fake_dns_mode_t first, second; srv_status_t expected; } cases[] = {
+        {FAKE_DNS_SERVFAIL, FAKE_DNS_REFUSED, SRV_ESERVFAIL},
+        {FAKE_DNS_REFUSED, FAKE_DNS_SERVFAIL, SRV_EREFUSED},
+        {FAKE_DNS_REFUSED, FAKE_DNS_SILENT, SRV_EREFUSED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_dns_t first, second;
+        srv_resolver_t *resolver = resolver_on_two(&first, cases[i].first, &second, cases[i].second);
+        srv_outcome_t outcome = {0};
+        assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcome), SRV_OK);
+        assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+        srv_resolver_destroy(resolver);
+        fake_dns_stop(&first);
+        fake_dns_stop(&second);
+        assert_int_equal(second.queries_seen, 1);   /* the next server was asked */
+        assert_int_equal(outcome.calls, 1);
+        assert_int_equal(outcome.status, cases[i].expected);
+    }
+}
+
 static void test_destroy_cancels_every_pending_query_once(void **state)
 {
     (void)state;
@@ -503,30 +592,6 @@ static void test_process_fd_drives_queries_for_loops_that_watch_sockets(void **s
     srv_recordset_clear(&outcome.records);
 }
 
-typedef struct addr_outcome {
-    int calls;
-    srv_status_t status;
-    size_t count;
-    int v4;
-    int v6;
-    uint32_t ttl;
-} addr_outcome_t;
-
-static void collect_addr(const srv_addr_result_t *result, void *arg)
-{
-    addr_outcome_t *outcome = arg;
-    outcome->calls++;
-    outcome->status = result->status;
-    outcome->count = result->count;
-    for (size_t i = 0; i < result->count; i++) {
-        if (strcmp(result->addresses[i].text, "192.0.2.32") == 0 && result->addresses[i].family == AF_INET)
-            outcome->v4++;
-        if (strcmp(result->addresses[i].text, "2001:db8::32") == 0 && result->addresses[i].family == AF_INET6)
-            outcome->v6++;
-        outcome->ttl = result->addresses[i].ttl;
-    }
-}
-
 static void test_addresses_of_a_target_come_together(void **state)
 {
     (void)state;
@@ -594,6 +659,8 @@ int main(void)
         cmocka_unit_test(test_edns_option_adds_an_opt_record),
         cmocka_unit_test(test_malformed_reply_is_badresp),
         cmocka_unit_test(test_closed_port_is_connrefused),
+        cmocka_unit_test(test_servfail_from_the_first_server_asks_the_next),
+        cmocka_unit_test(test_every_server_failing_reports_the_first_answer),
         cmocka_unit_test(test_destroy_cancels_every_pending_query_once),
         cmocka_unit_test(test_in_flight_limit_holds_queries_back),
         cmocka_unit_test(test_destroy_inside_callback_is_deferred),

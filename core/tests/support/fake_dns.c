@@ -43,10 +43,24 @@ static size_t malformed_reply(const unsigned char *query, size_t query_len, dns_
     return reply->len;
 }
 
+/* The query itself turned into a reply with the given rcode. */
+static size_t rcode_reply(const unsigned char *query, size_t query_len, unsigned rcode,
+                          dns_builder_t *reply)
+{
+    if (query_len < 12)
+        return 0;
+    memcpy(reply->data, query, query_len);
+    reply->len = query_len;
+    reply->data[2] = (unsigned char)(0x80 | (query[2] & 0x01));   /* QR, keep RD */
+    reply->data[3] = (unsigned char)(0x80 | rcode);              /* RA, rcode */
+    return reply->len;
+}
+
 static void *serve(void *arg)
 {
     fake_dns_t *server = arg;
-    static dns_builder_t reply;   /* one server thread at a time per test */
+    /* Per thread: a test may run several servers at once. */
+    static _Thread_local dns_builder_t reply;
     unsigned char query[4096];
     while (!server->stop) {
         struct pollfd pfd = {server->fd, POLLIN, 0};
@@ -60,11 +74,15 @@ static void *serve(void *arg)
         server->queries_seen++;
         if (got >= 12)
             server->last_arcount = query[10] << 8 | query[11];
-        if (server->mode == FAKE_DNS_MALFORMED) {
-            size_t len = malformed_reply(query, (size_t)got, &reply);
-            if (len)
-                sendto(server->fd, reply.data, len, 0, (struct sockaddr *)&peer, peer_len);
-        }
+        size_t len = 0;
+        if (server->mode == FAKE_DNS_MALFORMED)
+            len = malformed_reply(query, (size_t)got, &reply);
+        else if (server->mode == FAKE_DNS_SERVFAIL)
+            len = rcode_reply(query, (size_t)got, DNS_RCODE_SERVFAIL, &reply);
+        else if (server->mode == FAKE_DNS_REFUSED)
+            len = rcode_reply(query, (size_t)got, DNS_RCODE_REFUSED, &reply);
+        if (len)
+            sendto(server->fd, reply.data, len, 0, (struct sockaddr *)&peer, peer_len);
     }
     return NULL;
 }

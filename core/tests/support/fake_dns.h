@@ -8,7 +8,9 @@
 
 typedef enum fake_dns_mode {
     FAKE_DNS_SILENT,     /* reads queries, never answers: timeouts */
-    FAKE_DNS_MALFORMED   /* answers with the right id and question, then counts beyond the data */
+    FAKE_DNS_MALFORMED,  /* answers with the right id and question, then counts beyond the data */
+    FAKE_DNS_SERVFAIL,   /* answers every query SERVFAIL */
+    FAKE_DNS_REFUSED     /* answers every query REFUSED */
 } fake_dns_mode_t;
 
 typedef struct fake_dns {
