@@ -68,7 +68,7 @@ static void complete(query_t *query, srv_status_t status)
     resolver_launch_waiting(resolver);
 }
 
-static void launch_on(srv_resolver_t *resolver, ares_channel channel, query_t *query);
+static void launch_on(ares_channel channel, query_t *query);
 
 /* A SERVFAIL or REFUSED from the first server is asked again of the
  * others. Returns 1 when the query went to the fallback channel. */
@@ -80,7 +80,7 @@ static int retry_on_fallback(query_t *query, srv_status_t status)
         return 0;
     query->first_failure = status;
     srv_recordset_clear(&query->records);
-    launch_on(resolver, resolver->fallback, query);
+    launch_on(resolver->fallback, query);
     return 1;
 }
 
@@ -160,9 +160,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     finish(query, result);
 }
 
-static void launch_on(srv_resolver_t *resolver, ares_channel channel, query_t *query)
+static void launch_on(ares_channel channel, query_t *query)
 {
-    (void)resolver;
     if (query->kind == QUERY_SRV) {
         ares_query(channel, query->name, CLASS_IN, SRV_RR_SRV, on_srv_reply, query);
     } else {
@@ -179,7 +178,7 @@ static void launch_on(srv_resolver_t *resolver, ares_channel channel, query_t *q
 static void launch(srv_resolver_t *resolver, query_t *query)
 {
     resolver->inflight++;
-    launch_on(resolver, resolver->channel, query);
+    launch_on(resolver->channel, query);
 }
 
 void resolver_launch_waiting(srv_resolver_t *resolver)
