@@ -10,10 +10,16 @@
 #   SANITIZE   flags for the check-memory build     (-fsanitize=address,undefined)
 #   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default
 #   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
+#   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4); the
+#              module does not link liblua, the interpreter provides it
+#   LUA        the Lua 5.4 interpreter                 (lua5.4)
+#   BUSTED     the spec runner, on Lua 5.4             (busted --lua=lua5.4)
 #
 # Targets:
-#   all           libsrvcore.a, the C tests, the demo program
-#   test          every test (C tests against a knotd started for them, then check-memory)
+#   all           libsrvcore.a, the Lua module build/srv/core.so, the C tests, the demo program
+#   test          every test: test-c, test-lua (each against a knotd started for it), check-memory
+#   test-c        the C tests
+#   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
 #   check-memory  the C tests built with ASan+UBSan: zero leaks, zero errors
 #   bench         benchmarks (not pass/fail): ratios against baselines run in the same process
 #   demo          the main job: builds, then resolves and orders the bundled example zone
@@ -38,6 +44,9 @@ CARES_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
 CARES_LIBS    ?= $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
 CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+LUA_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags lua5.4 2>/dev/null)
+LUA           ?= lua5.4
+BUSTED        ?= busted --lua=$(LUA)
 
 STD      := -std=c11 -D_GNU_SOURCE
 CPPFLAGS_CORE := -Icore/include $(CARES_CFLAGS)
@@ -46,6 +55,7 @@ CORE_SRC   := $(wildcard core/src/*.c)
 TEST_SRC   := $(wildcard core/tests/test_*.c)
 TEST_SUPPORT_SRC := $(wildcard core/tests/support/*.c)
 BENCH_SRC  := $(wildcard bench/bench_*.c)
+BINDING_SRC := $(wildcard lua/core/*.c)
 
 # $(call objs,DIR,SOURCES)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -53,6 +63,8 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 CORE_OBJ   := $(call objs,$(BUILD),$(CORE_SRC))
 TEST_BINS  := $(patsubst core/tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+BINDING_OBJ := $(call objs,$(BUILD),$(BINDING_SRC))
+LUA_MODULE := $(BUILD)/srv/core.so
 
 ASAN       := $(BUILD)/asan
 ASAN_OBJ   := $(call objs,$(ASAN),$(CORE_SRC))
@@ -67,15 +79,17 @@ else
 Q = @echo '  build' $@;
 endif
 
-.PHONY: all test test-c check-memory bench demo deps clean
+.PHONY: all test test-c test-lua check-memory bench demo deps clean
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
-all: $(BUILD)/libsrvcore.a $(TEST_BINS) $(BUILD)/srv-demo
+all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(TEST_BINS) $(BUILD)/srv-demo
 
 # -- core ---------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
+# -fPIC: the same objects go into the test programs and into the Lua module.
+# The Makefile is a prerequisite so that changed flags rebuild the objects.
+$(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(STD) $(CFLAGS) -fPIC $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
 
 $(BUILD)/libsrvcore.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -89,6 +103,16 @@ $(BUILD)/tests/%: core/tests/%.c $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) $(BUI
 $(BUILD)/srv-demo: core/demo/srv-demo.c $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+
+# -- Lua module -------------------------------------------------------------
+$(BUILD)/obj/lua/core/%.o: lua/core/%.c lua/core/binding.h core/include/srv.h Makefile
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(STD) $(CFLAGS) -fPIC $(WARNINGS) $(CPPFLAGS_CORE) $(LUA_CFLAGS) -c $< -o $@
+
+# No -llua: the symbols come from the interpreter that loads the module.
+$(LUA_MODULE): $(BINDING_OBJ) $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(CFLAGS) $(BINDING_OBJ) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- sanitizer build ----------------------------------------------------------
 $(ASAN)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
@@ -118,8 +142,16 @@ deps:
 test-c: all
 	@$(WITH_KNOTD) sh spec/support/run-tests.sh $(TEST_BINS)
 
+# The specs load srv.core from $(BUILD) and the Lua modules from lua/. The
+# paths go through the environment, not --lpath/--cpath: busted --lua re-runs
+# itself through the shell with its arguments unquoted, and the ';' of a path
+# list would end that command line.
+test-lua: $(LUA_MODULE)
+	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' $(WITH_KNOTD) $(BUSTED) spec
+
 test: deps
 	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-lua
 	@$(MAKE) --no-print-directory check-memory
 
 check-memory: $(ASAN_TESTS)

@@ -1,0 +1,69 @@
+/* module.c - luaopen_srv_core and the free functions of srv.core.
+ *
+ * srv.core is the private binding under the Lua API: thin, no policy.
+ * Convention, as luv's: a failure the caller should handle returns
+ * nil, srv_strerror(status), srv_status_code(status); a wrong argument
+ * raises. */
+#include "binding.h"
+
+#include <string.h>
+#include <time.h>
+
+void lsrv_push_code(lua_State *L, srv_status_t status)
+{
+    lua_pushstring(L, srv_status_code(status));
+}
+
+int lsrv_push_failure(lua_State *L, srv_status_t status)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, srv_strerror(status));
+    lsrv_push_code(L, status);
+    return 3;
+}
+
+/* core.now(): monotonic seconds, for timing and deadlines. */
+static int core_now(lua_State *L)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    lua_pushnumber(L, (lua_Number)now.tv_sec + (lua_Number)now.tv_nsec / 1e9);
+    return 1;
+}
+
+/* core.message(code): the sentence for a status code string. */
+static int core_message(lua_State *L)
+{
+    const char *code = luaL_checkstring(L, 1);
+    for (int status = 0; status < SRV_STATUS_COUNT; status++) {
+        if (strcmp(code, srv_status_code((srv_status_t)status)) == 0) {
+            lua_pushstring(L, srv_strerror((srv_status_t)status));
+            return 1;
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+static const luaL_Reg core_functions[] = {
+    {"new", lsrv_resolver_new},
+    {"rng", lsrv_rng_new},
+    {"parse", lsrv_parse},
+    {"parse_zone", lsrv_parse_zone},
+    {"now", core_now},
+    {"message", core_message},
+    {NULL, NULL}
+};
+
+int luaopen_srv_core(lua_State *L)
+{
+    luaL_checkversion(L);
+    lsrv_open_resolver(L);
+    lsrv_open_rng(L);
+    lsrv_open_records(L);
+    luaL_newlib(L, core_functions);
+    lsrv_open_order(L);
+    lua_pushliteral(L, SRV_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

@@ -1,0 +1,69 @@
+-- srv: DNS SRV resolution with RFC 2782 ordering, policies and caching.
+--
+--   local srv = require "srv"
+--   local r = srv.resolver { servers = { "127.0.0.1:5353" } }
+--   local candidates = r:resolve("_xmpp-client._tcp.example.net")
+--
+-- Operational failures return nil, message, code; wrong argument types raise.
+-- The C binding (srv.core) does DNS and ordering; everything a user may want
+-- to change lives in these Lua modules.
+local core = require "srv.core"
+local resolver = require "srv.resolver"
+local services = require "srv.services"
+local policy = require "srv.policy"
+local record = require "srv.record"
+local task = require "srv.task"
+require "srv.resolve"   -- r:resolve, r:resolve_async
+require "srv.xmpp"      -- r:resolve_xmpp
+require "srv.turn"      -- r:resolve_turn, r:resolve_stun
+
+resolver.install(resolver.methods)
+
+local srv = {
+    version = core.version,
+    resolver = resolver.new,
+    services = services.known,
+    default_port = services.default_port,
+    policy = policy.new,
+    chain = policy.chain,
+    spawn = task.spawn,
+    wait = task.wait,
+}
+
+-- srv.order(records [, seed | {seed=, strict=}]) -> a new array of the same
+-- record tables in RFC 2782 order (no DNS); nil, msg, "NOSERVICE" when every
+-- target is ".".
+function srv.order(records, how)
+    if type(records) ~= "table" then
+        error("bad argument #1 to 'order' (table expected, got " .. type(records) .. ")", 2)
+    end
+    local seed, strict
+    if math.type(how) == "integer" then
+        seed = how
+    elseif type(how) == "table" then
+        seed, strict = how.seed, how.strict
+        if seed ~= nil and math.type(seed) ~= "integer" then
+            error("bad argument #2 to 'order' (field 'seed': integer expected, got " .. type(seed) .. ")", 2)
+        end
+        if strict ~= nil and type(strict) ~= "boolean" then
+            error("bad argument #2 to 'order' (field 'strict': boolean expected, got " .. type(strict) .. ")", 2)
+        end
+    elseif how ~= nil then
+        error("bad argument #2 to 'order' (integer or table expected, got " .. type(how) .. ")", 2)
+    end
+    local rng = seed and core.rng(seed) or nil
+    return core.order(records, rng, strict)
+end
+
+-- srv.parse(text) -> records (presentation format; several records on one
+-- line allowed) or nil, msg, line.
+function srv.parse(text)
+    if type(text) ~= "string" then
+        error("bad argument #1 to 'parse' (string expected, got " .. type(text) .. ")", 2)
+    end
+    local records, msg, line = core.parse(text)
+    if not records then return nil, msg, line end
+    return record.adopt_list(records)
+end
+
+return srv

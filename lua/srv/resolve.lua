@@ -1,0 +1,250 @@
+-- srv.resolve: r:resolve, and the machinery r:resolve_xmpp and r:resolve_turn
+-- share with it.
+--
+-- Every resolution is the same three steps:
+--   1. a plan: the SRV names to ask (none for an IP literal);
+--   2. fetch them all at once (cache, shared in-flight query, or DNS);
+--   3. compute the candidates from the answers (no I/O: ordering, fallback,
+--      policy, health), then optionally their addresses.
+-- The blocking forms skip the event loop entirely when every answer of
+-- step 2 is fresh in the cache.
+local resolver = require "srv.resolver"
+local candidates = require "srv.candidates"
+local services = require "srv.services"
+local policy_mod = require "srv.policy"
+
+local Resolver = resolver.methods
+local is_callable = resolver.is_callable
+local message = resolver.message
+local trace = candidates.trace
+
+local M = {}
+
+local function arg_error(n, fname, msg)
+    error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 4)
+end
+
+-- Per-call options shared by every resolve_* method.
+local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function read_options(opts, n, fname)
+    if opts == nil then return NO_OPTIONS end
+    if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
+    local function want(field, check, what)
+        local v = opts[field]
+        if v ~= nil and not check(v) then
+            arg_error(n, fname, string.format("field '%s': %s expected, got %s", field, what, type(v)))
+        end
+    end
+    local function is(t) return function(v) return type(v) == t end end
+    want("fallback", is("boolean"), "boolean")
+    want("addresses", is("boolean"), "boolean")
+    want("strict", is("boolean"), "boolean")
+    want("trace", is("table"), "table")
+    want("policy", is_callable, "function or srv.policy")
+    want("port", function(v) return math.type(v) == "integer" and v > 0 and v < 65536 end, "port number")
+    want("transports", is("table"), "list of transports")
+    return opts
+end
+M.read_options = read_options
+
+-- The tail every resolution shares: policy, then health. A policy gets a
+-- context describing the resolution: plan.name, service, proto and domain,
+-- the SRV candidates in answer order, the resolver and the trace.
+function M.finish(self, cands, plan, answer)
+    local opts = plan.opts
+    local log = opts.trace
+    local policy = opts.policy or self._policy
+    if policy then
+        local ctx = { name = plan.name, service = plan.service, proto = plan.proto, domain = plan.domain,
+                      resolver = self, trace = log }
+        -- Policies may change the tables they get: give them their own.
+        cands, ctx.answer = candidates.copy_all(cands, answer or {})
+        local before = #cands
+        local out, msg, code = policy_mod.apply(policy, cands, ctx)
+        if not out then
+            trace(log, { step = "policy", error = msg })
+            return nil, msg, code
+        end
+        trace(log, { step = "policy", before = before, after = #out })
+        cands = out
+    end
+    return self:_apply_health(cands, log)
+end
+
+-- Fills c.addresses (A and AAAA as strings, all targets at once), then
+-- calls cb(cands). A target whose addresses cannot be found keeps an empty
+-- list and gets address_error = code.
+function M.add_addresses(self, cands, log, cb)
+    local by_target, order = {}, {}
+    for _, c in ipairs(cands) do
+        local key = c.target:lower()
+        if not by_target[key] then
+            by_target[key] = {}
+            order[#order + 1] = c.target
+        end
+        table.insert(by_target[key], c)
+    end
+    local left = #order
+    if left == 0 then return self:_defer(cb, cands) end
+    for _, target in ipairs(order) do
+        local list = by_target[target:lower()]
+        local function done(addresses, _, code)
+            for _, c in ipairs(list) do
+                c.addresses = addresses or {}
+                c.address_error = code
+            end
+            trace(log, { step = "addresses", target = target, code = code or "OK",
+                         count = addresses and #addresses or 0 })
+            left = left - 1
+            if left == 0 then cb(cands) end
+        end
+        if services.is_ip_literal(target) then
+            self:_defer(done, { target })
+        else
+            self:addresses_async(target, done)
+        end
+    end
+end
+
+-- Runs a plan: {names = {...}, compute = function(self, results, plan),
+-- opts = {...}}. cb(candidates) or cb(nil, msg, code).
+function M.run_async(self, plan, cb)
+    local log = plan.opts.trace
+    self:_fetch_all(plan.names, log, function(results)
+        local cands, msg, code = plan.compute(self, results, plan)
+        if not cands then return cb(nil, msg, code) end
+        if plan.opts.addresses then
+            return M.add_addresses(self, (candidates.copy_all(cands, {})), log, cb)
+        end
+        cb(cands)
+    end)
+end
+
+function M.run(self, plan)
+    if not plan.opts.addresses then
+        local results = self:_cached_all(plan.names, plan.opts.trace)
+        if results then return plan.compute(self, results, plan) end
+    end
+    return self:_await(function(cb) M.run_async(self, plan, cb) end)
+end
+
+-- r:resolve -----------------------------------------------------------------
+
+local function classify_missing(code)
+    return code == "NXDOMAIN" or code == "NODATA"
+end
+M.classify_missing = classify_missing
+
+local function compute_resolve(self, results, plan)
+    local opts, log = plan.opts, plan.opts.trace
+    if plan.literal then
+        trace(log, { step = "fallback", target = plan.domain, port = plan.port,
+                     reason = "an IP address needs no SRV lookup" })
+        return M.finish(self, { candidates.fallback(plan.domain, plan.port) }, plan)
+    end
+    local res = results[1]
+    local code = res.code
+    if code == "OK" then
+        local answer, dots, unusable, prepared = candidates.usable(res.records, plan.name, res.age, log)
+        if #answer == 0 then
+            local why = unusable > 0 and "no usable SRV records (port 0 or a target equal to the name)"
+                or "service decidedly not available (target \".\")"
+            if dots + unusable == 0 then why = "no SRV records" end
+            return nil, plan.name .. ": " .. why, "NOSERVICE"
+        end
+        local ordered = candidates.order(answer, self._rng, opts.strict, prepared)
+        trace(log, { step = "order", count = #ordered, strict = opts.strict or false })
+        return M.finish(self, ordered, plan, answer)
+    end
+    if classify_missing(code) and opts.fallback ~= false and plan.port then
+        -- No SRV records at all: the domain itself on the service's default
+        -- port (RFC 6120 3.2.2, RFC 5389 9, RFC 5766 6.1 do so for their
+        -- services). A failure to get an answer is not "no records".
+        trace(log, { step = "fallback", target = plan.domain, port = plan.port,
+                     reason = code .. ": the domain on the default port" })
+        return M.finish(self, { candidates.fallback(plan.domain, plan.port) }, plan)
+    end
+    return nil, message(plan.name, code), code
+end
+
+-- resolve(service, proto, domain [, opts]) or resolve(name [, opts]);
+-- returns a plan.
+local function resolve_plan(fname, first, ...)
+    local service, proto, domain, opts, name
+    local nargs = select("#", ...)
+    if type(first) ~= "string" then arg_error(1, fname, "string expected, got " .. type(first)) end
+    local second = ...
+    if type(second) == "string" then
+        proto, domain, opts = ...
+        if type(domain) ~= "string" then arg_error(3, fname, "string expected, got " .. type(domain)) end
+        service = first
+        opts = read_options(opts, 4, fname)
+        name = services.join(service, proto, domain)
+        service, proto = services.split(name)
+        domain = domain:gsub("%.$", "")
+    else
+        if nargs > 1 then arg_error(3, fname, "no value expected") end
+        opts = read_options(second, 2, fname)
+        name = first
+        local msg
+        service, proto, domain = services.split(first)
+        if not service then
+            msg = proto
+            return nil, msg, "BADNAME"
+        end
+    end
+    local plan = { name = name, service = service, proto = proto, domain = domain, opts = opts,
+                   compute = compute_resolve, names = { name } }
+    plan.port = opts.port or services.default_port(service, proto)
+    if services.is_ip_literal(domain) then
+        if not plan.port then
+            return nil, string.format("%s: an IP address has no SRV records and %s has no default port",
+                name, service), "NODATA"
+        end
+        plan.literal = true
+        plan.names = {}
+    end
+    return plan
+end
+
+-- Plans for the one-argument form are kept (they depend on the name only),
+-- so a cached r:resolve(name) does not parse the name again. Bounded: the
+-- memo starts over past PLAN_MEMO_MAX names.
+local PLAN_MEMO_MAX = 4096
+local plan_memo, plan_memo_count = {}, 0
+
+function Resolver:resolve(name, ...)
+    if select("#", ...) == 0 and type(name) == "string" then
+        local plan = plan_memo[name]
+        if not plan then
+            local msg, code
+            plan, msg, code = resolve_plan("resolve", name)
+            if not plan then return nil, msg, code end
+            if plan_memo_count >= PLAN_MEMO_MAX then plan_memo, plan_memo_count = {}, 0 end
+            plan_memo[name] = plan
+            plan_memo_count = plan_memo_count + 1
+        end
+        return M.run(self, plan)
+    end
+    local plan, msg, code = resolve_plan("resolve", name, ...)
+    if not plan then return nil, msg, code end
+    return M.run(self, plan)
+end
+
+-- Splits the trailing callback off an async call's arguments.
+function M.split_callback(fname, ...)
+    local n = select("#", ...)
+    local cb = select(n, ...)
+    if not is_callable(cb) then arg_error(n, fname, "function expected, got " .. type(cb)) end
+    return cb, table.pack(...), n - 1
+end
+
+function Resolver:resolve_async(...)
+    local cb, args, n = M.split_callback("resolve_async", ...)
+    local plan, msg, code = resolve_plan("resolve_async", table.unpack(args, 1, n))
+    if not plan then return self:_defer(cb, nil, msg, code) end
+    M.run_async(self, plan, cb)
+end
+
+return M

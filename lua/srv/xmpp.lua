@@ -1,0 +1,105 @@
+-- srv.xmpp: r:resolve_xmpp(domain, "client"|"server" [, opts]).
+--
+-- XEP-0368: the direct-TLS records (_xmpps-client/_xmpps-server) and the
+-- STARTTLS records (_xmpp-client/_xmpp-server) are asked at once and mixed
+-- into one set, ordered in one RFC 2782 pass by priority and weight; direct
+-- TLS candidates carry tls=true. RFC 6120 3.2: with no records at all, the
+-- domain itself on 5222 (client) or 5269 (server).
+local resolver = require "srv.resolver"
+local resolve = require "srv.resolve"
+local candidates = require "srv.candidates"
+local services = require "srv.services"
+
+local Resolver = resolver.methods
+local trace = candidates.trace
+local message = resolver.message
+
+local KINDS = { client = true, server = true }
+
+-- What one of the two answers says: "records", "dot" (decidedly not
+-- available, or nothing usable), "none" (NXDOMAIN/NODATA) or "error".
+local function collect(answer, res, name, log, extra)
+    local code = res.code
+    if code == "OK" then
+        local list = candidates.usable(res.records, name, res.age, log, extra, extra.tls and "tls" or "plain")
+        for i = 1, #list do answer[#answer + 1] = list[i] end
+        return #list > 0 and "records" or "dot"
+    elseif code == "NOSERVICE" then
+        return "dot"
+    elseif resolve.classify_missing(code) then
+        return "none"
+    end
+    return "error"
+end
+
+local function compute(self, results, plan)
+    local opts, log = plan.opts, plan.opts.trace
+    local tls_name, plain_name = plan.names[1], plan.names[2]
+    local answer = {}
+    local tls_says = collect(answer, results[1], tls_name, log, { tls = true })
+    local plain_says = collect(answer, results[2], plain_name, log, { tls = false })
+    if #answer > 0 then
+        if tls_says == "error" or plain_says == "error" then
+            trace(log, { step = "partial", reason = "one of the two lookups failed; using the other" })
+        end
+        local ordered = candidates.order(answer, self._rng, opts.strict)
+        trace(log, { step = "order", count = #ordered, strict = opts.strict or false })
+        return resolve.finish(self, ordered, plan, answer)
+    end
+    -- Nothing usable. A failed lookup is not "no records": report it.
+    if plain_says == "error" then
+        return nil, message(plain_name, results[2].code), results[2].code
+    elseif tls_says == "error" then
+        return nil, message(tls_name, results[1].code), results[1].code
+    end
+    if plain_says == "dot" or (tls_says == "dot" and plain_says ~= "none") then
+        return nil, plan.domain .. ": XMPP service decidedly not available (target \".\")", "NOSERVICE"
+    end
+    -- _xmpp-* has no records; a lone "." in _xmpps-* only rules out direct TLS.
+    if opts.fallback ~= false then
+        trace(log, { step = "fallback", target = plan.domain, port = plan.port,
+                     reason = "no SRV records: the domain on the default port (RFC 6120 3.2.2)" })
+        return resolve.finish(self, { candidates.fallback(plan.domain, plan.port, { tls = false }) }, plan)
+    end
+    return nil, message(plain_name, results[2].code), results[2].code
+end
+
+local function plan_for(fname, domain, kind, opts, n_opts)
+    if type(domain) ~= "string" then
+        error(string.format("bad argument #1 to '%s' (string expected, got %s)", fname, type(domain)), 3)
+    end
+    if kind == nil then kind = "client" end
+    if not KINDS[kind] then
+        error(string.format("bad argument #2 to '%s' (\"client\" or \"server\" expected, got %s)",
+            fname, tostring(kind)), 3)
+    end
+    opts = resolve.read_options(opts, n_opts, fname)
+    domain = domain:gsub("%.$", "")
+    local plan = {
+        kind = kind, domain = domain, opts = opts, compute = compute,
+        name = services.join("xmpp-" .. kind, "tcp", domain), service = "xmpp-" .. kind, proto = "tcp",
+        port = services.default_port("xmpp-" .. kind, "tcp"),
+        names = { services.join("xmpps-" .. kind, "tcp", domain), services.join("xmpp-" .. kind, "tcp", domain) },
+    }
+    if services.is_ip_literal(domain) then
+        plan.names = { }
+        plan.compute = function(self, _, p)
+            trace(opts.trace, { step = "fallback", target = domain, port = p.port,
+                                reason = "an IP address needs no SRV lookup" })
+            return resolve.finish(self, { candidates.fallback(domain, p.port, { tls = false }) }, p)
+        end
+    end
+    return plan
+end
+
+function Resolver:resolve_xmpp(domain, kind, opts)
+    return resolve.run(self, plan_for("resolve_xmpp", domain, kind, opts, 3))
+end
+
+function Resolver:resolve_xmpp_async(...)
+    local cb, args, n = resolve.split_callback("resolve_xmpp_async", ...)
+    local domain, kind, opts = table.unpack(args, 1, n)
+    resolve.run_async(self, plan_for("resolve_xmpp_async", domain, kind, opts, 3), cb)
+end
+
+return {}

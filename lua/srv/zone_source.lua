@@ -1,0 +1,485 @@
+--- srv.zone_source: the offline source. Answers SRV and address queries
+-- from zone-file text instead of DNS, with the resolver's methods and
+-- callback contract (srv.core's resolver), so anything written against a
+-- resolver runs unchanged on a zone file: tests, dry runs, the runner's
+-- offline mode.
+--
+-- The answers are what knotd serving the same file answers, as the core
+-- reads them (spec/zone_source_spec.lua checks this against a real knotd):
+--   * each SOA owner is a zone apex; a name under no apex is REFUSED. Text
+--     without any SOA (pasted SRV lines) is one implicit zone holding every
+--     name, negative TTL 0;
+--   * SRV records in text order -> "OK"; a lone "." target -> "NOSERVICE";
+--   * a CNAME is followed inside its zone, at most 5 aliases (knotd's limit);
+--     a chain that loops, leaves the zone or runs out of hops ends in an
+--     answer holding only CNAMEs: "NODATA" with negative TTL 0 (no SOA);
+--   * a name that exists (records, or an empty non-terminal) without the
+--     type asked -> "NODATA", else "NXDOMAIN", both with the zone's negative
+--     TTL min(SOA TTL, SOA minimum) (RFC 2308 5).
+--
+-- Answers are immediate but delivered later, like the resolver's: callbacks
+-- never run inside query_srv/query_addr, only from process, step, run and
+-- close. There is nothing to poll: pollfd() and events() return nil and
+-- timeout() is 0 while something waits, so a loop that calls step when
+-- timeout() is 0 drives it.
+
+local zone_source = {}
+
+-- knotd follows at most this many CNAME records of one zone per answer.
+local MAX_ALIASES = 5
+local LABEL_MAX = 63
+-- 255 octets in wire format (RFC 1035 2.3.4) is 253 characters of text.
+local NAME_TEXT_MAX = 253
+
+local CLOSED_MESSAGE = "attempt to use a closed resolver"
+
+-- RFC 2181 8: a TTL with the top bit set is treated as zero.
+local function ttl_value(ttl)
+    if ttl >= 0x80000000 then
+        return 0
+    end
+    return ttl
+end
+
+-- The lookup key of a name: lower case, without its one trailing dot.
+local function name_key(name)
+    if name == "" then
+        return "."
+    end
+    if name ~= "." and name:sub(-1) == "." then
+        name = name:sub(1, -2)
+    end
+    return name:lower()
+end
+
+-- The names above key, nearest first ("a.b.c" -> "b.c", "c"), then ".".
+local function each_ancestor(key)
+    return function(_, current)
+        if current == "." then
+            return nil
+        end
+        local dot = current:find(".", 1, true)
+        if not dot then
+            return "."
+        end
+        return current:sub(dot + 1)
+    end, nil, key
+end
+
+-- Nil when name is a name c-ares would send, else the reason it is not.
+-- "" is the root, as c-ares reads it.
+local function bad_name_reason(name)
+    if name == "." or name == "" then
+        return nil
+    end
+    local text = name:sub(-1) == "." and name:sub(1, -2) or name
+    if #text > NAME_TEXT_MAX then
+        return "name longer than 255 octets"
+    end
+    for label in (text .. "."):gmatch("([^.]*)%.") do
+        if label == "" then
+            return "empty label"
+        end
+        if #label > LABEL_MAX then
+            return "label longer than 63 octets"
+        end
+    end
+    return nil
+end
+
+-- "mname rname serial refresh retry expire minimum" -> minimum
+local function soa_minimum(rdata)
+    local minimum = rdata:match("(%d+)%s*$")
+    return minimum and tonumber(minimum) or 0
+end
+
+local function add_to(index, key, value)
+    local list = index[key]
+    if not list then
+        list = {}
+        index[key] = list
+    end
+    list[#list + 1] = value
+end
+
+-- The index the lookups read: every table is keyed by name_key.
+local function build_index(zone)
+    local index = {
+        srv = {},        -- key -> {record, ...} in text order
+        addresses = {},  -- key -> {{family=, address=, ttl=}, ...}
+        cname = {},      -- key -> target name as written
+        exists = {},     -- key -> true: an owner or an empty non-terminal
+        apex = {},       -- key -> negative TTL of the zone whose apex it is
+        has_soa = false,
+        owner_order = {}, -- SRV owners, first spelling, first appearance
+    }
+    local owners = {}
+    for _, record in ipairs(zone.srv or {}) do
+        local key = name_key(record.name)
+        if not index.srv[key] then
+            index.owner_order[#index.owner_order + 1] = record.name
+        end
+        add_to(index.srv, key, {
+            target = record.target, priority = record.priority,
+            weight = record.weight, port = record.port, ttl = ttl_value(record.ttl),
+        })
+        owners[#owners + 1] = key
+    end
+    for _, rr in ipairs(zone.rrs or {}) do
+        local key = name_key(rr.owner)
+        if rr.type == "A" or rr.type == "AAAA" then
+            add_to(index.addresses, key, {
+                family = rr.type == "A" and "inet" or "inet6",
+                address = rr.rdata, ttl = ttl_value(rr.ttl),
+            })
+        elseif rr.type == "CNAME" then
+            index.cname[key] = index.cname[key] or rr.rdata
+        elseif rr.type == "SOA" then
+            index.has_soa = true
+            local ttl = ttl_value(rr.ttl)
+            local minimum = ttl_value(soa_minimum(rr.rdata))
+            index.apex[key] = math.min(ttl, minimum)
+        end
+        owners[#owners + 1] = key
+    end
+    -- An owner makes every name between it and the root exist (RFC 4592 2.2.2:
+    -- empty non-terminals); names above an apex are outside its zone anyway.
+    for _, key in ipairs(owners) do
+        if not index.exists[key] then
+            index.exists[key] = true
+            for ancestor in each_ancestor(key) do
+                if index.exists[ancestor] then
+                    break
+                end
+                index.exists[ancestor] = true
+            end
+        end
+    end
+    return index
+end
+
+-- The apex of the zone holding key (the nearest enclosing one), or nil.
+-- Without any SOA every name is in the one implicit zone, apex true.
+local function find_apex(index, key)
+    if not index.has_soa then
+        return true
+    end
+    if index.apex[key] then
+        return key
+    end
+    for ancestor in each_ancestor(key) do
+        if index.apex[ancestor] then
+            return ancestor
+        end
+    end
+    return nil
+end
+
+-- Walks from name to the records of the kind asked ("srv" or "addresses"):
+-- returns code, list (nil unless found), owner of the list, negative TTL.
+local function lookup(index, name, kind)
+    local key = name_key(name)
+    local apex = find_apex(index, key)
+    if not apex then
+        return "REFUSED", nil, nil, 0
+    end
+    local negative_ttl = index.apex[apex] or 0
+    local owner = name ~= "." and name:gsub("%.$", "") or name
+    local seen = {[key] = true}
+    local aliases = 0
+    while true do
+        local list = index[kind][key]
+        if list then
+            return "OK", list, owner, 0
+        end
+        local target = index.cname[key]
+        if not target then
+            return index.exists[key] and "NODATA" or "NXDOMAIN", nil, nil, negative_ttl
+        end
+        -- The answer holds only CNAMEs and no SOA: the core reads NODATA.
+        local target_key = name_key(target)
+        if aliases == MAX_ALIASES or seen[target_key] or find_apex(index, target_key) ~= apex
+            or (apex == true and not index.exists[target_key]) then
+            return "NODATA", nil, nil, 0
+        end
+        aliases = aliases + 1
+        seen[target_key] = true
+        key, owner = target_key, target
+    end
+end
+
+local function copy_srv_records(list, owner)
+    local out = {}
+    for i, record in ipairs(list) do
+        out[i] = {
+            name = owner, target = record.target, priority = record.priority,
+            weight = record.weight, port = record.port, ttl = record.ttl,
+        }
+    end
+    return out
+end
+
+local function copy_addresses(list)
+    local out = {}
+    for i, address in ipairs(list) do
+        out[i] = {family = address.family, address = address.address, ttl = address.ttl}
+    end
+    return out
+end
+
+-- An IP literal needs no lookup: c-ares' getaddrinfo hands it back as is.
+local function address_literal(name)
+    local a, b, c, d = name:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+    if a and tonumber(a) < 256 and tonumber(b) < 256 and tonumber(c) < 256 and tonumber(d) < 256 then
+        return {{family = "inet", address = name, ttl = 0}}
+    end
+    if name:find(":", 1, true) and name:match("^[%x:.]+$") then
+        return {{family = "inet6", address = name:lower(), ttl = 0}}
+    end
+    return nil
+end
+
+local Source = {}
+Source.__index = Source
+Source.__name = "srv.zone_source"
+
+-- Errors carry no position, like those the C binding raises, so one
+-- expectation fits the resolver and the source.
+local function check_open(self)
+    if self._closed then
+        error(CLOSED_MESSAGE, 0)
+    end
+end
+
+local function argument_error(position, method, expected, value)
+    error(("bad argument #%d to '%s' (%s expected, got %s)")
+        :format(position, method, expected, type(value)), 0)
+end
+
+local function check_query_args(self, name, callback, method)
+    check_open(self)
+    if type(name) ~= "string" then
+        argument_error(1, method, "string", name)
+    end
+    if type(callback) ~= "function" then
+        argument_error(2, method, "function", callback)
+    end
+end
+
+local function enqueue(self, callback, code, results, negative_ttl)
+    self._tail = self._tail + 1
+    self._queue[self._tail] = {callback, code, results, negative_ttl}
+end
+
+local function pop(self)
+    if self._head > self._tail then
+        return nil
+    end
+    local entry = self._queue[self._head]
+    self._queue[self._head] = nil
+    self._head = self._head + 1
+    return entry
+end
+
+function Source:query_srv(name, callback)
+    check_query_args(self, name, callback, "query_srv")
+    if bad_name_reason(name) then
+        enqueue(self, callback, "BADNAME", nil, 0)
+        return true
+    end
+    local code, list, owner, negative_ttl = lookup(self._index, name, "srv")
+    if list then
+        if #list == 1 and list[1].target == "." then
+            code = "NOSERVICE"   -- RFC 2782: decidedly not available
+        end
+        enqueue(self, callback, code, copy_srv_records(list, owner), 0)
+    else
+        enqueue(self, callback, code, nil, negative_ttl)
+    end
+    return true
+end
+
+function Source:query_addr(name, callback)
+    check_query_args(self, name, callback, "query_addr")
+    if bad_name_reason(name) then
+        enqueue(self, callback, "BADNAME", nil)
+        return true
+    end
+    local literal = address_literal(name)
+    if literal then
+        enqueue(self, callback, "OK", literal)
+        return true
+    end
+    local code, list = lookup(self._index, name, "addresses")
+    enqueue(self, callback, code, list and copy_addresses(list))
+    return true
+end
+
+-- Runs one callback; keeps the first error for the caller to raise once
+-- every other callback has run.
+local function deliver(entry, first_error)
+    local callback, code, results, negative_ttl = entry[1], entry[2], entry[3], entry[4]
+    local ok, err
+    if negative_ttl then
+        ok, err = xpcall(callback, debug.traceback, code, results, negative_ttl)
+    else
+        ok, err = xpcall(callback, debug.traceback, code, results)
+    end
+    if not ok and first_error == nil then
+        return err
+    end
+    return first_error
+end
+
+-- Delivers what was queued when it started, not what its callbacks queue:
+-- a callback that asks again each time cannot keep one call running forever.
+-- Called from a callback (a blocking lookup inside a policy, say) it
+-- delivers too, from the same queue, as the C resolver does.
+function Source:process()
+    check_open(self)
+    local last = self._tail
+    local delivered, first_error = 0, nil
+    while self._head <= last and not self._closed do
+        local entry = pop(self)
+        delivered = delivered + 1
+        first_error = deliver(entry, first_error)
+    end
+    if first_error ~= nil then
+        error(first_error, 0)
+    end
+    return delivered
+end
+
+-- Answers are never waited for, so step does not sleep whatever timeout says.
+function Source:step(timeout)
+    check_open(self)
+    if timeout ~= nil and type(timeout) ~= "number" then
+        argument_error(1, "step", "number", timeout)
+    end
+    return self:process()
+end
+
+function Source:run()
+    check_open(self)
+    while not self._closed and self._head <= self._tail do
+        self:process()
+    end
+    return true
+end
+
+function Source:pending()
+    check_open(self)
+    return self._tail - self._head + 1
+end
+
+function Source:timeout()
+    check_open(self)
+    if self._head <= self._tail then
+        return 0
+    end
+    return nil
+end
+
+-- Nothing to poll: answers are ready at once (see timeout).
+function Source:pollfd()
+    check_open(self)
+    return nil
+end
+
+function Source:events()
+    check_open(self)
+    return nil
+end
+
+-- Whatever was not delivered yet gets "CANCELLED", as the resolver's
+-- queries still in flight do; safe twice, and from inside a callback.
+function Source:close()
+    if self._closed then
+        return true
+    end
+    self._closed = true
+    local first_error
+    local entry = pop(self)
+    while entry do
+        local cancelled = {entry[1], "CANCELLED", nil, entry[4] and 0}
+        first_error = deliver(cancelled, first_error)
+        entry = pop(self)
+    end
+    if first_error ~= nil then
+        error(first_error, 0)
+    end
+    return true
+end
+
+Source.__close = Source.close
+
+--- The SRV owner names of the zone, sorted, as first written.
+function Source:names()
+    check_open(self)
+    local names = {}
+    for i, name in ipairs(self._index.owner_order) do
+        names[i] = name
+    end
+    table.sort(names)
+    return names
+end
+
+function Source:__tostring()
+    return ("srv.zone_source (%s)"):format(self._closed and "closed" or "open")
+end
+
+--- A source over an already parsed zone: the table srv.core.parse_zone
+-- returns ({srv = {...}, rrs = {...}}).
+function zone_source.from_zone(zone)
+    if type(zone) ~= "table" then
+        argument_error(1, "from_zone", "table", zone)
+    end
+    return setmetatable({
+        _index = build_index(zone),
+        _queue = {},
+        _head = 1,
+        _tail = 0,
+        _closed = false,
+    }, Source)
+end
+
+-- Text with a newline is zone text; otherwise a readable file of that name
+-- gives the text; otherwise it is text (one pasted line).
+local function zone_text(zone)
+    if zone:find("\n", 1, true) then
+        return zone
+    end
+    local file = io.open(zone, "r")
+    if not file then
+        return zone
+    end
+    local content = file:read("a")
+    file:close()
+    return content or zone
+end
+
+--- new(zone [, opts]) -> source | nil, "PARSE: message", "PARSE"
+-- zone: zone text or a file path; opts.origin: the initial $ORIGIN.
+function zone_source.new(zone, opts)
+    if type(zone) ~= "string" then
+        argument_error(1, "new", "string", zone)
+    end
+    if opts ~= nil and type(opts) ~= "table" then
+        argument_error(2, "new", "table", opts)
+    end
+    local origin = opts and opts.origin
+    if origin ~= nil and type(origin) ~= "string" then
+        argument_error(2, "new", "string origin", origin)
+    end
+    local core = require("srv.core")
+    local parsed, message, line = core.parse_zone(zone_text(zone), origin)
+    if not parsed then
+        if line and not tostring(message):find("line " .. line, 1, true) then
+            message = ("line %d: %s"):format(line, message)
+        end
+        return nil, "PARSE: " .. tostring(message), "PARSE"
+    end
+    return zone_source.from_zone(parsed)
+end
+
+return zone_source

@@ -1,0 +1,143 @@
+-- The asynchronous forms, the pollable interface, tasks, sharing of
+-- identical queries in flight.
+local srv = require "srv"
+local socket = require "socket"
+local env = require "spec.support.env"
+
+local REFERENCE = "_xmpp-client._tcp.example.net"
+
+describe("async calls", function()
+    local r
+    before_each(function() r = env.resolver { seed = 1 } end)
+    after_each(function() r:close() end)
+
+    it("never call back inside the submitting call, even from the cache", function()
+        assert(r:lookup(REFERENCE))   -- now cached
+        local called = false
+        r:lookup_async(REFERENCE, function() called = true end)
+        r:resolve_async(REFERENCE, function() called = true end)
+        assert.is_false(called)
+        assert.equal(0, r:timeout())
+        r:run()
+        assert.is_true(called)
+    end)
+
+    it("deliver results and failures as (result, msg, code)", function()
+        local got = {}
+        r:lookup_async(REFERENCE, function(res) got.lookup = #res end)
+        r:resolve_async("xmpp-server", "tcp", "example.net", function(res) got.resolve = #res end)
+        r:resolve_async(REFERENCE, { fallback = false }, function(res) got.with_opts = #res end)
+        r:lookup_async("_nope._tcp.example.net", function(res, msg, code) got.fail = { res, type(msg), code } end)
+        r:resolve_xmpp_async("example.net", "client", function(res) got.xmpp = #res end)
+        r:resolve_turn_async("turn:example.net", function(res) got.turn = #res end)
+        assert.is_true(r:run())
+        assert.same({ lookup = 5, resolve = 5, with_opts = 5, fail = { nil, "string", "NXDOMAIN" }, xmpp = 6, turn = 4 }, got)
+        assert.equal(0, r:pending())
+        assert.is_nil(r:timeout())
+    end)
+
+    it("share one DNS query between identical queries in flight", function()
+        local n = 0
+        for _ = 1, 10 do
+            r:lookup_async("_xmpp-server._tcp.example.net", function(res) n = n + #res end)
+        end
+        r:run()
+        assert.equal(50, n)
+        local stats = r:stats()
+        assert.equal(1, stats.queries)
+        assert.equal(9, stats.shared)
+    end)
+
+    it("runs the other callbacks when one raises, then raises its error", function()
+        local ran = 0
+        r:lookup_async(REFERENCE, function() error("boom in callback") end)
+        r:lookup_async("_xmpp-server._tcp.example.net", function() ran = ran + 1 end)
+        assert.has_error(function() r:run() end)
+        r:run()
+        assert.equal(1, ran)
+    end)
+
+    it("can be driven from a plain select loop through pollfd, events and timeout", function()
+        local fd = r:pollfd()
+        assert.is_number(fd)
+        assert.equal("r", r:events())
+        local watch = { getfd = function() return fd end, dirty = function() return false end }
+        local done = 0
+        for _, name in ipairs { REFERENCE, "_xmpp-server._tcp.example.net", "_turn._udp.example.net" } do
+            r:lookup_async(name, function(res) done = done + #res end)
+        end
+        local rounds = 0
+        while r:pending() > 0 do
+            rounds = rounds + 1
+            assert.is_true(rounds < 1000)
+            local timeout = r:timeout()
+            socket.select({ watch }, nil, timeout)
+            r:process()
+        end
+        assert.equal(12, done)
+    end)
+
+    it("steps with a timeout and returns at once when idle", function()
+        assert.equal(0, r:step(0))
+        local t0 = socket.gettime()
+        assert.equal(0, r:step(1))
+        assert.is_true(socket.gettime() - t0 < 0.5)
+    end)
+
+    it("lets a callback close the resolver", function()
+        local codes = {}
+        local q = env.resolver { cache = false }
+        q:lookup_async(REFERENCE, function() q:close() end)
+        q:lookup_async("_xmpp-server._tcp.example.net", function(_, _, code) codes[#codes + 1] = code or "OK" end)
+        q:run()
+        assert.equal(1, #codes)
+    end)
+end)
+
+describe("srv.spawn and srv.wait", function()
+    it("run straight-line code in many tasks at once", function()
+        local r = env.resolver { cache = false }
+        local names = { REFERENCE, "_xmpp-server._tcp.example.net", "_turn._udp.example.net", "_stun._tcp.example.net" }
+        local tasks = {}
+        for i, name in ipairs(names) do
+            tasks[i] = srv.spawn(function()
+                local records = assert(r:lookup(name))
+                local cands = assert(r:resolve(name))
+                return #records, #cands
+            end)
+        end
+        -- all four lookups are in flight together
+        assert.equal(4, r:pending())
+        assert.same({ 5, 5 }, { srv.wait(tasks[1]) })
+        assert.is_true(srv.wait())
+        assert.same({ true, 2, 2 }, { tasks[3]:result() })
+        r:close()
+    end)
+
+    it("raises a task's error from srv.wait", function()
+        local r = env.resolver()
+        local t = srv.spawn(function()
+            r:lookup(REFERENCE)
+            error("task failed here")
+        end)
+        assert.has_error(function() srv.wait(t) end)
+        assert.is_false((t:result()))
+        r:close()
+    end)
+
+    it("drives tasks on several resolvers", function()
+        local a, b = env.resolver { cache = false }, env.resolver { cache = false }
+        local ta = srv.spawn(function() return #assert(a:lookup(REFERENCE)) end)
+        local tb = srv.spawn(function() return #assert(b:lookup("_turn._udp.example.net")) end)
+        assert.is_true(srv.wait(ta, tb))
+        assert.same({ true, 5 }, { ta:result() })
+        assert.same({ true, 2 }, { tb:result() })
+        a:close()
+        b:close()
+    end)
+
+    it("raises on wrong arguments", function()
+        assert.has_error(function() srv.spawn(5) end)
+        assert.has_error(function() srv.wait(5) end)
+    end)
+end)

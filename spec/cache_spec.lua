@@ -1,0 +1,165 @@
+-- The cache: positive TTLs, negative TTLs, TTL 0, serve-stale, flush, stats.
+local srv = require "srv"
+local socket = require "socket"
+local env = require "spec.support.env"
+
+local REFERENCE = "_xmpp-client._tcp.example.net"
+
+describe("the cache", function()
+    it("answers from the cache until the smallest TTL of the RRset runs out", function()
+        local clock = env.clock()
+        local r = env.resolver { clock = clock.now }
+        assert(r:lookup(REFERENCE))
+        assert(r:lookup(REFERENCE))
+        assert.equal(1, r:stats().queries)
+        clock.advance(86399)
+        local records = assert(r:lookup(REFERENCE))
+        assert.equal(1, records[1].ttl)         -- TTLs count down in the cache
+        assert.equal(1, r:stats().queries)
+        clock.advance(1)
+        assert(r:lookup(REFERENCE))
+        assert.equal(2, r:stats().queries)
+        r:close()
+    end)
+
+    it("expires a short TTL in real time", function()
+        local r = env.resolver()
+        assert(r:lookup("_sip._udp.ttl1.lua.test"))
+        assert(r:lookup("_sip._udp.ttl1.lua.test"))
+        assert.equal(1, r:stats().queries)
+        socket.sleep(1.1)
+        assert(r:lookup("_sip._udp.ttl1.lua.test"))
+        assert.equal(2, r:stats().queries)
+        r:close()
+    end)
+
+    it("never keeps a TTL-0 answer", function()
+        local r = env.resolver()
+        assert(r:lookup("_sip._udp.ttl0.srv.test"))
+        assert(r:lookup("_sip._udp.ttl0.srv.test"))
+        assert.equal(2, r:stats().queries)
+        assert.equal(0, r:stats().entries)
+        r:close()
+    end)
+
+    it("keeps NXDOMAIN and NODATA for the SOA minimum, capped", function()
+        local clock = env.clock()
+        local r = env.resolver { clock = clock.now, cache = { max_negative_ttl = 30 } }
+        -- srv.test: SOA minimum 120, capped to 30
+        local res = table.pack(r:lookup("_xmpp-client._tcp.nodata.srv.test"))
+        assert.equal("NODATA", res[3])
+        r:lookup("_xmpp-client._tcp.nodata.srv.test")
+        assert.equal(1, r:stats().queries)
+        clock.advance(29)
+        r:lookup("_xmpp-client._tcp.nodata.srv.test")
+        assert.equal(1, r:stats().queries)
+        clock.advance(1)
+        r:lookup("_xmpp-client._tcp.nodata.srv.test")
+        assert.equal(2, r:stats().queries)
+        -- lua.test: SOA minimum 60, below the cap
+        local s = env.resolver { clock = clock.now }
+        s:lookup("_nope._tcp.lua.test")
+        clock.advance(59)
+        s:lookup("_nope._tcp.lua.test")
+        assert.equal(1, s:stats().queries)
+        clock.advance(1)
+        s:lookup("_nope._tcp.lua.test")
+        assert.equal(2, s:stats().queries)
+        r:close()
+        s:close()
+    end)
+
+    it("does not cache failures such as SERVFAIL", function()
+        local r = env.resolver()
+        r:lookup("_x._tcp.broken.test")
+        r:lookup("_x._tcp.broken.test")
+        assert.equal(2, r:stats().queries)
+        r:close()
+    end)
+
+    describe("serve-stale", function()
+        local proxy, clock, r
+        local NAME = "_sip._udp.ttl3.lua.test"
+
+        local function lookup()
+            local result
+            r:lookup_async(NAME, function(...) result = table.pack(...) end)
+            proxy:drive(r, function() return result ~= nil end)
+            return result
+        end
+
+        before_each(function()
+            proxy = require("spec.support.proxy").new(env.server)
+            clock = env.clock()
+            r = assert(srv.resolver { servers = { proxy.address }, timeout = 0.2, tries = 1,
+                                      clock = clock.now, cache = { stale = 100 } })
+            assert.equal(1, #lookup()[1])
+        end)
+        after_each(function()
+            r:close()
+            proxy:close()
+        end)
+
+        it("answers a SERVFAIL with the expired answer inside the window, not after", function()
+            proxy.mode = "servfail"
+            clock.advance(3 + 50)
+            local res = lookup()
+            assert.equal("b.lua.test", res[1][1].target)
+            assert.equal(0, res[1][1].ttl)
+            assert.equal(1, r:stats().stale)
+            clock.advance(100)
+            res = lookup()
+            assert.same({ n = 3, nil, res[2], "SERVFAIL" }, res)
+        end)
+
+        it("answers a TIMEOUT with the expired answer", function()
+            proxy.mode = "silent"
+            clock.advance(10)
+            local res = lookup()
+            assert.equal("b.lua.test", res[1][1].target)
+            assert.equal(1, r:stats().stale)
+        end)
+
+        it("never serves stale while DNS answers", function()
+            clock.advance(10)
+            local trace = {}
+            assert(r:resolve_async(NAME, { trace = trace }, function() end) == nil)
+            proxy:drive(r, function() return r:pending() == 0 end)
+            assert.equal("dns", trace[2].from)
+            assert.equal(0, r:stats().stale)
+        end)
+    end)
+
+    it("forgets one name or everything on flush", function()
+        local r = env.resolver()
+        assert(r:lookup(REFERENCE))
+        assert(r:lookup("_xmpp-server._tcp.example.net"))
+        assert.equal(2, r:stats().entries)
+        r:flush(REFERENCE .. ".")
+        assert.equal(1, r:stats().entries)
+        assert(r:lookup(REFERENCE))
+        assert.equal(3, r:stats().queries)
+        r:flush()
+        assert.equal(0, r:stats().entries)
+        r:close()
+    end)
+
+    it("can be switched off", function()
+        local r = env.resolver { cache = false }
+        assert(r:lookup(REFERENCE))
+        assert(r:lookup(REFERENCE))
+        local stats = r:stats()
+        assert.same({ 2, false, 0 }, { stats.queries, stats.cache, stats.entries })
+        r:close()
+    end)
+
+    it("counts hits and misses", function()
+        local r = env.resolver()
+        r:lookup(REFERENCE)
+        r:lookup(REFERENCE)
+        r:resolve(REFERENCE)
+        local stats = r:stats()
+        assert.same({ 2, 1 }, { stats.hits, stats.misses })
+        r:close()
+    end)
+end)

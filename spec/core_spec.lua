@@ -1,0 +1,637 @@
+-- The srv.core binding, against the knotd that spec/support/with-knotd.sh
+-- starts (SRV_TEST_SERVER) with the zones of spec/fixtures.
+local core = require "srv.core"
+
+local server = os.getenv("SRV_TEST_SERVER")
+
+local function new_resolver(extra)
+    assert(server, "SRV_TEST_SERVER is not set: run the specs through make test-lua")
+    local opts = {servers = server, timeout = 2, tries = 2}
+    for key, value in pairs(extra or {}) do
+        opts[key] = value
+    end
+    return assert(core.new(opts))
+end
+
+-- Resolves one SRV name; returns what the callback got, as a list.
+local function srv(name, resolver)
+    local r = resolver or new_resolver()
+    local got
+    assert(r:query_srv(name, function(...) got = {...} end))
+    r:run()
+    if not resolver then r:close() end
+    return got
+end
+
+local function addr(name)
+    local r = new_resolver()
+    local got
+    assert(r:query_addr(name, function(...) got = {...} end))
+    r:run()
+    r:close()
+    return got
+end
+
+-- A UDP port that nobody answers on: a perl process holding the socket.
+-- Returns the port and a function that stops the process.
+local function silent_server()
+    local pipe = assert(io.popen([[exec perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:0", Proto => "udp") or die "$!";
+        $| = 1; print "$$ ", $s->sockport, "\n"; sleep 30']]))
+    local pid, port = pipe:read("l"):match("^(%d+) (%d+)$")
+    assert(pid, "could not start the silent server")
+    return port, function()
+        os.execute("kill " .. pid)
+        pipe:close()
+    end
+end
+
+local xmpp_client = {
+    {name = "_xmpp-client._tcp.example.net", target = "server1.example.net", priority = 5, weight = 50, port = 5222, ttl = 86400},
+    {name = "_xmpp-client._tcp.example.net", target = "server2.example.net", priority = 10, weight = 30, port = 5222, ttl = 86400},
+    {name = "_xmpp-client._tcp.example.net", target = "server3.example.net", priority = 10, weight = 10, port = 5222, ttl = 86400},
+    {name = "_xmpp-client._tcp.example.net", target = "server4.example.net", priority = 10, weight = 10, port = 5222, ttl = 86400},
+    {name = "_xmpp-client._tcp.example.net", target = "backup.example.net", priority = 15, weight = 0, port = 5222, ttl = 86400},
+}
+
+local function by_target(a, b) return a.target < b.target end
+
+describe("srv.core", function()
+    it("says its version", function()
+        assert.equal("string", type(core.version))
+        assert.matches("^%d+%.%d+%.%d+", core.version)
+    end)
+
+    it("gives the sentence for a status code, nil for an unknown code", function()
+        assert.equal("domain name not found", core.message("NXDOMAIN"))
+        assert.equal("success", core.message("OK"))
+        assert.is_nil(core.message("NOT-A-CODE"))
+    end)
+
+    it("reads a monotonic clock in seconds", function()
+        local before = core.now()
+        assert.equal("float", math.type(before))
+        assert.is_true(core.now() >= before)
+    end)
+end)
+
+describe("core.new", function()
+    it("makes a resolver whose metatable is named srv.resolver", function()
+        local r = new_resolver()
+        assert.equal("srv.resolver", getmetatable(r).__name)
+        assert.matches("^srv%.resolver %(0x%x+%)$", tostring(r))
+        r:close()
+        assert.equal("srv.resolver (closed)", tostring(r))
+    end)
+
+    it("takes no options, or the system configuration", function()
+        local r = assert(core.new())
+        r:close()
+        r = assert(core.new({edns = true, max_inflight = 3}))
+        r:close()
+    end)
+
+    it("raises on options of the wrong type", function()
+        assert.has_error(function() core.new({timeout = "1"}) end,
+            "bad field 'timeout' (number expected, got string)")
+        assert.has_error(function() core.new({servers = 53}) end,
+            "bad field 'servers' (string expected, got number)")
+        assert.has_error(function() core.new({edns = 1}) end,
+            "bad field 'edns' (boolean expected, got number)")
+        assert.has_error(function() core.new({tries = 1.5}) end,
+            "bad field 'tries' (number has no integer representation)")
+        assert.has_error(function() core.new({max_inflight = "many"}) end,
+            "bad field 'max_inflight' (number expected, got string)")
+        assert.has_error(function() core.new("opts") end)
+    end)
+
+    it("raises on options out of range", function()
+        assert.has_error(function() core.new({timeout = 0}) end)
+        assert.has_error(function() core.new({timeout = -1}) end)
+        assert.has_error(function() core.new({tries = 0}) end)
+        assert.has_error(function() core.new({max_inflight = 0}) end)
+    end)
+
+    it("returns nil, message, code for a server list the core refuses", function()
+        assert.same({nil, "invalid argument", "INVAL"}, {core.new({servers = "not an address"})})
+    end)
+end)
+
+describe("resolver:query_srv", function()
+    it("gives the records of a name with their TTLs, in answer order", function()
+        local got = srv("_xmpp-client._tcp.example.net")
+        assert.equal("OK", got[1])
+        assert.equal(0, got[3])
+        local records = got[2]
+        assert.equal(5, #records)
+        for _, record in ipairs(records) do
+            assert.equal(86400, record.ttl)
+            assert.equal("integer", math.type(record.priority))
+        end
+        table.sort(records, by_target)
+        local expected = {table.unpack(xmpp_client)}
+        table.sort(expected, by_target)
+        assert.same(expected, records)
+    end)
+
+    it("says NXDOMAIN with the SOA's negative TTL", function()
+        assert.same({"NXDOMAIN", nil, 300}, srv("_nope._tcp.example.net"))
+    end)
+
+    it("says NODATA for a name without SRV records", function()
+        assert.same({"NODATA", nil, 120}, srv("_xmpp-client._tcp.nodata.srv.test"))
+    end)
+
+    it("says NOSERVICE for a lone '.' target, and gives that record", function()
+        assert.same({"NOSERVICE", {{name = "_xmpp-client._tcp.dot.srv.test", target = ".",
+            priority = 0, weight = 0, port = 0, ttl = 300}}, 0},
+            srv("_xmpp-client._tcp.dot.srv.test"))
+    end)
+
+    it("keeps a '.' mixed with real targets (ordering drops it)", function()
+        local got = srv("_xmpp-client._tcp.mixed.srv.test")
+        assert.equal("OK", got[1])
+        assert.equal(2, #got[2])
+    end)
+
+    it("follows an in-zone CNAME and names the records by their owner", function()
+        local got = srv("_xmpp-server._tcp.alias.srv.test")
+        assert.equal("OK", got[1])
+        assert.equal(2, #got[2])
+        assert.equal("_xmpp-server._tcp.real.srv.test", got[2][1].name)
+        assert.equal(60, got[2][1].ttl)
+    end)
+
+    it("says SERVFAIL for a zone the server could not load", function()
+        assert.same({"SERVFAIL", nil, 0}, srv("_xmpp-client._tcp.broken.test"))
+    end)
+
+    it("says REFUSED for a name outside the server's zones", function()
+        assert.same({"REFUSED", nil, 0}, srv("_x._tcp.outside.invalid"))
+    end)
+
+    it("gets a 40-record RRset that only fits over TCP", function()
+        local got = srv("_big._tcp.srv.test")
+        assert.equal("OK", got[1])
+        assert.equal(40, #got[2])
+        assert.same({name = "_big._tcp.srv.test",
+            target = "a-rather-long-target-name-number-00.in-a-big-rrset.srv.test",
+            priority = 0, weight = 10, port = 20000, ttl = 300}, got[2][1])
+    end)
+
+    it("says BADNAME through the callback for a label over 63 octets", function()
+        assert.same({"BADNAME", nil, 0}, srv(("a"):rep(64) .. ".example.net"))
+    end)
+
+    it("refuses a name holding a NUL at once", function()
+        local r = new_resolver()
+        assert.same({nil, "malformed domain name", "BADNAME"}, {r:query_srv("a\0b", function() end)})
+        r:close()
+    end)
+
+    it("says CONNREFUSED when the only server's port is closed", function()
+        local port, stop = silent_server()
+        stop()   -- the port is closed now
+        local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 0.5, tries = 1}))
+        assert.same({"CONNREFUSED", nil, 0}, srv("_x._tcp.example.net", r))
+        r:close()
+    end)
+
+    it("says TIMEOUT when the server never answers", function()
+        local port, stop = silent_server()
+        local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 0.1, tries = 2}))
+        local started = core.now()
+        local ok, got = pcall(srv, "_x._tcp.example.net", r)
+        stop()
+        r:close()
+        assert.is_true(ok, got)
+        assert.same({"TIMEOUT", nil, 0}, got)
+        assert.is_true(core.now() - started < 2)
+    end)
+
+    it("raises when the callback is not a function", function()
+        local r = new_resolver()
+        assert.has_error(function() r:query_srv("_x._tcp.example.net", "not a function") end)
+        assert.has_error(function() r:query_srv("_x._tcp.example.net") end)
+        assert.has_error(function() r:query_srv(nil, function() end) end)
+        assert.equal(0, r:pending())
+        r:close()
+    end)
+
+    it("never runs the callback inside query_srv", function()
+        local r = new_resolver()
+        local called = false
+        assert.is_true(r:query_srv("_xmpp-client._tcp.example.net", function() called = true end))
+        assert.is_false(called)
+        assert.equal(1, r:pending())
+        r:run()
+        assert.is_true(called)
+        assert.equal(0, r:pending())
+        r:close()
+    end)
+end)
+
+describe("resolver:query_addr", function()
+    it("gives the IPv4 and IPv6 addresses with TTLs", function()
+        local got = addr("host2.srv.test")
+        assert.equal("OK", got[1])
+        local addresses = got[2]
+        table.sort(addresses, function(a, b) return a.family < b.family end)
+        assert.same({
+            {family = "inet", address = "192.0.2.32", ttl = 300},
+            {family = "inet6", address = "2001:db8::32", ttl = 300},
+        }, addresses)
+    end)
+
+    it("gives nil addresses on failure", function()
+        assert.same({"NXDOMAIN"}, addr("nohost.srv.test"))
+    end)
+end)
+
+describe("delivery", function()
+    it("raises the first callback error from run(), after the other callbacks ran", function()
+        local r = new_resolver()
+        local ran = {}
+        r:query_srv("_xmpp-client._tcp.example.net", function() ran[#ran + 1] = 1; error("first boom") end)
+        r:query_srv("_xmpp-server._tcp.example.net", function() ran[#ran + 1] = 2 end)
+        r:query_srv("_nope._tcp.example.net", function() ran[#ran + 1] = 3; error("second boom") end)
+        local ok, message = pcall(r.run, r)
+        assert.is_false(ok)
+        assert.matches("first boom", message)
+        assert.matches("stack traceback", message)
+        assert.not_matches("second boom", message)
+        table.sort(ran)
+        assert.same({1, 2, 3}, ran)
+        assert.equal(0, r:pending())
+        r:close()
+    end)
+
+    it("delivers in the order the queries completed, from process()", function()
+        local r = new_resolver()
+        local codes = {}
+        r:query_srv("_xmpp-client._tcp.example.net", function(code) codes[#codes + 1] = code end)
+        local delivered = 0
+        local deadline = core.now() + 5
+        while delivered == 0 and core.now() < deadline do
+            delivered = r:process()
+        end
+        assert.equal(1, delivered)
+        assert.same({"OK"}, codes)
+        r:close()
+    end)
+
+    it("lets a callback submit a query to its own resolver", function()
+        local r = new_resolver()
+        local codes = {}
+        r:query_srv("_xmpp-client._tcp.example.net", function(code)
+            codes[#codes + 1] = code
+            assert(r:query_srv("_nope._tcp.example.net", function(inner) codes[#codes + 1] = inner end))
+        end)
+        assert.is_true(r:run())
+        assert.same({"OK", "NXDOMAIN"}, codes)
+        r:close()
+    end)
+
+    it("lets a callback wait for its own resolver's answers (nested delivery)", function()
+        local r = new_resolver()
+        local events = {}
+        r:query_srv("_xmpp-client._tcp.example.net", function()
+            events[#events + 1] = "outer start"
+            r:query_srv("_nope._tcp.example.net", function() events[#events + 1] = "inner" end)
+            assert.is_true(r:run())
+            assert.equal(0, r:step(0))
+            assert.equal(0, r:process())
+            events[#events + 1] = "outer end"
+        end)
+        r:run()
+        assert.same({"outer start", "inner", "outer end"}, events)
+        r:close()
+    end)
+
+    it("lets a callback close its own resolver: the others are CANCELLED before close returns", function()
+        -- A silent server: the second query stays pending until the close.
+        local port, stop = silent_server()
+        local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 5, tries = 1}))
+        local codes = {}
+        r:query_srv(("a"):rep(64) .. ".example.net", function(code)
+            codes[#codes + 1] = code
+            assert.is_true(r:close())
+            assert.is_true(r:close())
+            codes[#codes + 1] = "closed"
+        end)
+        r:query_srv("_x._tcp.example.net", function(code) codes[#codes + 1] = code end)
+        local started = core.now()
+        assert.is_true(r:run())
+        stop()
+        assert.same({"BADNAME", "CANCELLED", "closed"}, codes)
+        assert.is_true(core.now() - started < 1)
+        assert.equal("srv.resolver (closed)", tostring(r))
+    end)
+
+    it("delivers CANCELLED to every pending query on close, and close is safe twice", function()
+        local r = new_resolver()
+        local codes = {}
+        for i = 1, 3 do
+            r:query_srv("_xmpp-client._tcp.example.net", function(code, records, ttl)
+                codes[i] = {code, records, ttl}
+            end)
+        end
+        assert.is_true(r:close())
+        assert.same({{"CANCELLED", nil, 0}, {"CANCELLED", nil, 0}, {"CANCELLED", nil, 0}}, codes)
+        assert.is_true(r:close())
+    end)
+
+    it("raises a callback error from close() after delivering the rest", function()
+        local r = new_resolver()
+        local ran = 0
+        r:query_srv("_a._tcp.example.net", function() ran = ran + 1; error("cancelled boom") end)
+        r:query_srv("_b._tcp.example.net", function() ran = ran + 1 end)
+        local ok, message = pcall(r.close, r)
+        assert.is_false(ok)
+        assert.matches("cancelled boom", message)
+        assert.equal(2, ran)
+        assert.is_true(r:close())
+    end)
+
+    it("raises on every method of a closed resolver except close and tostring", function()
+        local r = new_resolver()
+        r:close()
+        local calls = {
+            function() r:query_srv("_x._tcp.example.net", function() end) end,
+            function() r:query_addr("example.net", function() end) end,
+            function() r:process() end,
+            function() r:step(0) end,
+            function() r:run() end,
+            function() r:pending() end,
+            function() r:pollfd() end,
+            function() r:events() end,
+            function() r:timeout() end,
+        }
+        for _, call in ipairs(calls) do
+            assert.has_error(call, "attempt to use a closed resolver")
+        end
+        assert.is_true(r:close())
+        assert.equal("srv.resolver (closed)", tostring(r))
+    end)
+
+    it("closes a to-be-closed resolver at the end of its scope", function()
+        local code, resolver
+        do
+            local r <close> = new_resolver()
+            resolver = r
+            r:query_srv("_xmpp-client._tcp.example.net", function(c) code = c end)
+        end
+        assert.equal("CANCELLED", code)
+        assert.equal("srv.resolver (closed)", tostring(resolver))
+    end)
+
+    it("cancels the pending queries of a collected resolver", function()
+        local codes = {}
+        -- In a function of its own, so that no dead local keeps it alive.
+        local function abandon()
+            local r = new_resolver()
+            r:query_srv("_xmpp-client._tcp.example.net", function(c) codes[#codes + 1] = c end)
+            r:query_addr("host2.srv.test", function(c) codes[#codes + 1] = c end)
+            r:query_srv("_nope._tcp.example.net", function() error("ignored: finalizers warn") end)
+        end
+        abandon()
+        collectgarbage()
+        collectgarbage()
+        assert.same({"CANCELLED", "CANCELLED"}, codes)
+    end)
+end)
+
+describe("the pollable interface", function()
+    it("gives a descriptor, the events to poll, and no timeout when idle", function()
+        local r = new_resolver()
+        assert.equal("integer", math.type(r:pollfd()))
+        assert.is_true(r:pollfd() >= 0)
+        assert.equal("r", r:events())
+        assert.is_nil(r:timeout())
+        assert.equal(0, r:pending())
+        assert.equal(0, r:step())
+        assert.equal(0, r:step(0))
+        r:close()
+    end)
+
+    it("can be driven with timeout() and step(0)", function()
+        local r = new_resolver()
+        local got = {}
+        r:query_srv("_xmpp-client._tcp.example.net", function(code) got[#got + 1] = code end)
+        r:query_addr("host1.srv.test", function(code, addresses) got[#got + 1] = code .. #addresses end)
+        assert.equal(2, r:pending())
+        local timeout = r:timeout()
+        assert.equal("number", type(timeout))
+        assert.is_true(timeout >= 0 and timeout <= 2)
+        local deadline = core.now() + 5
+        local delivered = 0
+        while r:timeout() and core.now() < deadline do
+            delivered = delivered + r:step(0)
+        end
+        assert.equal(2, delivered)
+        table.sort(got)
+        assert.same({"OK", "OK1"}, got)
+        assert.is_nil(r:timeout())
+        r:close()
+    end)
+
+    it("waits in step() no longer than asked", function()
+        local port, stop = silent_server()
+        local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 5, tries = 1}))
+        r:query_srv("_x._tcp.example.net", function() end)
+        local started = core.now()
+        assert.equal(0, r:step(0.05))
+        local waited = core.now() - started
+        assert.is_true(waited >= 0.04 and waited < 1, "waited " .. waited)
+        r:close()
+        stop()
+    end)
+
+    it("rejects a negative step timeout", function()
+        local r = new_resolver()
+        assert.has_error(function() r:step(-1) end)
+        r:close()
+    end)
+end)
+
+describe("core.rng", function()
+    it("repeats its sequence for the same seed", function()
+        local a, b = core.rng(7), core.rng(7)
+        for _ = 1, 5 do
+            local x = a:next()
+            assert.equal("integer", math.type(x))
+            assert.equal(x, b:next())
+        end
+        assert.not_equal(core.rng(7):next(), core.rng(8):next())
+        assert.matches("^srv%.rng %(0x%x+%)$", tostring(a))
+        assert.equal("srv.rng", getmetatable(a).__name)
+    end)
+
+    it("draws below a bound", function()
+        local rng = core.rng()
+        for _ = 1, 200 do
+            local x = rng:below(3)
+            assert.is_true(x >= 0 and x < 3)
+        end
+        assert.has_error(function() rng:below(0) end)
+    end)
+end)
+
+describe("core.order", function()
+    local function records()
+        local copy = {}
+        for i, record in ipairs(xmpp_client) do
+            copy[i] = record
+        end
+        return copy
+    end
+
+    it("returns a new array of the same tables", function()
+        local input = records()
+        local ordered = core.order(input, core.rng(1))
+        assert.not_equal(input, ordered)
+        assert.equal(5, #ordered)
+        local seen = {}
+        for _, record in ipairs(ordered) do
+            seen[record] = true
+        end
+        for _, record in ipairs(input) do
+            assert.is_true(seen[record])
+        end
+    end)
+
+    it("gives the same order for the same seed", function()
+        for seed = 1, 20 do
+            assert.same(core.order(records(), core.rng(seed)), core.order(records(), core.rng(seed)))
+        end
+    end)
+
+    it("always puts server1 (priority 5) first and backup (priority 15) last", function()
+        local rng = core.rng(2782)
+        for _ = 1, 200 do
+            local ordered = core.order(records(), rng)
+            assert.equal("server1.example.net", ordered[1].target)
+            assert.equal("backup.example.net", ordered[5].target)
+        end
+        for _ = 1, 50 do
+            assert.equal("server1.example.net", core.order(records())[1].target)
+        end
+    end)
+
+    it("picks the priority-10 targets in proportion to their weights", function()
+        local rng = core.rng(42)
+        local second = {}
+        local draws = 20000
+        for _ = 1, draws do
+            local target = core.order(records(), rng)[2].target
+            second[target] = (second[target] or 0) + 1
+        end
+        assert.near(0.6, second["server2.example.net"] / draws, 0.02)
+        assert.near(0.2, second["server3.example.net"] / draws, 0.02)
+        assert.near(0.2, second["server4.example.net"] / draws, 0.02)
+    end)
+
+    it("orders by the RFC's literal text in strict mode", function()
+        local ordered = core.order(records(), core.rng(3), true)
+        assert.equal(5, #ordered)
+        assert.equal("server1.example.net", ordered[1].target)
+        assert.equal("backup.example.net", ordered[5].target)
+    end)
+
+    it("drops '.' targets, and says NOSERVICE when nothing else is left", function()
+        local dot = {target = ".", priority = 0, weight = 0}
+        local real = {target = "host1.srv.test", priority = 10, weight = 5}
+        assert.same({real}, core.order({dot, real}))
+        assert.equal(real, core.order({dot, real})[1])
+        assert.same({nil, "service decidedly not available (target \".\")", "NOSERVICE"},
+            {core.order({dot, dot})})
+    end)
+
+    it("gives an empty array for no records", function()
+        assert.same({}, core.order({}))
+    end)
+
+    it("orders more records than fit on its stack", function()
+        local input = {}
+        for i = 1, 300 do
+            input[i] = {target = "t" .. i, priority = i % 7, weight = i % 5}
+        end
+        local ordered = core.order(input, core.rng(9))
+        assert.equal(300, #ordered)
+        for i = 2, 300 do
+            assert.is_true(ordered[i - 1].priority <= ordered[i].priority)
+        end
+    end)
+
+    it("raises on a bad record, naming it", function()
+        local good = {target = "a", priority = 1, weight = 1}
+        assert.has_error(function() core.order({good, good, {target = "a", priority = "1", weight = 1}}) end,
+            "bad record #3 (priority must be an integer 0..65535)")
+        assert.has_error(function() core.order({good, {target = "a", priority = 1, weight = 65536}}) end,
+            "bad record #2 (weight must be an integer 0..65535)")
+        assert.has_error(function() core.order({{target = "a", priority = 1.5, weight = 1}}) end,
+            "bad record #1 (priority must be an integer 0..65535)")
+        assert.has_error(function() core.order({{priority = 1, weight = 1}}) end,
+            "bad record #1 (target must be a string)")
+        assert.has_error(function() core.order({good, "record"}) end,
+            "bad record #2 (table expected, got string)")
+        assert.has_error(function() core.order({good}, "not an rng") end)
+        assert.has_error(function() core.order("records") end)
+    end)
+end)
+
+describe("core.parse", function()
+    it("reads several records back to back on one line", function()
+        assert.same({
+            {name = "_sip._tcp.example.net", target = "a.example.net", priority = 0, weight = 5, port = 5060, ttl = 86400},
+            {name = "_sip._tcp.example.net", target = "b.example.net", priority = 0, weight = 5, port = 5060, ttl = 86400},
+        }, core.parse("_sip._tcp.example.net. 86400 IN SRV 0 5 5060 a.example.net. "
+            .. "_sip._tcp.example.net. 86400 IN SRV 0 5 5060 b.example.net."))
+    end)
+
+    it("keeps the root target as '.'", function()
+        assert.equal(".", core.parse("_x._tcp.example.net. 60 IN SRV 0 0 0 .")[1].target)
+    end)
+
+    it("returns nil, message with line and column, line on an error", function()
+        assert.same({nil, "line 2, column 26: port x is not a decimal number", 2},
+            {core.parse("_a._tcp.x. 60 IN SRV 1 2 3 t.\n_b._tcp.x. 60 IN SRV 1 2 x t.")})
+    end)
+
+    it("accepts SRV records only", function()
+        local result, message, line = core.parse("www.example.net. 60 IN A 192.0.2.1")
+        assert.is_nil(result)
+        assert.matches("^line 1, column %d+: ", message)
+        assert.equal(1, line)
+    end)
+end)
+
+describe("core.parse_zone", function()
+    it("reads the srv.test fixture into SRV records and other records", function()
+        local file = assert(io.open("spec/fixtures/srv.test.zone"))
+        local zone = assert(core.parse_zone(file:read("a")))
+        file:close()
+        assert.equal(46, #zone.srv)
+        assert.same({name = "_xmpp-client._tcp.dot.srv.test", target = ".", priority = 0,
+            weight = 0, port = 0, ttl = 300}, zone.srv[1])
+        assert.same({owner = "srv.test", type = "SOA",
+            rdata = "ns.srv.test hostmaster.srv.test 1 3600 600 86400 120", ttl = 300}, zone.rrs[1])
+        local types = {}
+        for _, rr in ipairs(zone.rrs) do
+            types[rr.type] = (types[rr.type] or 0) + 1
+        end
+        assert.same({SOA = 1, NS = 1, A = 4, AAAA = 1, TXT = 1, CNAME = 2}, types)
+    end)
+
+    it("takes an origin and names unknown types TYPEnnn", function()
+        assert.same({srv = {}, rrs = {{owner = "www.example.org", type = "TYPE99", rdata = "\\# 0", ttl = 60}}},
+            core.parse_zone("www 60 IN TYPE99 \\# 0", "example.org"))
+    end)
+
+    it("returns nil, message, line on an error", function()
+        local result, message, line = core.parse_zone("a 60 IN A 192.0.2.1\nthis line is not a record\n", "x")
+        assert.is_nil(result)
+        assert.matches("^line 2, column %d+: ", message)
+        assert.equal(2, line)
+    end)
+end)

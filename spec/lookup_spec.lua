@@ -1,0 +1,146 @@
+-- r:lookup against knotd: the raw SRV answer, in answer order.
+local srv = require "srv"
+local env = require "spec.support.env"
+
+local function sorted_targets(list)
+    local t = env.targets(list)
+    table.sort(t)
+    return t
+end
+
+describe("r:lookup", function()
+    local r
+    before_each(function() r = env.resolver() end)
+    after_each(function() r:close() end)
+
+    it("returns the reference records with their fields and TTLs", function()
+        local records = assert(r:lookup("_xmpp-client._tcp.example.net"))
+        assert.equal(5, #records)
+        assert.same({ "backup.example.net", "server1.example.net", "server2.example.net",
+                      "server3.example.net", "server4.example.net" }, sorted_targets(records))
+        for _, rec in ipairs(records) do
+            assert.equal(5222, rec.port)
+            assert.equal(86400, rec.ttl)
+            if rec.target == "server1.example.net" then
+                assert.same({ 5, 50 }, { rec.priority, rec.weight })
+            end
+        end
+    end)
+
+    it("prints a record in presentation format", function()
+        local records = assert(r:lookup("_xmpps-client._tcp.example.net"))
+        assert.equal("_xmpps-client._tcp.example.net. 86400 IN SRV 5 0 5223 example.net.", tostring(records[1]))
+    end)
+
+    it("reports NXDOMAIN, NODATA, NOSERVICE, SERVFAIL and REFUSED as nil, message, code", function()
+        local cases = {
+            { "_nope._tcp.example.net", "NXDOMAIN" },
+            { "_xmpp-client._tcp.nodata.srv.test", "NODATA" },
+            { "_xmpp-client._tcp.dot.srv.test", "NOSERVICE" },
+            { "_x._tcp.broken.test", "SERVFAIL" },
+            { "_x._tcp.outside.invalid", "REFUSED" },
+        }
+        for _, case in ipairs(cases) do
+            local result = table.pack(r:lookup(case[1]))
+            assert.same({ n = 3, nil, result[2], case[2] }, result)
+            assert.matches(case[1], result[2], 1, true)
+        end
+    end)
+
+    it("reports a malformed name as BADNAME", function()
+        local long_label = string.rep("a", 64)
+        local result = { r:lookup("_x._tcp." .. long_label .. ".example.net") }
+        assert.same({ nil, "BADNAME" }, { result[1], result[3] })
+    end)
+
+    it("keeps a '.' mixed with real records in the raw answer", function()
+        local records = assert(r:lookup("_xmpp-client._tcp.mixed.srv.test"))
+        assert.same({ ".", "host1.srv.test" }, sorted_targets(records))
+    end)
+
+    it("gets a 40-record RRset that does not fit in UDP (TCP retry)", function()
+        local records = assert(r:lookup("_big._tcp.srv.test"))
+        assert.equal(40, #records)
+    end)
+
+    it("follows a CNAME at the SRV name", function()
+        assert.same({ "host1.srv.test", "host2.srv.test" }, sorted_targets(assert(r:lookup("_xmpp-server._tcp.alias.srv.test"))))
+        assert.same({ nil, "NODATA" }, { select(1, r:lookup("_xmpp-server._tcp.cnameonly.srv.test")), select(3, r:lookup("_xmpp-server._tcp.cnameonly.srv.test")) })
+    end)
+
+    it("raises on wrong argument types", function()
+        assert.has_error(function() r:lookup(42) end, "bad argument #1 to 'lookup' (string expected, got number)")
+        assert.has_error(function() r:lookup_async("x") end)
+        assert.has_error(function() r.lookup(nil, "x") end)
+    end)
+
+    it("reports TIMEOUT when no server answers", function()
+        -- 192.0.2.0/24 is TEST-NET-1... but traffic must stay on loopback:
+        -- a bound UDP port that never answers is used instead.
+        local socket = require "socket"
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local q = assert(srv.resolver { servers = { "127.0.0.1:" .. port }, timeout = 0.2, tries = 1 })
+        local result = { q:lookup("_xmpp-client._tcp.example.net") }
+        assert.same({ nil, "TIMEOUT" }, { result[1], result[3] })
+        q:close()
+        silent:close()
+    end)
+end)
+
+describe("srv.resolver options", function()
+    it("raises on wrong option types", function()
+        assert.has_error(function() srv.resolver { timeout = "1" } end)
+        assert.has_error(function() srv.resolver { tries = 1.5 } end)
+        assert.has_error(function() srv.resolver { seed = "x" } end)
+        assert.has_error(function() srv.resolver { servers = 5 } end)
+        assert.has_error(function() srv.resolver { cache = "yes" } end)
+        assert.has_error(function() srv.resolver(5) end)
+    end)
+
+    it("returns nil, message, BADSERVER for a malformed server address", function()
+        local r, msg, code = srv.resolver { servers = { "not an address" } }
+        assert.same({ nil, "BADSERVER" }, { r, code })
+        assert.matches("not an address", msg, 1, true)
+    end)
+
+    it("accepts ip, ip:port and [ipv6]:port server forms", function()
+        local host, port = env.server:match("^(.*):(%d+)$")
+        local r = env.resolver { servers = { "[::1]:" .. port, host .. ":" .. port } }
+        -- ::1 has no knotd: the resolver moves on to the next server.
+        assert.equal(5, #assert(r:lookup("_xmpp-client._tcp.example.net")))
+        r:close()
+    end)
+end)
+
+describe("closing a resolver", function()
+    it("is safe twice and makes every other method raise", function()
+        local r = env.resolver()
+        assert.is_true(r:close())
+        assert.is_true(r:close())
+        assert.equal("srv.resolver (closed)", tostring(r))
+        assert.has_error(function() r:lookup("_xmpp-client._tcp.example.net") end, "attempt to use a closed resolver")
+        assert.has_error(function() r:resolve("_xmpp-client._tcp.example.net") end, "attempt to use a closed resolver")
+        assert.has_error(function() r:step() end, "attempt to use a closed resolver")
+    end)
+
+    it("closes at the end of a <close> block", function()
+        local seen
+        do
+            local r <close> = env.resolver()
+            seen = r
+            assert.matches("^srv.resolver %(", tostring(r))
+        end
+        assert.equal("srv.resolver (closed)", tostring(seen))
+    end)
+
+    it("delivers CANCELLED to every pending callback", function()
+        local r = env.resolver { cache = false }
+        local got = {}
+        r:lookup_async("_xmpp-client._tcp.example.net", function(res, msg, code) got[#got + 1] = { res, code } end)
+        r:resolve_async("_xmpp-server._tcp.example.net", function(res, msg, code) got[#got + 1] = { res, code } end)
+        r:close()
+        assert.same({ { nil, "CANCELLED" }, { nil, "CANCELLED" } }, got)
+    end)
+end)

@@ -1,0 +1,131 @@
+-- r:resolve_xmpp (XEP-0368, RFC 6120 3.2) and r:resolve_turn / r:resolve_stun
+-- (RFC 7064, 7065, 5928).
+local env = require "spec.support.env"
+
+local function summary(cands)
+    local out = {}
+    for i, c in ipairs(cands) do
+        out[i] = string.format("%s:%d%s%s %s", c.target, c.port, c.tls and " tls" or "",
+            c.transport and (" " .. c.transport) or "", c.source)
+    end
+    return out
+end
+
+describe("r:resolve_xmpp", function()
+    local r
+    before_each(function() r = env.resolver { seed = 11 } end)
+    after_each(function() r:close() end)
+
+    it("mixes _xmpps-client and _xmpp-client into one order, direct TLS marked", function()
+        local cands = assert(r:resolve_xmpp("example.net", "client"))
+        assert.equal(6, #cands)
+        local tls
+        for _, c in ipairs(cands) do
+            if c.tls then tls = c end
+            assert.is_boolean(c.tls)
+        end
+        assert.same({ "example.net", 5223, 5 }, { tls.target, tls.port, tls.priority })
+        assert.equal("backup.example.net", cands[6].target)
+        assert.same({ 5, 5 }, { cands[1].priority, cands[2].priority })
+    end)
+
+    it("orders by priority across the two sets", function()
+        assert.same({ "a.lua.test:5222 srv", "b.lua.test:5223 tls srv", "c.lua.test:5222 srv" },
+            summary(assert(r:resolve_xmpp("both.lua.test", "client"))))
+    end)
+
+    it("asks both names at once", function()
+        local q = env.resolver { cache = false }
+        local done
+        q:resolve_xmpp_async("example.net", "server", function(res) done = res end)
+        assert.equal(2, q:pending())
+        q:run()
+        assert.equal(5, #done)   -- no _xmpps-server records in example.net
+        q:close()
+    end)
+
+    it("uses the STARTTLS records when _xmpps-client is '.'", function()
+        assert.same({ "a.lua.test:5222 srv" }, summary(assert(r:resolve_xmpp("notls.lua.test"))))
+    end)
+
+    it("uses direct TLS alone when it is all there is", function()
+        assert.same({ "b.lua.test:5223 tls srv" }, summary(assert(r:resolve_xmpp("tlsonly.lua.test"))))
+    end)
+
+    it("gives NOSERVICE when both say '.', or _xmpp-client says '.' and there is no direct TLS", function()
+        for _, domain in ipairs { "dots.lua.test", "plaindot.lua.test" } do
+            local res = table.pack(r:resolve_xmpp(domain, "client"))
+            assert.same({ n = 3, nil, res[2], "NOSERVICE" }, res)
+        end
+    end)
+
+    it("falls back to the domain on 5222 or 5269 when neither exists (RFC 6120 3.2.2)", function()
+        assert.same({ "nosrv.lua.test:5222 fallback" }, summary(assert(r:resolve_xmpp("nosrv.lua.test", "client"))))
+        assert.same({ "nosrv.lua.test:5269 fallback" }, summary(assert(r:resolve_xmpp("nosrv.lua.test", "server"))))
+        local res = table.pack(r:resolve_xmpp("nosrv.lua.test", "client", { fallback = false }))
+        assert.same({ n = 3, nil, res[2], "NXDOMAIN" }, res)
+    end)
+
+    it("reports a DNS failure instead of falling back", function()
+        local res = table.pack(r:resolve_xmpp("broken.test"))
+        assert.same({ n = 3, nil, res[2], "SERVFAIL" }, res)
+    end)
+
+    it("raises on a bad kind", function()
+        assert.has_error(function() r:resolve_xmpp("example.net", "peer") end)
+        assert.has_error(function() r:resolve_xmpp(5) end)
+    end)
+end)
+
+describe("r:resolve_turn and r:resolve_stun", function()
+    local r
+    before_each(function() r = env.resolver { seed = 2 } end)
+    after_each(function() r:close() end)
+
+    it("resolves udp, tcp and tls for a bare domain, in that order", function()
+        local cands = assert(r:resolve_turn("example.net"))
+        assert.same({ "udp", "udp", "tcp", "tls" }, { cands[1].transport, cands[2].transport, cands[3].transport, cands[4].transport })
+        assert.same({ "server1.example.net", 3478 }, { cands[1].target, cands[1].port })
+        assert.same({ "server.example.net", 5349, "srv" }, { cands[4].target, cands[4].port, cands[4].source })
+    end)
+
+    it("follows the URI's transport and scheme", function()
+        assert.same({ "server.example.net:3478 tcp srv" }, summary(assert(r:resolve_turn("turn:example.net?transport=tcp"))))
+        assert.same({ "server.example.net:5349 tls srv" }, summary(assert(r:resolve_turn("TURNS:example.net"))))
+        assert.same({ "server.example.net:3478 udp srv", "server.example.net:3478 tcp srv", "server.example.net:5349 tls srv" },
+            summary(assert(r:resolve_stun("stun:example.net"))))
+        assert.same({ "server.example.net:3478 tcp srv" },
+            summary(assert(r:resolve_stun("example.net", { transports = { "tcp" } }))))
+    end)
+
+    it("uses an explicit port or an IP address as is, with no SRV query", function()
+        assert.same({ "turn.example.org:3479 udp fallback", "turn.example.org:3479 tcp fallback", "turn.example.org:3479 tls fallback" },
+            summary(assert(r:resolve_turn("turn:turn.example.org:3479"))))
+        assert.same({ "192.0.2.9:5349 tls fallback" }, summary(assert(r:resolve_turn("turns:192.0.2.9"))))
+        assert.equal(0, r:stats().queries)
+    end)
+
+    it("falls back per transport to the default port when that transport has no SRV records", function()
+        assert.same({ "a.lua.test:3478 udp srv", "turnudp.lua.test:3478 tcp fallback", "turnudp.lua.test:5349 tls fallback" },
+            summary(assert(r:resolve_turn("turnudp.lua.test"))))
+    end)
+
+    it("leaves out a transport whose answer is '.'", function()
+        assert.same({ "a.lua.test:3478 udp srv", "a.lua.test:3478 tcp srv" },
+            summary(assert(r:resolve_turn("turnnotls.lua.test"))))
+    end)
+
+    it("rejects bad URIs and the wrong scheme with BADURI", function()
+        for _, text in ipairs { "turn:", "turn:host:99999", "stun:example.net?transport=udp", "http://example.net" } do
+            local res = table.pack(r:resolve_turn(text))
+            assert.same({ n = 3, nil, res[2], "BADURI" }, res)
+        end
+        local res = table.pack(r:resolve_stun("turn:example.net"))
+        assert.same({ n = 3, nil, res[2], "BADURI" }, res)
+    end)
+
+    it("reports a DNS failure when no transport could be resolved", function()
+        local res = table.pack(r:resolve_turn("broken.test"))
+        assert.same({ n = 3, nil, res[2], "SERVFAIL" }, res)
+    end)
+end)

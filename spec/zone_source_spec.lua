@@ -1,0 +1,555 @@
+-- srv.zone_source: the offline source answers as knotd does for the same
+-- zone file, with the resolver's methods and callback contract.
+local zone_source = require("srv.zone_source")
+
+local has_core = pcall(require, "srv.core")
+local server = os.getenv("SRV_TEST_SERVER")
+local fixtures = "spec/fixtures/"
+
+-- Submits one query, drives the source (or resolver) until it is answered
+-- and returns what the callback got, whole.
+local function ask(source, method, name)
+    local got
+    assert.is_true(source[method](source, name, function(...)
+        got = table.pack(...)
+    end))
+    source:run()
+    assert.is_not_nil(got, "the callback did not run")
+    return got
+end
+
+local function srv_answer(source, name)
+    local got = ask(source, "query_srv", name)
+    return got[1], got[2], got[3]
+end
+
+local function addr_answer(source, name)
+    local got = ask(source, "query_addr", name)
+    return got[1], got[2]
+end
+
+-- A parsed zone as srv.core.parse_zone gives it, for the tests that must
+-- not depend on the parser.
+local function srv(name, priority, weight, port, target, ttl)
+    return {name = name, priority = priority, weight = weight, port = port,
+            target = target, ttl = ttl or 300}
+end
+local function rr(owner, type, rdata, ttl)
+    return {owner = owner, type = type, rdata = rdata, ttl = ttl or 300}
+end
+
+local parsed_zone = {
+    srv = {
+        srv("_xmpp-client._tcp.zone.test", 5, 50, 5222, "server1.zone.test", 600),
+        srv("_xmpp-client._tcp.zone.test", 10, 30, 5222, "server2.zone.test", 600),
+        srv("_sip._udp.dot.zone.test", 0, 0, 0, "."),
+        srv("_sip._udp.mixed.zone.test", 0, 0, 0, "."),
+        srv("_sip._udp.mixed.zone.test", 10, 5, 5060, "server1.zone.test"),
+        srv("_sip._udp.final.zone.test", 1, 1, 5060, "server1.zone.test", 60),
+        srv("_sip._udp.top.zone.test", 1, 1, 5060, "server1.zone.test", 0x80000000),
+    },
+    rrs = {
+        rr("zone.test", "SOA", "ns.zone.test hostmaster.zone.test 1 3600 600 86400 120"),
+        rr("server1.zone.test", "A", "192.0.2.1"),
+        rr("server1.zone.test", "AAAA", "2001:db8::1", 60),
+        rr("server2.zone.test", "TXT", "\"no address\""),
+        rr("_sip._udp.hop1.zone.test", "CNAME", "_sip._udp.hop2.zone.test"),
+        rr("_sip._udp.hop2.zone.test", "CNAME", "_sip._udp.FINAL.zone.test"),
+        rr("_sip._udp.gone.zone.test", "CNAME", "_sip._udp.nowhere.zone.test"),
+        rr("_sip._udp.out.zone.test", "CNAME", "_sip._udp.example.invalid"),
+        rr("_sip._udp.plain.zone.test", "CNAME", "server1.zone.test"),
+        rr("loop1.zone.test", "CNAME", "loop2.zone.test"),
+        rr("loop2.zone.test", "CNAME", "loop1.zone.test"),
+        rr("www.zone.test", "CNAME", "server1.zone.test"),
+        -- zone.test's chain c0 -> c1 -> ... -> c6, SRV records at c6
+        rr("c0.zone.test", "CNAME", "c1.zone.test"),
+        rr("c1.zone.test", "CNAME", "c2.zone.test"),
+        rr("c2.zone.test", "CNAME", "c3.zone.test"),
+        rr("c3.zone.test", "CNAME", "c4.zone.test"),
+        rr("c4.zone.test", "CNAME", "c5.zone.test"),
+        rr("c5.zone.test", "CNAME", "c6.zone.test"),
+        -- a second zone: its own negative TTL, no chains into it
+        rr("other.test", "SOA", "ns.other.test hostmaster.other.test 1 3600 600 86400 900", 60),
+        rr("host.other.test", "A", "192.0.2.50"),
+        rr("_sip._udp.into.zone.test", "CNAME", "host.other.test"),
+    },
+}
+table.insert(parsed_zone.srv, srv("c6.zone.test", 1, 1, 1, "server1.zone.test"))
+
+describe("srv.zone_source over a parsed zone", function()
+    local source
+    before_each(function() source = zone_source.from_zone(parsed_zone) end)
+    after_each(function() source:close() end)
+
+    it("answers an SRV name with its records in text order and their TTLs", function()
+        assert.same({"OK", {
+            {name = "_xmpp-client._tcp.zone.test", target = "server1.zone.test",
+             priority = 5, weight = 50, port = 5222, ttl = 600},
+            {name = "_xmpp-client._tcp.zone.test", target = "server2.zone.test",
+             priority = 10, weight = 30, port = 5222, ttl = 600},
+        }, 0}, {srv_answer(source, "_xmpp-client._tcp.zone.test")})
+    end)
+
+    it("matches names without regard to case or one trailing dot, naming records as asked", function()
+        local code, records = srv_answer(source, "_XMPP-Client._TCP.Zone.Test.")
+        assert.equal("OK", code)
+        assert.equal(2, #records)
+        assert.equal("_XMPP-Client._TCP.Zone.Test", records[1].name)
+    end)
+
+    it("says NOSERVICE for a lone '.' target and hands the record over", function()
+        assert.same({"NOSERVICE", {
+            {name = "_sip._udp.dot.zone.test", target = ".", priority = 0, weight = 0, port = 0, ttl = 300},
+        }, 0}, {srv_answer(source, "_sip._udp.dot.zone.test")})
+    end)
+
+    it("returns a '.' mixed with real records as OK, all of them", function()
+        local code, records = srv_answer(source, "_sip._udp.mixed.zone.test")
+        assert.equal("OK", code)
+        assert.same({".", "server1.zone.test"}, {records[1].target, records[2].target})
+    end)
+
+    it("treats a TTL of 2^31 or more as 0 (RFC 2181 8)", function()
+        local _, records = srv_answer(source, "_sip._udp.top.zone.test")
+        assert.equal(0, records[1].ttl)
+    end)
+
+    it("follows a CNAME chain to the SRV records, named by the final owner", function()
+        assert.same({"OK", {
+            {name = "_sip._udp.FINAL.zone.test", target = "server1.zone.test",
+             priority = 1, weight = 1, port = 5060, ttl = 60},
+        }, 0}, {srv_answer(source, "_sip._udp.hop1.zone.test")})
+    end)
+
+    it("follows five aliases and no more, as knotd does", function()
+        assert.equal("OK", (srv_answer(source, "c1.zone.test")))
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "c0.zone.test")})
+    end)
+
+    it("says NODATA without a negative TTL for a CNAME loop", function()
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "loop1.zone.test")})
+    end)
+
+    it("says NODATA without a negative TTL for a chain that leaves the zone", function()
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "_sip._udp.out.zone.test")})
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "_sip._udp.into.zone.test")})
+    end)
+
+    it("says NODATA with the zone's negative TTL for a chain to a name without SRV", function()
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "_sip._udp.plain.zone.test")})
+    end)
+
+    it("says NXDOMAIN for a chain to a name missing from its zone", function()
+        assert.same({"NXDOMAIN", nil, 120}, {srv_answer(source, "_sip._udp.gone.zone.test")})
+    end)
+
+    it("says NODATA for a name with other records and for an empty non-terminal", function()
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "server1.zone.test")})
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "_tcp.zone.test")})
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "zone.test")})
+    end)
+
+    it("says NXDOMAIN below an existing name, with min(SOA TTL, SOA minimum)", function()
+        assert.same({"NXDOMAIN", nil, 120}, {srv_answer(source, "_sip._udp.server1.zone.test")})
+        assert.same({"NXDOMAIN", nil, 60}, {srv_answer(source, "nothing.other.test")})
+    end)
+
+    it("refuses a name outside every zone", function()
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "_sip._udp.example.invalid")})
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "test")})
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, ".")})
+    end)
+
+    it("gives the A and AAAA records of a name, following CNAMEs", function()
+        local expected = {"OK", {
+            {family = "inet", address = "192.0.2.1", ttl = 300},
+            {family = "inet6", address = "2001:db8::1", ttl = 60},
+        }}
+        assert.same(expected, {addr_answer(source, "server1.zone.test")})
+        assert.same(expected, {addr_answer(source, "WWW.zone.test.")})
+    end)
+
+    it("says NODATA, NXDOMAIN or REFUSED for addresses as for SRV records", function()
+        assert.same({"NODATA"}, {addr_answer(source, "server2.zone.test")})
+        assert.same({"NXDOMAIN"}, {addr_answer(source, "missing.zone.test")})
+        assert.same({"REFUSED"}, {addr_answer(source, "server1.example.invalid")})
+    end)
+
+    it("hands an IP literal back without a lookup, as getaddrinfo does", function()
+        assert.same({"OK", {{family = "inet", address = "192.0.2.7", ttl = 0}}},
+                    {addr_answer(source, "192.0.2.7")})
+    end)
+
+    it("lists the SRV owner names, sorted", function()
+        assert.same({
+            "_sip._udp.dot.zone.test", "_sip._udp.final.zone.test", "_sip._udp.mixed.zone.test",
+            "_sip._udp.top.zone.test", "_xmpp-client._tcp.zone.test", "c6.zone.test",
+        }, source:names())
+    end)
+
+    it("hands out fresh tables: a callback's changes do not reach the next answer", function()
+        local _, records = srv_answer(source, "_xmpp-client._tcp.zone.test")
+        records[1].port = 1
+        table.remove(records)
+        local _, again = srv_answer(source, "_xmpp-client._tcp.zone.test")
+        assert.equal(2, #again)
+        assert.equal(5222, again[1].port)
+    end)
+end)
+
+describe("srv.zone_source names", function()
+    local source
+    before_each(function() source = zone_source.from_zone(parsed_zone) end)
+    after_each(function() source:close() end)
+
+    local function bad(name)
+        assert.same({"BADNAME", nil, 0}, {srv_answer(source, name)})
+        assert.same({"BADNAME"}, {addr_answer(source, name)})
+    end
+
+    it("says BADNAME for an empty label", function()
+        bad("a..zone.test")
+        bad(".zone.test")
+        bad("zone.test..")
+    end)
+
+    it("reads the empty name as the root, as c-ares does", function()
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "")})
+    end)
+
+    it("says BADNAME for a label over 63 octets, accepts 63", function()
+        bad(("x"):rep(64) .. ".zone.test")
+        assert.equal("NXDOMAIN", (srv_answer(source, ("x"):rep(63) .. ".zone.test")))
+    end)
+
+    it("says BADNAME for a name over 253 characters, accepts 253", function()
+        local label = ("x"):rep(61) .. "."
+        local name = label:rep(3) .. ("y"):rep(57) .. ".zone.test"
+        assert.equal(253, #name)
+        assert.equal("NXDOMAIN", (srv_answer(source, name)))
+        bad("y" .. name)
+    end)
+
+    it("raises for a name that is not a string or a callback that is not a function", function()
+        assert.has_error(function() source:query_srv(nil, function() end) end,
+                         "bad argument #1 to 'query_srv' (string expected, got nil)")
+        assert.has_error(function() source:query_addr("a.zone.test", "f") end,
+                         "bad argument #2 to 'query_addr' (function expected, got string)")
+        assert.equal(0, source:pending())
+    end)
+end)
+
+describe("srv.zone_source without any SOA", function()
+    local source
+    before_each(function()
+        source = zone_source.from_zone({
+            srv = {srv("_sip._udp.pasted.example", 1, 1, 5060, "sip.pasted.example"),
+                   srv("_sip._tcp.pasted.example", 1, 1, 5060, "sip.pasted.example")},
+            rrs = {rr("alias.pasted.example", "CNAME", "elsewhere.example")},
+        })
+    end)
+    after_each(function() source:close() end)
+
+    it("counts every name as inside one zone with negative TTL 0", function()
+        assert.equal("OK", (srv_answer(source, "_sip._udp.pasted.example")))
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "_udp.pasted.example")})
+        assert.same({"NXDOMAIN", nil, 0}, {srv_answer(source, "_sip._udp.other.example")})
+    end)
+
+    it("says NODATA for a CNAME that leads out of the text", function()
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "alias.pasted.example")})
+    end)
+end)
+
+describe("srv.zone_source delivery", function()
+    local source
+    before_each(function() source = zone_source.from_zone(parsed_zone) end)
+    after_each(function() source:close() end)
+
+    local name = "_xmpp-client._tcp.zone.test"
+
+    it("never runs a callback inside query_srv or query_addr", function()
+        local ran = 0
+        source:query_srv(name, function() ran = ran + 1 end)
+        source:query_addr("server1.zone.test", function() ran = ran + 1 end)
+        source:query_srv("a..b", function() ran = ran + 1 end)
+        assert.equal(0, ran)
+        assert.equal(3, source:pending())
+        assert.equal(0, source:timeout())
+        assert.equal(3, source:process())
+        assert.equal(3, ran)
+        assert.equal(0, source:pending())
+        assert.is_nil(source:timeout())
+    end)
+
+    it("delivers in the order the queries were made", function()
+        local order = {}
+        for i = 1, 5 do
+            source:query_srv(i % 2 == 0 and name or "missing.zone.test", function() order[#order + 1] = i end)
+        end
+        assert.equal(5, source:step(10))
+        assert.same({1, 2, 3, 4, 5}, order)
+    end)
+
+    it("has nothing to poll and never sleeps in step", function()
+        assert.is_nil(source:pollfd())
+        assert.is_nil(source:events())
+        assert.equal(0, source:step(5))
+        source:query_srv(name, function() end)
+        local started = os.clock()
+        assert.equal(1, source:step(5))
+        assert.is_true(os.clock() - started < 1)
+        assert.is_true(source:run())
+    end)
+
+    it("runs every callback when one raises, then raises the first error with its traceback", function()
+        local ran = {}
+        source:query_srv(name, function() ran[#ran + 1] = 1 end)
+        source:query_srv(name, function() error("first failure") end)
+        source:query_srv(name, function() ran[#ran + 1] = 3 end)
+        source:query_srv(name, function() error("second failure") end)
+        local ok, err = pcall(source.process, source)
+        assert.is_false(ok)
+        assert.matches("first failure", err)
+        assert.matches("stack traceback", err)
+        assert.not_matches("second failure", err)
+        assert.same({1, 3}, ran)
+        assert.equal(0, source:pending())
+    end)
+
+    it("lets a callback submit queries, which a later round delivers", function()
+        local answers = {}
+        source:query_srv(name, function(code)
+            answers[#answers + 1] = code
+            source:query_srv("missing.zone.test", function(again) answers[#answers + 1] = again end)
+        end)
+        assert.equal(1, source:process())
+        assert.equal(1, source:pending())
+        assert.is_true(source:run())
+        assert.same({"OK", "NXDOMAIN"}, answers)
+    end)
+
+    it("lets a callback call process and run, which deliver from the same queue in order", function()
+        local order = {}
+        source:query_srv(name, function()
+            order[#order + 1] = 1
+            assert.equal(2, source:process())
+            assert.equal(0, source:step(1))
+            assert.is_true(source:run())
+        end)
+        source:query_srv(name, function() order[#order + 1] = 2 end)
+        source:query_srv(name, function() order[#order + 1] = 3 end)
+        assert.equal(1, source:process())
+        assert.same({1, 2, 3}, order)
+        assert.equal(0, source:pending())
+    end)
+
+    it("cancels what was not delivered when closed, and only that", function()
+        local got = {}
+        source:query_srv(name, function(...) got[#got + 1] = table.pack(...) end)
+        source:process()
+        source:query_srv(name, function(...) got[#got + 1] = table.pack(...) end)
+        source:query_addr("server1.zone.test", function(...) got[#got + 1] = table.pack(...) end)
+        source:close()
+        assert.equal(3, #got)
+        assert.equal("OK", got[1][1])
+        assert.same({n = 3, "CANCELLED", nil, 0}, got[2])
+        assert.same({n = 2, "CANCELLED", nil}, got[3])
+    end)
+
+    it("is safe to close twice, and raises on every other method once closed", function()
+        assert.is_true(source:close())
+        assert.is_true(source:close())
+        for _, call in ipairs({
+            function() source:query_srv(name, function() end) end,
+            function() source:query_addr(name, function() end) end,
+            function() source:process() end, function() source:step() end,
+            function() source:run() end, function() source:pending() end,
+            function() source:pollfd() end, function() source:events() end,
+            function() source:timeout() end, function() source:names() end,
+        }) do
+            assert.has_error(call, "attempt to use a closed resolver")
+        end
+    end)
+
+    it("runs the cancelled callbacks when one raises, then raises from close", function()
+        local ran = 0
+        source:query_srv(name, function() error("cancelled and cross") end)
+        source:query_srv(name, function() ran = ran + 1 end)
+        local ok, err = pcall(source.close, source)
+        assert.is_false(ok)
+        assert.matches("cancelled and cross", err)
+        assert.equal(1, ran)
+        source:close()
+    end)
+
+    it("can be closed from inside a callback: the rest are cancelled", function()
+        local codes = {}
+        source:query_srv(name, function(code) codes[#codes + 1] = code; source:close() end)
+        source:query_srv(name, function(code) codes[#codes + 1] = code end)
+        assert.equal(1, source:process())
+        assert.same({"OK", "CANCELLED"}, codes)
+    end)
+
+    it("closes at the end of a to-be-closed variable", function()
+        local code
+        do
+            local scoped <close> = zone_source.from_zone(parsed_zone)
+            scoped:query_srv(name, function(c) code = c end)
+        end
+        assert.equal("CANCELLED", code)
+    end)
+end)
+
+-- The tests below need srv.core (build/srv/core.so) for the parser.
+local describe_core = has_core and describe or function(title, _)
+    describe(title, function() pending("srv.core is not built (make)") end)
+end
+
+describe_core("srv.zone_source.new", function()
+    local pasted = "_xmpp-client._tcp.example.net. 86400 IN SRV 5 50 5222 server1.example.net. "
+        .. "_xmpp-client._tcp.example.net. 86400 IN SRV 10 30 5222 server2.example.net.\n"
+        .. "_xmpp-server._tcp.example.net. 86400 IN SRV 5 50 5269 server1.example.net.\n"
+
+    it("reads pasted SRV lines, several records on one line, without an SOA", function()
+        local source = assert(zone_source.new(pasted))
+        assert.same({"OK", {
+            {name = "_xmpp-client._tcp.example.net", target = "server1.example.net",
+             priority = 5, weight = 50, port = 5222, ttl = 86400},
+            {name = "_xmpp-client._tcp.example.net", target = "server2.example.net",
+             priority = 10, weight = 30, port = 5222, ttl = 86400},
+        }, 0}, {srv_answer(source, "_xmpp-client._tcp.example.net")})
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "_tcp.example.net")})
+        assert.same({"NXDOMAIN", nil, 0}, {srv_answer(source, "_stun._udp.example.net")})
+        assert.same({"_xmpp-client._tcp.example.net", "_xmpp-server._tcp.example.net"}, source:names())
+        source:close()
+    end)
+
+    it("reads one pasted line without a newline as text", function()
+        local source = assert(zone_source.new("_sip._udp.example.org. 60 IN SRV 1 1 5060 sip.example.org."))
+        assert.equal("OK", (srv_answer(source, "_sip._udp.example.org")))
+        source:close()
+    end)
+
+    it("reads a file when given the path of one", function()
+        local source = assert(zone_source.new(fixtures .. "example.net.zone"))
+        assert.same({"NODATA", nil, 300}, {srv_answer(source, "_tcp.example.net")})
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "_sip._udp.srv.test")})
+        source:close()
+    end)
+
+    it("takes a relative origin from opts", function()
+        local source = assert(zone_source.new("_sip._udp 60 IN SRV 1 1 5060 sip\n", {origin = "example.org."}))
+        local code, records = srv_answer(source, "_sip._udp.example.org")
+        assert.equal("OK", code)
+        assert.equal("sip.example.org", records[1].target)
+        source:close()
+    end)
+
+    it("gives nil, a message naming the line, and PARSE for text it cannot parse", function()
+        local source, message, code = zone_source.new(fixtures .. "broken.test.zone")
+        assert.is_nil(source)
+        assert.equal("PARSE", code)
+        assert.matches("^PARSE: ", message)
+        assert.matches("5", message)
+        assert.same({nil, "PARSE"}, {(zone_source.new("not a zone at all\n")), select(3, zone_source.new("not a zone at all\n"))})
+    end)
+
+    it("raises for arguments of the wrong type", function()
+        assert.has_error(function() zone_source.new(nil) end, "bad argument #1 to 'new' (string expected, got nil)")
+        assert.has_error(function() zone_source.new(pasted, "x") end, "bad argument #2 to 'new' (table expected, got string)")
+        assert.has_error(function() zone_source.new(pasted, {origin = 1}) end)
+    end)
+end)
+
+-- Equivalence with knotd: the same question to knotd (through srv.core's
+-- resolver) and to a source over the same file gives the same answer.
+local function record_key(r)
+    return table.concat({r.name:lower(), r.target:lower(), r.priority, r.weight, r.port, r.ttl}, " ")
+end
+local function address_key(a)
+    return table.concat({a.family, a.address, a.ttl}, " ")
+end
+local function as_set(list, key)
+    if list == nil then return nil end
+    local set = {}
+    for _, item in ipairs(list) do set[#set + 1] = key(item) end
+    table.sort(set)
+    return set
+end
+
+local equivalence = {
+    ["example.net"] = {
+        srv = {
+            -- every SRV owner is added from the source's names()
+            "example.net", "server1.example.net", "ns.example.net",   -- exist, no SRV
+            "_tcp.example.net", "_udp.example.net",                  -- empty non-terminals
+            "_sip._udp.example.net", "_xmpp-client._udp.example.net", "nope.example.net",
+            "_xmpp-client._tcp.server1.example.net",                 -- NXDOMAIN
+            "_XMPP-Client._TCP.Example.NET.",                        -- case and trailing dot
+            "_sip._udp.example.org", "net", ".", "",                 -- outside every zone
+            "a..example.net", ("x"):rep(64) .. ".example.net",       -- BADNAME
+        },
+        addr = {"example.net", "ns.example.net", "server1.example.net", "server4.example.net",
+                "backup.example.net", "_xmpp-client._tcp.example.net", "_tcp.example.net",
+                "nope.example.net", "host.example.org", "192.0.2.99", "2001:db8::99", "a..b"},
+    },
+    ["srv.test"] = {
+        srv = {
+            "_xmpp-server._tcp.alias.srv.test",      -- CNAME to SRV records in the zone
+            "_xmpp-server._tcp.cnameonly.srv.test",  -- CNAME out of the zone
+            "nodata.srv.test", "_xmpp-client._tcp.nodata.srv.test", "host2.srv.test",
+            "_tcp.srv.test", "_tcp.dot.srv.test", "alias.srv.test",
+            "_xmpp-client._tcp.missing.srv.test", "missing.srv.test", "x.host1.srv.test",
+            "elsewhere.invalid",
+        },
+        addr = {"host1.srv.test", "host2.srv.test", "nodata.srv.test", "ns.srv.test",
+                "_xmpp-server._tcp.alias.srv.test", "_xmpp-server._tcp.cnameonly.srv.test",
+                "_big._tcp.srv.test", "missing.srv.test", "target.elsewhere.invalid"},
+    },
+}
+
+local describe_knotd = (has_core and server) and describe or function(title, _)
+    describe(title, function()
+        pending(has_core and "SRV_TEST_SERVER is unset (run under spec/support/with-knotd.sh)"
+                         or "srv.core is not built (make)")
+    end)
+end
+
+describe_knotd("srv.zone_source against knotd", function()
+    local core = has_core and require("srv.core")
+    local resolver
+    setup(function() resolver = assert(core.new({servers = server, timeout = 2})) end)
+    teardown(function() if resolver then resolver:close() end end)
+
+    for _, zone in ipairs({"example.net", "srv.test"}) do
+        describe("for " .. zone, function()
+            local source
+            setup(function() source = assert(zone_source.new(fixtures .. zone .. ".zone")) end)
+            teardown(function() if source then source:close() end end)
+
+            it("answers every SRV question as knotd does", function()
+                local names = source:names()
+                for _, name in ipairs(equivalence[zone].srv) do names[#names + 1] = name end
+                assert.is_true(#names > #equivalence[zone].srv)
+                for _, name in ipairs(names) do
+                    local code, records, negative_ttl = srv_answer(resolver, name)
+                    local expected = {name = name, code = code, negative_ttl = negative_ttl,
+                                      records = as_set(records, record_key)}
+                    code, records, negative_ttl = srv_answer(source, name)
+                    assert.same(expected, {name = name, code = code, negative_ttl = negative_ttl,
+                                           records = as_set(records, record_key)})
+                end
+            end)
+
+            it("answers every address question as knotd does", function()
+                for _, name in ipairs(equivalence[zone].addr) do
+                    local code, addresses = addr_answer(resolver, name)
+                    local expected = {name = name, code = code, addresses = as_set(addresses, address_key)}
+                    code, addresses = addr_answer(source, name)
+                    assert.same(expected, {name = name, code = code, addresses = as_set(addresses, address_key)})
+                end
+            end)
+        end)
+    end
+end)
