@@ -154,7 +154,7 @@ local function compute_resolve(self, results, plan)
             return nil, plan.name .. ": " .. why, "NOSERVICE"
         end
         local ordered = candidates.order(answer, self._rng, opts.strict, prepared)
-        trace(log, { step = "order", count = #ordered, strict = opts.strict or false })
+        if log then trace(log, { step = "order", count = #ordered, strict = opts.strict or false }) end
         return M.finish(self, ordered, plan, answer)
     end
     if classify_missing(code) and opts.fallback ~= false and plan.port then

@@ -155,6 +155,7 @@ function M.new(opts)
         _rng = core.rng(seed),
         _clock = clock,
         _ready = {},
+        _scratch = {},
         _inflight = { srv = {}, addr = {} },
         _down = {},
         _policy = opts.policy,
@@ -295,22 +296,37 @@ function Resolver:_fetch_all(list, log, cb)
 end
 
 -- The same from the cache alone, or nil when any name is not fresh there.
+-- The result tables are the resolver's scratch space, reused by the next
+-- call: compute functions read them before anything (a policy) can make
+-- another resolution. This path is the cached r:resolve, which is measured
+-- in calls per microsecond.
 function Resolver:_cached_all(list, log)
-    local results = {}
-    for i, name in ipairs(list) do
-        local code, records, negative_ttl, age = self:_cached("srv", name)
-        if not code then return nil end
-        results[i] = { code = code, records = records, negative_ttl = negative_ttl, from = "cache", age = age }
+    local cache = self._caches and self._caches.srv
+    if not cache then return nil end
+    local now = self._clock()
+    local scratch, entries = self._scratch, cache.entries
+    local n = #list
+    for i = 1, n do
+        local e = entries[names.key(list[i])]   -- cache:fresh, inlined
+        if not e or now >= e.expires then return nil end
+        local res = scratch[i]
+        if not res then
+            res = {}
+            scratch[i] = res
+        end
+        res.code, res.records, res.negative_ttl = e.code, e.records, e.negative_ttl
+        res.from, res.age = "cache", now - e.stored
     end
+    cache.hits = cache.hits + n
     if log then
-        for i, name in ipairs(list) do
-            local r = results[i]
-            log[#log + 1] = { step = "query", name = name, type = "SRV" }
-            log[#log + 1] = { step = "answer", name = name, code = r.code, from = "cache",
+        for i = 1, n do
+            local r = scratch[i]
+            log[#log + 1] = { step = "query", name = list[i], type = "SRV" }
+            log[#log + 1] = { step = "answer", name = list[i], code = r.code, from = "cache",
                               records = r.records and #r.records or 0, negative_ttl = r.negative_ttl }
         end
     end
-    return results
+    return scratch
 end
 
 -- Blocking ------------------------------------------------------------------

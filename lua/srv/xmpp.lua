@@ -43,7 +43,7 @@ local function compute(self, results, plan)
             trace(log, { step = "partial", reason = "one of the two lookups failed; using the other" })
         end
         local ordered = candidates.order(answer, self._rng, opts.strict)
-        trace(log, { step = "order", count = #ordered, strict = opts.strict or false })
+        if log then trace(log, { step = "order", count = #ordered, strict = opts.strict or false }) end
         return resolve.finish(self, ordered, plan, answer)
     end
     -- Nothing usable. A failed lookup is not "no records": report it.
