@@ -556,7 +556,7 @@ resolver_mt.__gc = function(self)
 end
 resolver_mt.__tostring = function(self)
     if self._closed then return "srv.resolver (closed)" end
-    return string.format("srv.resolver (%s)", tostring(self._source):match("0x%x+") or "open")
+    return string.format("srv.resolver (%p)", self)
 end
 
 -- Every public method checks its receiver and refuses a closed resolver, as
