@@ -21,7 +21,7 @@
 #   test-c        the C tests
 #   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
 #   check-memory  the C tests built with ASan+UBSan: zero leaks, zero errors
-#   bench         benchmarks (not pass/fail): ratios against baselines run in the same process
+#   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua
 #   demo          the main job: builds, then resolves and orders the bundled example zone
 #   deps          installs missing Debian packages (test and demo do this themselves)
 #   clean
@@ -158,8 +158,11 @@ check-memory: $(ASAN_TESTS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
 
-bench: $(BENCH_BINS)
-	@$(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
+# The C benchmarks, then the Lua ones (bench/bench_lua_*.lua: srv.order against
+# plain Lua, cached r:resolve calls/s, lookups/s from Lua against the plain
+# c-ares loop of bench_lookup --plain), all under one knotd. About a minute.
+bench: $(BENCH_BINS) $(LUA_MODULE)
+	@LUA='$(LUA)' BUILD='$(BUILD)' $(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/srv-demo

@@ -9,10 +9,17 @@
  * those above its in-flight limit.
  *
  * Targets (issue): srv/plain >= 0.9 at 1 and 50, >= 2.5 at 500.
+ *
+ * `bench_lookup --plain IN_FLIGHT SECONDS` runs only the plain loop, for a
+ * fixed time, over the rotation of names in rotating_name() below, and
+ * prints one machine-readable line; bench/bench_lua_lookup.lua runs it
+ * between its own rounds as the baseline of the Lua binding. Distinct
+ * names, because the Lua resolver shares identical queries in flight.
  */
 #include "srv.h"
 
 #include <ares.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +102,104 @@ static double plain_rate(const char *server, int in_flight, long total)
     return (double)run.answered / elapsed;
 }
 
+/* ---- the plain loop for a fixed time, over rotating names ---------------- */
+
+/*
+ * Lookup number i (from 0) asks, as bench/bench_lua_lookup.lua does:
+ * every 128th one of the 9 names of the example.net fixture that have SRV
+ * records, in turn, else _q<i>._tcp.example.net, a distinct name knotd
+ * answers NXDOMAIN. A positive name comes back after 1152 lookups, twice
+ * as many as are ever in flight, so identical queries do not overlap.
+ */
+static const char *const POSITIVE_NAMES[] = {
+    "_xmpp-client._tcp.example.net", "_xmpp-server._tcp.example.net",
+    "_xmpps-client._tcp.example.net", "_stun._udp.example.net", "_stun._tcp.example.net",
+    "_stuns._tcp.example.net", "_turn._udp.example.net", "_turn._tcp.example.net",
+    "_turns._tcp.example.net",
+};
+#define POSITIVE_EVERY 128
+
+static const char *rotating_name(long i, char *buffer, size_t size)
+{
+    if (i % POSITIVE_EVERY == 0)
+        return POSITIVE_NAMES[(i / POSITIVE_EVERY) % (long)(sizeof POSITIVE_NAMES / sizeof POSITIVE_NAMES[0])];
+    snprintf(buffer, size, "_q%ld._tcp.example.net", i);
+    return buffer;
+}
+
+typedef struct timed_run {
+    ares_channel channel;
+    long submitted;
+    long completed;     /* an answer (records or NXDOMAIN) before the deadline */
+    long failed;
+    int stopped;        /* the deadline passed: no more submissions, no more counting */
+} timed_run_t;
+
+static void timed_submit(timed_run_t *run);
+
+static void timed_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
+{
+    (void)timeouts;
+    timed_run_t *run = arg;
+    if (run->stopped)
+        return;
+    struct ares_srv_reply *records = NULL;
+    if (status == ARES_SUCCESS && ares_parse_srv_reply(reply, len, &records) == ARES_SUCCESS) {
+        run->completed++;
+        ares_free_data(records);
+    } else if (status == ARES_ENOTFOUND) {
+        run->completed++;
+    } else {
+        run->failed++;
+    }
+    timed_submit(run);
+}
+
+static void timed_submit(timed_run_t *run)
+{
+    char buffer[64];
+    const char *name = rotating_name(run->submitted++, buffer, sizeof buffer);
+    ares_query(run->channel, name, 1, 33, timed_callback, run);
+}
+
+static int plain_timed(const char *server, int in_flight, double seconds)
+{
+    timed_run_t run = {0};
+    struct ares_options options;
+    memset(&options, 0, sizeof options);
+    options.timeout = 2000;
+    options.tries = 3;
+    if (ares_init_options(&run.channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
+        ares_set_servers_ports_csv(run.channel, server) != ARES_SUCCESS) {
+        fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
+        return 1;
+    }
+    double start = now_seconds(), deadline = start + seconds;
+    for (int i = 0; i < in_flight; i++)
+        timed_submit(&run);
+    double now = start;
+    while (now < deadline) {
+        fd_set readers, writers;
+        FD_ZERO(&readers);
+        FD_ZERO(&writers);
+        int nfds = ares_fds(run.channel, &readers, &writers);
+        if (nfds == 0)
+            break;
+        struct timeval limit = {0, 50000}, tv;
+        struct timeval *timeout = ares_timeout(run.channel, &limit, &tv);
+        select(nfds, &readers, &writers, NULL, timeout);
+        ares_process(run.channel, &readers, &writers);
+        now = now_seconds();
+    }
+    /* Lookups still in flight at the deadline are not counted. */
+    run.stopped = 1;
+    ares_destroy(run.channel);
+    double elapsed = now - start;
+    printf("plain-c-ares in_flight=%d completed=%ld failed=%ld seconds=%.6f per_second=%.1f\n",
+           in_flight, run.completed, run.failed, elapsed, (double)run.completed / elapsed);
+    return 0;
+}
+
 /* ---- srv ------------------------------------------------------------------ */
 
 typedef struct srv_run {
@@ -148,11 +253,29 @@ static double srv_rate(const char *server, int in_flight, long total)
     return (double)run.answered / elapsed;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const char *server = getenv("SRV_TEST_SERVER");
     if (!server) {
         fprintf(stderr, "bench_lookup: SRV_TEST_SERVER unset (run it through `make bench`)\n");
+        return 2;
+    }
+    if (argc == 4 && strcmp(argv[1], "--plain") == 0) {
+        char *end;
+        errno = 0;
+        long in_flight = strtol(argv[2], &end, 10);
+        double seconds = strtod(argv[3], NULL);
+        if (errno || *end || in_flight < 1 || in_flight > 100000 || !(seconds > 0)) {
+            fprintf(stderr, "usage: bench_lookup [--plain IN_FLIGHT SECONDS]\n");
+            return 2;
+        }
+        ares_library_init(ARES_LIB_INIT_ALL);
+        int status = plain_timed(server, (int)in_flight, seconds);
+        ares_library_cleanup();
+        return status;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: bench_lookup [--plain IN_FLIGHT SECONDS]\n");
         return 2;
     }
     static const struct { int in_flight; long total; double target; } cases[] = {

@@ -1,6 +1,22 @@
 #!/bin/sh
-# run.sh BENCH_BINARY... - runs each benchmark in turn (not pass/fail).
+# run.sh BENCH_BINARY... - runs each C benchmark in turn, then the Lua
+# benchmarks (bench/bench_lua_*.lua) on the module in $BUILD (not pass/fail).
+#
+# Environment: SRV_TEST_SERVER (the knotd of spec/support/with-knotd.sh),
+# LUA (lua5.4), BUILD (build). bench_lua_lookup.lua runs
+# $BUILD/bench/bench_lookup --plain as its baseline.
+LUA=${LUA:-lua5.4}
+BUILD=${BUILD:-build}
 for bench in "$@"; do
     echo "== $bench"
     "$bench" || echo "($bench exited $?)"
+done
+
+LUA_PATH='lua/?.lua;lua/?/init.lua;;'
+LUA_CPATH="$BUILD/?.so;;"
+SRV_BENCH_LOOKUP=$BUILD/bench/bench_lookup
+export LUA_PATH LUA_CPATH SRV_BENCH_LOOKUP
+for script in bench/bench_lua_order.lua bench/bench_lua_resolve.lua bench/bench_lua_lookup.lua; do
+    echo "== $script"
+    "$LUA" "$script" || echo "($script exited $?)"
 done

@@ -144,6 +144,22 @@ describe("the cache", function()
         r:close()
     end)
 
+    it("refuses settings out of range", function()
+        assert.has_error(function() srv.resolver { zone = "docs/examples/example.net.zone", cache = { max_entries = 0 } } end)
+        assert.has_error(function() srv.resolver { zone = "docs/examples/example.net.zone", cache = { stale = "x" } } end)
+        assert.has_error(function() srv.resolver { zone = "docs/examples/example.net.zone", cache = { max_negative_ttl = -1 } } end)
+    end)
+
+    it("evicts beyond max_entries and keeps answering", function()
+        local r = assert(srv.resolver { zone = "docs/examples/example.net.zone", cache = { max_entries = 2 } })
+        for _, name in ipairs { "_xmpp-client._tcp.example.net", "_xmpp-server._tcp.example.net",
+                                "_turn._udp.example.net", "_stun._udp.example.net" } do
+            assert(r:lookup(name))
+            assert.is_true(r:stats().entries <= 2)
+        end
+        r:close()
+    end)
+
     it("can be switched off", function()
         local r = env.resolver { cache = false }
         assert(r:lookup(REFERENCE))

@@ -78,6 +78,11 @@ describe("policies on r:resolve", function()
         assert.equal(5, #assert(r:resolve(REFERENCE)))
     end)
 
+    it("fails with POLICY when the policy leaves no candidates", function()
+        local res = table.pack(r:resolve(REFERENCE, { policy = srv.policy { exclude = ".*" } }))
+        assert.same({ n = 3, nil, res[2], "POLICY" }, res)
+    end)
+
     it("gives a policy its own copies: changes do not leak into later answers", function()
         assert(r:resolve(REFERENCE, { policy = function(c)
             for _, x in ipairs(c) do x.port = 1 end
@@ -142,6 +147,16 @@ describe("health marks", function()
         assert.equal("server1.example.net", assert(r:resolve(REFERENCE))[1].target)
         assert.equal(1, r:stats().down)
         assert.has_error(function() r:mark_down("x", "5222") end)
+        r:close()
+    end)
+
+    it("stops counting a mark in stats once it has expired", function()
+        local clock = env.clock()
+        local r = env.resolver { clock = clock.now }
+        r:mark_down("server1.example.net", 5222, 1)
+        assert.equal(1, r:stats().down)
+        clock.advance(5)
+        assert.equal(0, r:stats().down)
         r:close()
     end)
 end)

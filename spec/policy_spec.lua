@@ -180,12 +180,22 @@ describe("srv.policy", function()
             assert.equal(5, #candidates)
         end)
 
-        it("keeps non-SRV candidates at the end", function()
+        it("leaves non-SRV candidates where they are", function()
             local candidates, ctx = reference()
             local extra = { target = "extra.example.net", port = 5222, priority = 0, weight = 0, source = "fallback" }
             table.insert(candidates, 1, extra)
+            table.insert(candidates, extra)
             local result = policy.new({ order = function(group) return group end })(candidates, ctx)
-            assert.same({ "server1", "server2", "server3", "server4", "backup", "extra" }, targets(result))
+            assert.same({ "extra", "server1", "server2", "server3", "server4", "backup", "extra" }, targets(result))
+        end)
+
+        it("keeps each transport's runs apart (TURN lists)", function()
+            local udp1 = { target = "u1", port = 3478, priority = 5, weight = 0, source = "srv", transport = "udp" }
+            local udp2 = { target = "u2", port = 3478, priority = 10, weight = 0, source = "srv", transport = "udp" }
+            local tcp1 = { target = "t1", port = 3478, priority = 5, weight = 0, source = "srv", transport = "tcp" }
+            local ctx = { answer = { udp1, udp2, tcp1 } }
+            local result = policy.new({ order = function(group) return group end })({ udp1, udp2, tcp1 }, ctx)
+            assert.same({ "u1", "u2", "t1" }, targets(result))
         end)
 
         it("fails the policy when it returns something other than a list", function()

@@ -124,6 +124,19 @@ describe("r:resolve_turn and r:resolve_stun", function()
         assert.same({ n = 3, nil, res[2], "BADURI" }, res)
     end)
 
+    it("resolves DTLS when a turns: URI asks for transport=udp (RFC 7350)", function()
+        local cands = assert(r:resolve_turn("turns:example.net?transport=udp"))
+        -- no _turns._udp records in example.net: the host on 5349
+        assert.same({ "example.net:5349 dtls fallback" }, summary(cands))
+    end)
+
+    it("says BADURI when opts.transports leaves nothing the URI allows, and raises on unknown ones", function()
+        local res = table.pack(r:resolve_turn("turn:example.net?transport=udp", { transports = { "tcp" } }))
+        assert.same({ n = 3, nil, res[2], "BADURI" }, res)
+        assert.has_error(function() r:resolve_turn("example.net", { transports = { "sctp" } }) end,
+            "bad argument #2 to 'resolve_turn' (field 'transports': entry 1 must be udp, tcp, tls or dtls, got sctp)")
+    end)
+
     it("reports a DNS failure when no transport could be resolved", function()
         local res = table.pack(r:resolve_turn("broken.test"))
         assert.same({ n = 3, nil, res[2], "SERVFAIL" }, res)

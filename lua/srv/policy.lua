@@ -236,61 +236,56 @@ end
 -- Groups the SRV candidates still in the list by priority, each group in
 -- DNS answer order: the order function replaces the weighted shuffle, so it
 -- must see the records as they came, not as the shuffle left them.
-local function answer_order_groups(candidates, ctx)
-    local present, groups, priorities = {}, {}, {}
-    for _, candidate in ipairs(candidates) do
-        if candidate.source == "srv" then present[candidate] = true end
-    end
-    local function add(candidate)
-        local priority = candidate.priority or 0
-        if not groups[priority] then
-            groups[priority] = {}
-            priorities[#priorities + 1] = priority
-        end
-        table.insert(groups[priority], candidate)
-        present[candidate] = nil
-    end
-    local answer = type(ctx) == "table" and type(ctx.answer) == "table" and ctx.answer or {}
-    for _, candidate in ipairs(answer) do
-        if present[candidate] then add(candidate) end
-    end
-    -- SRV candidates the answer does not hold (an earlier policy copied them)
-    -- keep the order they have in the list.
-    for _, candidate in ipairs(candidates) do
-        if present[candidate] then add(candidate) end
-    end
-    table.sort(priorities)
-    return groups, priorities
+-- Two neighbours belong to one run when they share priority and transport
+-- (STUN/TURN lists keep each transport's records together, RFC 5928 3).
+local function same_run(a, b)
+    return a.priority == b.priority and a.transport == b.transport
 end
 
+-- The order option replaces the weighted shuffle: each run of SRV candidates
+-- (neighbours sharing priority and transport) goes back to DNS answer order
+-- and is handed to order(); other candidates keep their places.
 local function reordered(candidates, order, ctx)
-    local groups, priorities = answer_order_groups(candidates, ctx)
-    local result = {}
-    for _, priority in ipairs(priorities) do
-        local group = table.move(groups[priority], 1, #groups[priority], 1, {})
-        local ordered = order(group, ctx)
-        if type(ordered) ~= "table" then
-            error(string.format("order returned %s for priority %d (list expected)",
-                                type(ordered), priority), 0)
+    local answer = type(ctx) == "table" and type(ctx.answer) == "table" and ctx.answer or {}
+    local position = {}
+    for i, candidate in ipairs(answer) do position[candidate] = i end
+    local result, i, n = {}, 1, #candidates
+    while i <= n do
+        local first = candidates[i]
+        if first.source ~= "srv" then
+            result[#result + 1] = first
+            i = i + 1
+        else
+            local j = i
+            while j < n and candidates[j + 1].source == "srv" and same_run(first, candidates[j + 1]) do
+                j = j + 1
+            end
+            local group = table.move(candidates, i, j, 1, {})
+            -- Answer order; a candidate the answer does not hold (an earlier
+            -- policy copied it) keeps its place after those it does hold.
+            local rank = {}
+            for k, candidate in ipairs(group) do rank[candidate] = (position[candidate] or (#answer + k)) end
+            table.sort(group, function(a, b) return rank[a] < rank[b] end)
+            local ordered = order(group, ctx)
+            if type(ordered) ~= "table" then
+                error(string.format("order returned %s for priority %d (list expected)",
+                                    type(ordered), first.priority or 0), 0)
+            end
+            table.move(ordered, 1, #ordered, #result + 1, result)
+            i = j + 1
         end
-        table.move(ordered, 1, #ordered, #result + 1, result)
-    end
-    -- Fallbacks and other non-SRV candidates stay behind the SRV ones.
-    for _, candidate in ipairs(candidates) do
-        if candidate.source ~= "srv" then result[#result + 1] = candidate end
     end
     return result
 end
 
--- Within each run of equal priority, matches move to the front; the order
--- among matches and among the rest is kept. Priorities never mix: a
--- preference must not override what RFC 2782 says about priority.
+-- Within each run of equal priority (and transport), matches move to the
+-- front; the order among matches and among the rest is kept. Priorities
+-- never mix: a preference must not override what RFC 2782 says about them.
 local function preferred_first(candidates, is_preferred, ctx)
     local result, i = {}, 1
     while i <= #candidates do
-        local priority = candidates[i].priority
         local j = i
-        while j + 1 <= #candidates and candidates[j + 1].priority == priority do j = j + 1 end
+        while j + 1 <= #candidates and same_run(candidates[i], candidates[j + 1]) do j = j + 1 end
         local later = {}
         for k = i, j do
             local candidate = candidates[k]

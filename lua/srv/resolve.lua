@@ -20,9 +20,7 @@ local trace = candidates.trace
 
 local M = {}
 
-local function arg_error(n, fname, msg)
-    error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 4)
-end
+local arg_error = require("srv.argcheck").arg_error
 
 -- Per-call options shared by every resolve_* method.
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
@@ -67,6 +65,9 @@ function M.finish(self, cands, plan, answer)
             return nil, msg, code
         end
         trace(log, { step = "policy", before = before, after = #out })
+        if #out == 0 then
+            return nil, string.format("%s: the policy left no candidates", plan.name or "?"), "POLICY"
+        end
         cands = out
     end
     return self:_apply_health(cands, log)
@@ -181,18 +182,16 @@ local function resolve_plan(fname, first, ...)
         service = first
         opts = read_options(opts, 4, fname)
         name = services.join(service, proto, domain)
-        service, proto = services.split(name)
-        domain = domain:gsub("%.$", "")
     else
         if nargs > 1 then arg_error(3, fname, "no value expected") end
         opts = read_options(second, 2, fname)
         name = first
-        local msg
-        service, proto, domain = services.split(first)
-        if not service then
-            msg = proto
-            return nil, msg, "BADNAME"
-        end
+    end
+    local msg
+    service, proto, domain = services.split(name)
+    if not service then
+        msg = proto
+        return nil, msg, "BADNAME"
     end
     local plan = { name = name, service = service, proto = proto, domain = domain, opts = opts,
                    compute = compute_resolve, names = { name } }

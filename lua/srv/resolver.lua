@@ -13,6 +13,7 @@ local cache_mod = require "srv.cache"
 local record = require "srv.record"
 local names = require "srv.names"
 local task = require "srv.task"
+local argcheck = require "srv.argcheck"
 
 local M = {}
 
@@ -25,13 +26,11 @@ M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is giv
 
 -- Argument checks -----------------------------------------------------------
 
-local function arg_error(n, fname, msg, level)
-    error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
-end
+local arg_error = argcheck.arg_error
 
 local function check_type(value, expected, n, fname)
     if type(value) ~= expected then
-        arg_error(n, fname, string.format("%s expected, got %s", expected, type(value)), 2)
+        arg_error(n, fname, string.format("%s expected, got %s", expected, type(value)))
     end
 end
 
@@ -43,7 +42,7 @@ end
 M.is_callable = is_callable
 
 local function field_error(fname, field, msg)
-    error(string.format("bad argument #1 to '%s' (field '%s': %s)", fname, field, msg), 3)
+    argcheck.raise(string.format("bad argument #1 to '%s' (field '%s': %s)", fname, field, msg))
 end
 
 local function opt_field(opts, field, expected, fname)
@@ -139,6 +138,14 @@ function M.new(opts)
     local cache_opt = opts.cache
     if cache_opt ~= nil and type(cache_opt) ~= "boolean" and type(cache_opt) ~= "table" then
         field_error("resolver", "cache", "boolean or table expected, got " .. type(cache_opt))
+    end
+    if type(cache_opt) == "table" then
+        for field, min in pairs { max_negative_ttl = 0, stale = 0, max_entries = 1 } do
+            local v = cache_opt[field]
+            if v ~= nil and (type(v) ~= "number" or v < min or v ~= v) then
+                field_error("resolver", "cache." .. field, string.format("number >= %d expected, got %s", min, tostring(v)))
+            end
+        end
     end
     local clock = opts.clock
     if clock ~= nil and not is_callable(clock) then field_error("resolver", "clock", "function expected") end
@@ -343,7 +350,7 @@ function Resolver:_await(start)
     local results
     start(function(...) results = table.pack(...) end)
     while not results do
-        if self._closed then error("attempt to use a closed resolver", 3) end
+        if self._closed then argcheck.raise("attempt to use a closed resolver") end
         self:step()
     end
     return table.unpack(results, 1, results.n)
@@ -524,8 +531,10 @@ function Resolver:stats()
     s.queries = self._queries
     s.shared = self._shared
     s.pending = self:pending()
-    local down = 0
-    for _ in pairs(self._down) do down = down + 1 end
+    local down, now = 0, self._clock()
+    for _, until_ in pairs(self._down) do
+        if now < until_ then down = down + 1 end
+    end
     s.down = down
     s.cache = self._caches ~= nil
     return s
@@ -569,17 +578,16 @@ function M.install(methods)
         else
             index[name] = function(self, ...)
                 if getmetatable(self) ~= resolver_mt then
-                    error(string.format("bad argument #1 to '%s' (srv.resolver expected, got %s)",
-                        name, type(self)), 2)
+                    arg_error(1, name, "srv.resolver expected, got " .. type(self))
                 end
-                if self._closed then error("attempt to use a closed resolver", 2) end
+                if self._closed then argcheck.raise("attempt to use a closed resolver") end
                 return fn(self, ...)
             end
         end
     end
     index.close = function(self)
         if getmetatable(self) ~= resolver_mt then
-            error(string.format("bad argument #1 to 'close' (srv.resolver expected, got %s)", type(self)), 2)
+            arg_error(1, "close", "srv.resolver expected, got " .. type(self))
         end
         return close(self)
     end

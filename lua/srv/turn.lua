@@ -10,6 +10,7 @@
 -- the default port (3478, or 5349 for TLS); one whose lookup failed is left
 -- out and reported in the trace; one whose answer is a lone "." is left out.
 local resolver = require "srv.resolver"
+local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local uri_mod = require "srv.uri"
@@ -17,6 +18,8 @@ local uri_mod = require "srv.uri"
 local Resolver = resolver.methods
 local trace = candidates.trace
 local message = resolver.message
+
+local TRANSPORTS = { udp = true, tcp = true, tls = true, dtls = true }
 
 local SCHEMES = {
     turn = { turn = true, turns = true },
@@ -64,6 +67,7 @@ local function compute(self, results, plan)
         if dots > 0 then
             return nil, plan.host .. ": service decidedly not available (target \".\")", "NOSERVICE"
         end
+        -- Only reachable with opts.fallback == false: every transport had no records.
         return nil, plan.host .. ": no SRV records and fallback disabled", "NODATA"
     end
     return resolve.finish(self, out, plan, answer)
@@ -71,7 +75,7 @@ end
 
 local function plan_for(kind, fname, text, opts)
     if type(text) ~= "string" then
-        error(string.format("bad argument #1 to '%s' (string expected, got %s)", fname, type(text)), 3)
+        argcheck.raise(string.format("bad argument #1 to '%s' (string expected, got %s)", fname, type(text)))
     end
     opts = resolve.read_options(opts, 2, fname)
     local parsed, msg, code = uri_mod.parse_target(text, kind)
@@ -80,7 +84,21 @@ local function plan_for(kind, fname, text, opts)
         return nil, string.format("%s: a %s: URI cannot be resolved by resolve_%s", text, parsed.scheme, kind),
             "BADURI"
     end
-    local steps = uri_mod.candidates_plan(parsed, opts.transports or { "udp", "tcp", "tls" })
+    local transports = opts.transports
+    if transports then
+        for i, t in ipairs(transports) do
+            if not TRANSPORTS[t] then
+                argcheck.raise(string.format("bad argument #2 to '%s' (field 'transports': entry %d must be "
+                    .. "udp, tcp, tls or dtls, got %s)", fname, i, tostring(t)))
+            end
+        end
+    end
+    -- nil: srv.uri's default, udp, tcp, tls (and dtls when the URI asks for it)
+    local steps = uri_mod.candidates_plan(parsed, transports)
+    if #steps == 0 then
+        return nil, string.format("%s: no transport is both allowed by the URI and listed in opts.transports",
+            text), "BADURI"
+    end
     local plan = { text = text, scheme = parsed.scheme, host = parsed.host, opts = opts,
                    name = text, service = parsed.scheme, domain = parsed.host,
                    steps = steps, compute = compute, names = {} }

@@ -6,6 +6,7 @@
 -- TLS candidates carry tls=true. RFC 6120 3.2: with no records at all, the
 -- domain itself on 5222 (client) or 5269 (server).
 local resolver = require "srv.resolver"
+local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
@@ -66,12 +67,12 @@ end
 
 local function plan_for(fname, domain, kind, opts, n_opts)
     if type(domain) ~= "string" then
-        error(string.format("bad argument #1 to '%s' (string expected, got %s)", fname, type(domain)), 3)
+        argcheck.raise(string.format("bad argument #1 to '%s' (string expected, got %s)", fname, type(domain)))
     end
     if kind == nil then kind = "client" end
     if not KINDS[kind] then
-        error(string.format("bad argument #2 to '%s' (\"client\" or \"server\" expected, got %s)",
-            fname, tostring(kind)), 3)
+        argcheck.raise(string.format("bad argument #2 to '%s' (\"client\" or \"server\" expected, got %s)",
+            fname, tostring(kind)))
     end
     opts = resolve.read_options(opts, n_opts, fname)
     domain = domain:gsub("%.$", "")

@@ -1,0 +1,92 @@
+-- bench_lua_resolve.lua - cached r:resolve calls per second.
+--
+--   lua5.4 bench/bench_lua_resolve.lua   (LUA_PATH/LUA_CPATH as for the specs)
+--
+-- A resolver on the offline source (the bundled example zone, so no DNS
+-- and no knotd), its cache warmed by one call; then the same call in a loop.
+-- Every call returns a new, freshly ordered candidate list: the cached path
+-- is plan memo, cache lookup, shared candidates, core.order. Each line is
+-- the fastest of REPEATS batches of at least BATCH_SECONDS.
+--   r:resolve(name)                   target >= 1 million calls/s
+--   r:lookup(name)                    the cached records, copied (information)
+--   r:resolve(name, {policy = ...})   a srv.policy pinning the backup (information)
+-- Not a test: prints PASS or MISS beside the target and exits 0.
+local core = require "srv.core"
+local srv = require "srv"
+
+local BATCH_SECONDS = tonumber(os.getenv("SRV_BENCH_RESOLVE_SECONDS")) or 0.4
+local REPEATS = 3
+local TARGET = 1e6
+local ZONE = os.getenv("SRV_BENCH_ZONE") or "docs/examples/example.net.zone"
+local NAME = "_xmpp-client._tcp.example.net"
+
+local r = assert(srv.resolver { zone = ZONE })
+local pin = { policy = srv.policy { pin = "backup.example.net" } }
+
+-- Warm the cache, and check each call answers what it should.
+do
+    local cands = assert(r:resolve(NAME))
+    assert(#cands == 5 and cands[1].target == "server1.example.net", "resolve: unexpected answer")
+    local records = assert(r:lookup(NAME))
+    assert(#records == 5, "lookup: unexpected answer")
+    local pinned = assert(r:resolve(NAME, pin))
+    assert(pinned[1].target == "backup.example.net", "resolve with a pin: backup.example.net not first")
+end
+
+local cases = {
+    { label = "r:resolve(name)", target = TARGET, run = function(count)
+        local resolve = r.resolve
+        for _ = 1, count do resolve(r, NAME) end
+    end },
+    { label = "r:lookup(name)", run = function(count)
+        local lookup = r.lookup
+        for _ = 1, count do lookup(r, NAME) end
+    end },
+    { label = "r:resolve(name, {policy=pin})", run = function(count)
+        local resolve = r.resolve
+        for _ = 1, count do resolve(r, NAME, pin) end
+    end },
+}
+
+local now = core.now
+
+local function calls_per_second(run, count)
+    collectgarbage()
+    local start = now()
+    run(count)
+    return count / (now() - start)
+end
+
+-- Iterations for one batch of BATCH_SECONDS.
+local function calibrate(run)
+    local count = 1000
+    while true do
+        local start = now()
+        run(count)
+        local elapsed = now() - start
+        if elapsed >= BATCH_SECONDS / 4 then
+            return math.ceil(count * BATCH_SECONDS / elapsed)
+        end
+        count = count * 4
+    end
+end
+
+print(string.format("cached calls per second, offline source (%s), %s", ZONE, NAME))
+print(string.format("fastest of %d batches of >= %.1f s each", REPEATS, BATCH_SECONDS))
+print(string.format("%-32s %12s %10s  %s", "call", "calls/s", "ns/call", "target"))
+for _, case in ipairs(cases) do
+    local count = calibrate(case.run)
+    local best = 0
+    for _ = 1, REPEATS do
+        best = math.max(best, calls_per_second(case.run, count))
+    end
+    local verdict = "(information)"
+    if case.target then
+        verdict = string.format("%.2fx of %.0f/s %s", best / case.target, case.target,
+            best >= case.target and "PASS" or "MISS")
+    end
+    print(string.format("%-32s %12.0f %10.1f  %s", case.label, best, 1e9 / best, verdict))
+    io.stdout:flush()
+end
+local stats = r:stats()
+assert(stats.queries == 1, "the loop left the cache")
