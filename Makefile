@@ -14,13 +14,16 @@
 #              module does not link liblua, the interpreter provides it
 #   LUA        the Lua 5.4 interpreter                 (lua5.4)
 #   BUSTED     the spec runner, on Lua 5.4             (busted --lua=lua5.4)
+#   BUSTED_SCRIPT  busted's script, run by $(LUA) under valgrind (command -v busted)
+#   VALGRIND   the memory checker for the Lua specs    (valgrind, leaks are errors)
 #
 # Targets:
 #   all           libsrvcore.a, the Lua module build/srv/core.so, the C tests, the demo program
 #   test          every test: test-c, test-lua (each against a knotd started for it), check-memory
 #   test-c        the C tests
 #   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
-#   check-memory  the C tests built with ASan+UBSan: zero leaks, zero errors
+#   check-memory  the C tests built with ASan+UBSan, and the busted specs (the
+#                 binding) under valgrind: zero leaks, zero errors
 #   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua
 #   demo          the main job: builds, then resolves and orders the bundled example zone
 #   deps          installs missing Debian packages (test and demo do this themselves)
@@ -47,6 +50,8 @@ CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmock
 LUA_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags lua5.4 2>/dev/null)
 LUA           ?= lua5.4
 BUSTED        ?= busted --lua=$(LUA)
+BUSTED_SCRIPT ?= $(shell command -v busted)
+VALGRIND      ?= valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
 
 STD      := -std=c11 -D_GNU_SOURCE
 CPPFLAGS_CORE := -Icore/include $(CARES_CFLAGS)
@@ -154,9 +159,14 @@ test: deps
 	@$(MAKE) --no-print-directory test-lua
 	@$(MAKE) --no-print-directory check-memory
 
-check-memory: $(ASAN_TESTS)
+# The binding is C as well: the busted specs run once more under valgrind
+# (the interpreter is not built with ASan, so the shared module cannot be).
+check-memory: $(ASAN_TESTS) $(LUA_MODULE)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
+	@echo "== busted specs under valgrind"
+	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
+	    $(WITH_KNOTD) $(VALGRIND) $(LUA) $(BUSTED_SCRIPT) spec
 
 # The C benchmarks, then the Lua ones (bench/bench_lua_*.lua: srv.order against
 # plain Lua, cached r:resolve calls/s, lookups/s from Lua against the plain

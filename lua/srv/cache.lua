@@ -60,6 +60,9 @@ function Cache:stale_entry(key, now)
     return nil
 end
 
+-- Makes room: drops what has expired (stale window included), then, if the
+-- cache is still above 90% of max_entries, arbitrary entries down to it. The
+-- margin keeps a full cache from scanning every entry on every insert.
 function Cache:evict(now)
     for key, e in pairs(self.entries) do
         if now >= e.expires + (e.positive and self.stale or 0) then
@@ -67,10 +70,14 @@ function Cache:evict(now)
             self.count = self.count - 1
         end
     end
-    while self.count >= self.max_entries do
-        local key = next(self.entries)
+    -- Room for at least one entry, and a tenth of the cache on big ones.
+    local target = self.max_entries - 1 - self.max_entries // 10
+    if self.count <= target then return end
+    -- Clearing fields while traversing is allowed (lua_next); one pass.
+    for key in pairs(self.entries) do
         self.entries[key] = nil
         self.count = self.count - 1
+        if self.count <= target then break end
     end
 end
 
