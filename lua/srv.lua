@@ -32,28 +32,8 @@ local srv = {
 
 -- srv.order(records [, seed | {seed=, strict=}]) -> a new array of the same
 -- record tables in RFC 2782 order (no DNS); nil, msg, "NOSERVICE" when every
--- target is ".".
-function srv.order(records, how)
-    if type(records) ~= "table" then
-        error("bad argument #1 to 'order' (table expected, got " .. type(records) .. ")", 2)
-    end
-    local seed, strict
-    if math.type(how) == "integer" then
-        seed = how
-    elseif type(how) == "table" then
-        seed, strict = how.seed, how.strict
-        if seed ~= nil and math.type(seed) ~= "integer" then
-            error("bad argument #2 to 'order' (field 'seed': integer expected, got " .. type(seed) .. ")", 2)
-        end
-        if strict ~= nil and type(strict) ~= "boolean" then
-            error("bad argument #2 to 'order' (field 'strict': boolean expected, got " .. type(strict) .. ")", 2)
-        end
-    elseif how ~= nil then
-        error("bad argument #2 to 'order' (integer or table expected, got " .. type(how) .. ")", 2)
-    end
-    local rng = seed and core.rng(seed) or nil
-    return core.order(records, rng, strict)
-end
+-- target is ".". Straight from the binding: it is measured against plain Lua.
+srv.order = core.order
 
 -- srv.parse(text) -> records (presentation format; several records on one
 -- line allowed) or nil, msg, line.

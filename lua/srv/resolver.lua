@@ -184,6 +184,7 @@ local traceback = debug.traceback
 -- Runs fns with the same arguments, each protected; raises the first error
 -- after all have run, so one failing callback never starves the others.
 local function call_all(fns, ...)
+    if #fns == 1 then return fns[1](...) end   -- the caller's own protection covers one
     local first
     for i = 1, #fns do
         local ok, err = xpcall(fns[i], traceback, ...)
@@ -221,8 +222,12 @@ function Resolver:_fetch(kind, name, cb)
         self:_defer(cb, "CANCELLED", nil, 0, "dns", 0)
         return
     end
-    local key = names.key(name)
     local cache = self._caches and self._caches[kind]
+    -- Keys ignore case and a trailing dot so variants share an entry. Without
+    -- a cache the key only decides which queries in flight are shared, and
+    -- the name as given is enough (normalising costs more than it saves when
+    -- names rarely repeat).
+    local key = cache and names.key(name) or name
     if cache then
         local now = self._clock()
         local e = cache:fresh(key, now)
@@ -358,8 +363,15 @@ end
 
 -- Lookups -------------------------------------------------------------------
 
+-- The sentence for each code, asked of the core once.
+local sentences = setmetatable({}, { __index = function(t, code)
+    local sentence = core.message(code) or code
+    t[code] = sentence
+    return sentence
+end })
+
 local function message(name, code)
-    return string.format("%s: %s", name, core.message(code) or code)
+    return name .. ": " .. sentences[code]
 end
 M.message = message
 
@@ -369,8 +381,10 @@ local function lookup_result(name, code, records, age)
 end
 
 function Resolver:lookup_async(name, cb)
-    check_type(name, "string", 1, "lookup_async")
-    if not is_callable(cb) then arg_error(2, "lookup_async", "function expected, got " .. type(cb)) end
+    if type(name) ~= "string" then check_type(name, "string", 1, "lookup_async") end
+    if type(cb) ~= "function" and not is_callable(cb) then
+        arg_error(2, "lookup_async", "function expected, got " .. type(cb))
+    end
     self:_fetch("srv", name, function(code, records, _, _, age)
         cb(lookup_result(name, code, records, age))
     end)
