@@ -12,6 +12,7 @@
 -- Programmer errors (bad options) raise at construction; a policy that
 -- fails at run time makes M.apply return nil, message, "POLICY".
 
+local names = require("srv.names")
 local services = require("srv.services")
 
 local M = {}
@@ -29,14 +30,19 @@ local function is_callable(value)
     return type(metatable) == "table" and metatable.__call ~= nil
 end
 
+local math_type = math.type
+
 local function is_integer_in(value, low, high)
-    return math.type(value) == "integer" and value >= low and value <= high
+    return math_type(value) == "integer" and value >= low and value <= high
 end
 
 -- Compares names the DNS way: case-insensitive (RFC 4343), and "a.example."
 -- equals "a.example".
+-- names.key: lower case, no trailing dot, memoised (targets repeat).
+local name_key = names.key
+
 local function same_name(a, b)
-    return services.normalize_name(a) == services.normalize_name(b)
+    return name_key(a) == name_key(b)
 end
 
 ------------------------------------------------------------------------
@@ -52,12 +58,12 @@ end
 
 local function string_matcher(text)
     if is_plain_name(text) then
-        local wanted = services.normalize_name(text)
-        return function(target) return services.normalize_name(target) == wanted end
+        local wanted = name_key(text)
+        return function(target) return name_key(target) == wanted end
     end
     local pattern = "^" .. text .. "$"
     return function(target)
-        return services.normalize_name(target):find(pattern) ~= nil
+        return name_key(target):find(pattern) ~= nil
     end
 end
 
@@ -306,9 +312,10 @@ end
 local function pinned_first(candidates, pins)
     local result, taken = {}, {}
     for _, pin in ipairs(pins) do
+        local wanted = name_key(pin)
         for index, candidate in ipairs(candidates) do
             if not taken[index] and type(candidate.target) == "string"
-               and same_name(candidate.target, pin) then
+               and name_key(candidate.target) == wanted then
                 taken[index] = true
                 result[#result + 1] = candidate
             end
@@ -322,7 +329,7 @@ end
 
 local function with_fallbacks(candidates, fallbacks)
     local present = {}
-    local function key(target, port) return services.normalize_name(target) .. "\0" .. port end
+    local function key(target, port) return name_key(target) .. "\0" .. port end
     for _, candidate in ipairs(candidates) do
         if type(candidate.target) == "string" and candidate.port ~= nil then
             present[key(candidate.target, tostring(candidate.port))] = true
@@ -483,15 +490,21 @@ local function check_candidate(index, candidate)
     if port == nil then
         return string.format("a candidate without a port at index %d (target %s)", index, target)
     end
+    local priority, weight = rawget(candidate, "priority"), rawget(candidate, "weight")
+    -- The common case in one test; the messages below say what is wrong.
+    if math_type(port) == "integer" and port >= 1 and port <= 65535
+       and (priority == nil or math_type(priority) == "integer" and priority >= 0 and priority <= 65535)
+       and (weight == nil or math_type(weight) == "integer" and weight >= 0 and weight <= 65535) then
+        return nil
+    end
     if not is_integer_in(port, 1, 65535) then
         return string.format("a bad port at index %d (%s; integer 1..65535 expected)", index, describe(port))
     end
-    for _, field in ipairs({ "priority", "weight" }) do
-        local value = rawget(candidate, field)
-        if value ~= nil and not is_integer_in(value, 0, 65535) then
-            return string.format("a bad %s at index %d (%s; integer 0..65535 expected)",
-                                 field, index, describe(value))
-        end
+    if priority ~= nil and not is_integer_in(priority, 0, 65535) then
+        return string.format("a bad priority at index %d (%s; integer 0..65535 expected)", index, describe(priority))
+    end
+    if weight ~= nil and not is_integer_in(weight, 0, 65535) then
+        return string.format("a bad weight at index %d (%s; integer 0..65535 expected)", index, describe(weight))
     end
     return nil
 end
@@ -517,9 +530,8 @@ local function check_sequence(list)
     return highest
 end
 
-local function validate(results)
-    if results.n == 0 then return policy_error("no value (list of candidates expected)") end
-    local list = results[1]
+local function validate(n, list)
+    if n == 0 then return policy_error("no value (list of candidates expected)") end
     if type(list) ~= "table" then
         return policy_error(describe(list) .. " (list of candidates expected)")
     end
@@ -540,6 +552,14 @@ local function traceback_handler(err)
     return debug.traceback(text, 2)
 end
 
+-- What xpcall gave back, checked.
+local function checked(ok, ...)
+    if not ok then
+        return nil, "policy failed: " .. tostring((...)), "POLICY"
+    end
+    return validate(select("#", ...), (...))
+end
+
 -- M.apply(policy, candidates, ctx) -> candidates | nil, message, "POLICY".
 -- The policy gets a shallow copy of the list, so it may change its list
 -- freely; an error inside it or a malformed result never escapes.
@@ -552,11 +572,7 @@ function M.apply(policy, candidates, ctx)
         error("bad argument #2 to 'apply' (table expected, got " .. type(candidates) .. ")", 2)
     end
     local copy = table.move(candidates, 1, #candidates, 1, {})
-    local results = table.pack(xpcall(policy, traceback_handler, copy, ctx))
-    if not results[1] then
-        return nil, "policy failed: " .. tostring(results[2]), "POLICY"
-    end
-    return validate(table.pack(table.unpack(results, 2, results.n)))
+    return checked(xpcall(policy, traceback_handler, copy, ctx))
 end
 
 return M

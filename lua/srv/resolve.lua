@@ -12,6 +12,7 @@ local resolver = require "srv.resolver"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
 local policy_mod = require "srv.policy"
+local names = require "srv.names"
 
 local Resolver = resolver.methods
 local is_callable = resolver.is_callable
@@ -25,23 +26,26 @@ local arg_error = require("srv.argcheck").arg_error
 -- Per-call options shared by every resolve_* method.
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
 
+local OPTION_TYPES = { fallback = "boolean", addresses = "boolean", strict = "boolean",
+                       trace = "table", transports = "table" }
+
 local function read_options(opts, n, fname)
     if opts == nil then return NO_OPTIONS end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
-    local function want(field, check, what)
+    for field, expected in pairs(OPTION_TYPES) do
         local v = opts[field]
-        if v ~= nil and not check(v) then
-            arg_error(n, fname, string.format("field '%s': %s expected, got %s", field, what, type(v)))
+        if v ~= nil and type(v) ~= expected then
+            arg_error(n, fname, string.format("field '%s': %s expected, got %s", field, expected, type(v)))
         end
     end
-    local function is(t) return function(v) return type(v) == t end end
-    want("fallback", is("boolean"), "boolean")
-    want("addresses", is("boolean"), "boolean")
-    want("strict", is("boolean"), "boolean")
-    want("trace", is("table"), "table")
-    want("policy", is_callable, "function or srv.policy")
-    want("port", function(v) return math.type(v) == "integer" and v > 0 and v < 65536 end, "port number")
-    want("transports", is("table"), "list of transports")
+    local policy = opts.policy
+    if policy ~= nil and not is_callable(policy) then
+        arg_error(n, fname, "field 'policy': function or srv.policy expected, got " .. type(policy))
+    end
+    local port = opts.port
+    if port ~= nil and not (math.type(port) == "integer" and port > 0 and port < 65536) then
+        arg_error(n, fname, "field 'port': port number expected, got " .. tostring(port))
+    end
     return opts
 end
 M.read_options = read_options
@@ -122,9 +126,18 @@ function M.run_async(self, plan, cb)
     end)
 end
 
+local cached_all = resolver.cached_all
+
 function M.run(self, plan)
-    if not plan.opts.addresses then
-        local results = self:_cached_all(plan.names, plan.opts.trace)
+    local opts = plan.opts
+    if not opts.addresses then
+        local keys = plan.keys
+        if not keys then
+            keys = {}
+            for i, name in ipairs(plan.names) do keys[i] = names.key(name) end
+            plan.keys = keys
+        end
+        local results = cached_all(self, plan.names, keys, opts.trace)
         if results then return plan.compute(self, results, plan) end
     end
     return self:_await(function(cb) M.run_async(self, plan, cb) end)
@@ -169,62 +182,80 @@ local function compute_resolve(self, results, plan)
     return nil, message(plan.name, code), code
 end
 
--- resolve(service, proto, domain [, opts]) or resolve(name [, opts]);
--- returns a plan.
-local function resolve_plan(fname, first, ...)
-    local service, proto, domain, opts, name
-    local nargs = select("#", ...)
-    if type(first) ~= "string" then arg_error(1, fname, "string expected, got " .. type(first)) end
-    local second = ...
-    if type(second) == "string" then
-        proto, domain, opts = ...
-        if type(domain) ~= "string" then arg_error(3, fname, "string expected, got " .. type(domain)) end
-        service = first
-        opts = read_options(opts, 4, fname)
-        name = services.join(service, proto, domain)
-    else
-        if nargs > 1 then arg_error(3, fname, "no value expected") end
-        opts = read_options(second, 2, fname)
-        name = first
+-- What a name alone decides: service, proto, domain, default port, whether
+-- the domain is an IP literal. Kept per name (see below).
+local function base_plan(name)
+    local service, proto, domain = services.split(name)
+    if not service then return nil, proto, "BADNAME" end
+    return { name = name, service = service, proto = proto, domain = domain, opts = NO_OPTIONS,
+             compute = compute_resolve, names = { name }, keys = { names.key(name) },
+             port = services.default_port(service, proto),
+             literal = services.is_ip_literal(domain) ~= nil }
+end
+
+-- Plans of names are kept, so a cached r:resolve(name) does not parse the
+-- name again. Bounded: the memo starts over past PLAN_MEMO_MAX names.
+local PLAN_MEMO_MAX = 4096
+local plan_memo, plan_memo_count = {}, 0
+
+local function memo_plan(name)
+    local plan = plan_memo[name]
+    if plan then return plan end
+    local msg, code
+    plan, msg, code = base_plan(name)
+    if not plan then return nil, msg, code end
+    if plan_memo_count >= PLAN_MEMO_MAX then plan_memo, plan_memo_count = {}, 0 end
+    plan_memo[name] = plan
+    plan_memo_count = plan_memo_count + 1
+    return plan
+end
+
+-- The plan for one call: the name's plan with the call's options.
+local function with_options(base, opts)
+    local plan = base
+    if opts ~= NO_OPTIONS then
+        plan = {}
+        for k, v in pairs(base) do plan[k] = v end
+        plan.opts = opts
+        plan.port = opts.port or base.port
     end
-    local msg
-    service, proto, domain = services.split(name)
-    if not service then
-        msg = proto
-        return nil, msg, "BADNAME"
-    end
-    local plan = { name = name, service = service, proto = proto, domain = domain, opts = opts,
-                   compute = compute_resolve, names = { name } }
-    plan.port = opts.port or services.default_port(service, proto)
-    if services.is_ip_literal(domain) then
+    if plan.literal then
         if not plan.port then
             return nil, string.format("%s: an IP address has no SRV records and %s has no default port",
-                name, service), "NODATA"
+                plan.name, plan.service), "NODATA"
         end
-        plan.literal = true
-        plan.names = {}
+        if plan == base then plan = setmetatable({}, { __index = base }) end
+        plan.names, plan.keys = {}, {}
     end
     return plan
 end
 
--- Plans for the one-argument form are kept (they depend on the name only),
--- so a cached r:resolve(name) does not parse the name again. Bounded: the
--- memo starts over past PLAN_MEMO_MAX names.
-local PLAN_MEMO_MAX = 4096
-local plan_memo, plan_memo_count = {}, 0
+-- resolve(service, proto, domain [, opts]) or resolve(name [, opts]);
+-- returns a plan.
+local function resolve_plan(fname, first, ...)
+    if type(first) ~= "string" then arg_error(1, fname, "string expected, got " .. type(first)) end
+    local name, opts
+    local second = ...
+    if type(second) == "string" then
+        local proto, domain
+        proto, domain, opts = ...
+        if type(domain) ~= "string" then arg_error(3, fname, "string expected, got " .. type(domain)) end
+        opts = read_options(opts, 4, fname)
+        name = services.join(first, proto, domain)
+    else
+        if select("#", ...) > 1 then arg_error(3, fname, "no value expected") end
+        opts = read_options(second, 2, fname)
+        name = first
+    end
+    local base, msg, code = memo_plan(name)
+    if not base then return nil, msg, code end
+    return with_options(base, opts)
+end
 
 function Resolver:resolve(name, ...)
     if select("#", ...) == 0 and type(name) == "string" then
-        local plan = plan_memo[name]
-        if not plan then
-            local msg, code
-            plan, msg, code = resolve_plan("resolve", name)
-            if not plan then return nil, msg, code end
-            if plan_memo_count >= PLAN_MEMO_MAX then plan_memo, plan_memo_count = {}, 0 end
-            plan_memo[name] = plan
-            plan_memo_count = plan_memo_count + 1
-        end
-        return M.run(self, plan)
+        local base = plan_memo[name]
+        if base and not base.literal then return M.run(self, base) end
     end
     local plan, msg, code = resolve_plan("resolve", name, ...)
     if not plan then return nil, msg, code end
