@@ -184,7 +184,6 @@ local traceback = debug.traceback
 -- Runs fns with the same arguments, each protected; raises the first error
 -- after all have run, so one failing callback never starves the others.
 local function call_all(fns, ...)
-    if #fns == 1 then return fns[1](...) end   -- the caller's own protection covers one
     local first
     for i = 1, #fns do
         local ok, err = xpcall(fns[i], traceback, ...)
@@ -239,20 +238,26 @@ function Resolver:_fetch(kind, name, cb)
         cache:count_miss()
     end
     local inflight = self._inflight[kind]
-    local waiters = inflight[key]
-    if waiters then
-        -- Concurrent identical queries share one DNS query.
-        waiters[#waiters + 1] = cb
+    local waiting = inflight[key]
+    if waiting then
+        -- Concurrent identical queries share one DNS query. One waiter is
+        -- kept as the function itself, more as a list (the common case
+        -- allocates nothing).
+        if type(waiting) == "table" and not getmetatable(waiting) then
+            waiting[#waiting + 1] = cb
+        else
+            inflight[key] = { waiting, cb }
+        end
         self._shared = self._shared + 1
         return
     end
-    waiters = { cb }
-    inflight[key] = waiters
+    inflight[key] = cb
     self._queries = self._queries + 1
     local source = self._source
     local submit = kind == "srv" and source.query_srv or source.query_addr
     local ok, msg, code = submit(source, name, function(code, records, negative_ttl)
-        if inflight[key] == waiters then inflight[key] = nil end
+        local waiters = inflight[key]
+        inflight[key] = nil
         local from, age = "dns", 0
         if cache then
             local now = self._clock()
@@ -264,10 +269,17 @@ function Resolver:_fetch(kind, name, cb)
                 cache:store(key, code, records, negative_ttl, now)
             end
         end
-        call_all(waiters, code, records, negative_ttl or 0, from, age)
+        if type(waiters) == "table" and not getmetatable(waiters) then
+            call_all(waiters, code, records, negative_ttl or 0, from, age)
+        else
+            -- One waiter: the source's own protection (pcall) covers it.
+            waiters(code, records, negative_ttl or 0, from, age)
+        end
     end)
     if not ok then
-        if inflight[key] == waiters then inflight[key] = nil end
+        local waiters = inflight[key]
+        inflight[key] = nil
+        if type(waiters) ~= "table" or getmetatable(waiters) then waiters = { waiters } end
         for i = 1, #waiters do self:_defer(waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
         return msg
     end
