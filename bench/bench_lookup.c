@@ -44,6 +44,22 @@ typedef struct plain_run {
     long failed;
 } plain_run_t;
 
+/* A channel as a plain c-ares user makes one: c-ares defaults but for a
+ * 2 s timeout and 3 tries, the server given. Nonzero on failure. */
+static int plain_channel(const char *server, ares_channel *channel)
+{
+    struct ares_options options;
+    memset(&options, 0, sizeof options);
+    options.timeout = 2000;
+    options.tries = 3;
+    if (ares_init_options(channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
+        ares_set_servers_ports_csv(*channel, server) != ARES_SUCCESS) {
+        fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
+        return 1;
+    }
+    return 0;
+}
+
 static void plain_submit(plain_run_t *run);
 
 static void plain_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
@@ -71,15 +87,8 @@ static void plain_submit(plain_run_t *run)
 static double plain_rate(const char *server, int in_flight, long total)
 {
     plain_run_t run = {0};
-    struct ares_options options;
-    memset(&options, 0, sizeof options);
-    options.timeout = 2000;
-    options.tries = 3;
-    if (ares_init_options(&run.channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
-        ares_set_servers_ports_csv(run.channel, server) != ARES_SUCCESS) {
-        fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
+    if (plain_channel(server, &run.channel) != 0)
         exit(1);
-    }
     run.to_submit = total;
     double start = now_seconds();
     for (int i = 0; i < in_flight; i++)
@@ -165,15 +174,8 @@ static void timed_submit(timed_run_t *run)
 static int plain_timed(const char *server, int in_flight, double seconds)
 {
     timed_run_t run = {0};
-    struct ares_options options;
-    memset(&options, 0, sizeof options);
-    options.timeout = 2000;
-    options.tries = 3;
-    if (ares_init_options(&run.channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
-        ares_set_servers_ports_csv(run.channel, server) != ARES_SUCCESS) {
-        fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
+    if (plain_channel(server, &run.channel) != 0)
         return 1;
-    }
     double start = now_seconds(), deadline = start + seconds;
     for (int i = 0; i < in_flight; i++)
         timed_submit(&run);

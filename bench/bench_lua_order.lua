@@ -131,27 +131,14 @@ do
     assert(share > 0.55 and share < 0.65, "lua_order: weight 30 of 50 should come first 60% of the time")
 end
 
-local now = core.now
+local timing = require "timing"
 
 local function ns_per_call(run, count)
-    collectgarbage()
-    local start = now()
-    run(count)
-    return (now() - start) * 1e9 / count
+    return timing.seconds_per_call(run, count) * 1e9
 end
 
--- Iterations for one batch of BATCH_SECONDS.
 local function calibrate(run)
-    local count = 1000
-    while true do
-        local start = now()
-        run(count)
-        local elapsed = now() - start
-        if elapsed >= BATCH_SECONDS / 4 then
-            return math.ceil(count * BATCH_SECONDS / elapsed)
-        end
-        count = count * 4
-    end
+    return timing.calibrate(run, BATCH_SECONDS)
 end
 
 print("srv ordering from Lua vs RFC 2782 in plain Lua, 5 reference records, a new array per call")

@@ -11,7 +11,6 @@
 --   r:lookup(name)                    the cached records, copied (information)
 --   r:resolve(name, {policy = ...})   a srv.policy pinning the backup (information)
 -- Not a test: prints PASS or MISS beside the target and exits 0.
-local core = require "srv.core"
 local srv = require "srv"
 
 local BATCH_SECONDS = tonumber(os.getenv("SRV_BENCH_RESOLVE_SECONDS")) or 0.4
@@ -48,27 +47,14 @@ local cases = {
     end },
 }
 
-local now = core.now
+local timing = require "timing"
 
 local function calls_per_second(run, count)
-    collectgarbage()
-    local start = now()
-    run(count)
-    return count / (now() - start)
+    return 1 / timing.seconds_per_call(run, count)
 end
 
--- Iterations for one batch of BATCH_SECONDS.
 local function calibrate(run)
-    local count = 1000
-    while true do
-        local start = now()
-        run(count)
-        local elapsed = now() - start
-        if elapsed >= BATCH_SECONDS / 4 then
-            return math.ceil(count * BATCH_SECONDS / elapsed)
-        end
-        count = count * 4
-    end
+    return timing.calibrate(run, BATCH_SECONDS)
 end
 
 print(string.format("cached calls per second, offline source (%s), %s", ZONE, NAME))

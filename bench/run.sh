@@ -12,7 +12,7 @@ for bench in "$@"; do
     "$bench" || echo "($bench exited $?)"
 done
 
-LUA_PATH='lua/?.lua;lua/?/init.lua;;'
+LUA_PATH='lua/?.lua;lua/?/init.lua;bench/?.lua;;'
 LUA_CPATH="$BUILD/?.so;;"
 SRV_BENCH_LOOKUP=$BUILD/bench/bench_lookup
 export LUA_PATH LUA_CPATH SRV_BENCH_LOOKUP
