@@ -22,7 +22,7 @@ local trace = M.trace
 function M.collect(out, records, qname, age, log, extra)
     local dots, unusable = 0, 0
     local qkey = names.key(qname)
-    local whole = age and age >= 1 and age // 1 or 0
+    local whole = age and age >= 1 and math.floor(age) or 0   -- an integer: TTLs stay integers
     for i = 1, #records do
         local r = records[i]
         local target = r.target
@@ -67,7 +67,7 @@ function M.usable(records, qname, age, log, extra, sig)
         local dots, unusable = M.collect(out, records, qname, age, log, extra)
         return out, dots, unusable
     end
-    local whole = age and age >= 1 and age // 1 or 0
+    local whole = age and age >= 1 and math.floor(age) or 0
     local by_sig = shared[records]
     if not by_sig then
         by_sig = {}

@@ -95,12 +95,17 @@ local function pattern_problem(pattern)
                 if pattern:sub(i + 2, i + 2) ~= "[" then return "missing '[' after '%f'" end
                 i = set_end(pattern, i + 3)
                 if not i then return "missing ']'" end
+            elseif class:match("%d") then
+                -- A match only needs to say yes or no: no captures, so no back-references.
+                return "back-references (%" .. class .. ") are not allowed"
             else
                 i = i + 2
             end
         elseif c == "[" then
             i = set_end(pattern, i + 1)
             if not i then return "missing ']'" end
+        elseif c == "(" or c == ")" then
+            return "captures are not allowed (write %( and %) for parentheses)"
         else
             i = i + 1
         end
@@ -530,6 +535,15 @@ local function check_sequence(list)
     return highest
 end
 
+-- A plain copy of a validated candidate: later steps index candidates
+-- freely, and a metatable of the policy's (a raising __index, __len) must
+-- not reach them.
+local function plain_copy(candidate)
+    local copy = {}
+    for key, value in next, candidate do copy[key] = value end
+    return copy
+end
+
 local function validate(n, list)
     if n == 0 then return policy_error("no value (list of candidates expected)") end
     if type(list) ~= "table" then
@@ -537,13 +551,16 @@ local function validate(n, list)
     end
     local length, problem = check_sequence(list)
     if not length then return policy_error(problem) end
+    local out = {}
     for index = 1, length do
         local candidate = rawget(list, index)
         problem = check_candidate(index, candidate)
         if problem then return policy_error(problem) end
+        candidate = getmetatable(candidate) == nil and candidate or plain_copy(candidate)
         if rawget(candidate, "source") == nil then rawset(candidate, "source", "policy") end
+        out[index] = candidate
     end
-    return list
+    return out
 end
 
 local function traceback_handler(err)
@@ -560,6 +577,16 @@ local function checked(ok, ...)
     return validate(select("#", ...), (...))
 end
 
+local function finish(co, resumed, ...)
+    if not resumed then
+        return nil, "policy failed: " .. tostring((...)), "POLICY"
+    end
+    if coroutine.status(co) ~= "dead" then
+        return nil, "policy failed: a policy must not yield (srv runs it to completion)", "POLICY"
+    end
+    return checked(...)
+end
+
 -- M.apply(policy, candidates, ctx) -> candidates | nil, message, "POLICY".
 -- The policy gets a shallow copy of the list, so it may change its list
 -- freely; an error inside it or a malformed result never escapes.
@@ -572,7 +599,11 @@ function M.apply(policy, candidates, ctx)
         error("bad argument #2 to 'apply' (table expected, got " .. type(candidates) .. ")", 2)
     end
     local copy = table.move(candidates, 1, #candidates, 1, {})
-    return checked(xpcall(policy, traceback_handler, copy, ctx))
+    -- Its own coroutine: a policy that yields would otherwise suspend
+    -- whatever coroutine srv runs in (a task, the caller's) half-way
+    -- through a resolution. A policy may still make blocking calls.
+    local co = coroutine.create(xpcall)
+    return finish(co, coroutine.resume(co, policy, traceback_handler, copy, ctx))
 end
 
 return M

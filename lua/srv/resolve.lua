@@ -107,7 +107,7 @@ function M.add_addresses(self, cands, log, cb)
         if services.is_ip_literal(target) then
             self:_defer(done, { target })
         else
-            self:addresses_async(target, done)
+            self:_addresses_async(target, done)
         end
     end
 end
@@ -155,7 +155,7 @@ local function compute_resolve(self, results, plan)
     if plan.literal then
         trace(log, { step = "fallback", target = plan.domain, port = plan.port,
                      reason = "an IP address needs no SRV lookup" })
-        return M.finish(self, { candidates.fallback(plan.domain, plan.port) }, plan)
+        return M.finish(self, { candidates.fallback(resolver.unbracket(plan.domain), plan.port) }, plan)
     end
     local res = results[1]
     local code = res.code

@@ -193,6 +193,11 @@ local function call_all(fns, ...)
 end
 
 function Resolver:_defer(fn, ...)
+    if self._closed then
+        -- No loop will run again: what a closed resolver still owes (a
+        -- CANCELLED to an operation that went on after the close) goes out now.
+        return fn(...)
+    end
     local ready = self._ready
     ready[#ready + 1] = table.pack(fn, ...)
 end
@@ -412,20 +417,40 @@ end
 
 -- Addresses (A and AAAA together) of a name: cb(list of strings) or
 -- cb(nil, msg, code).
+local function address_list(name, code, addresses)
+    if code ~= "OK" then return nil, message(name, code), code end
+    local out = {}
+    for i = 1, #addresses do out[i] = addresses[i].address end
+    return out
+end
+
+-- "[2001:db8::1]" is how an IPv6 literal is written next to a port; the
+-- address itself has no brackets.
+local function unbracket(name)
+    return name:match("^%[([%x:%.]+)%]$") or name
+end
+M.unbracket = unbracket
+
+-- Unchecked, for the resolve machinery, which may run on after a close.
+function Resolver:_addresses_async(name, cb)
+    name = unbracket(name)
+    self:_fetch("addr", name, function(code, addresses)
+        cb(address_list(name, code, addresses))
+    end)
+end
+
 function Resolver:addresses_async(name, cb)
     check_type(name, "string", 1, "addresses_async")
     if not is_callable(cb) then arg_error(2, "addresses_async", "function expected, got " .. type(cb)) end
-    self:_fetch("addr", name, function(code, addresses)
-        if code ~= "OK" then return cb(nil, message(name, code), code) end
-        local out = {}
-        for i = 1, #addresses do out[i] = addresses[i].address end
-        cb(out)
-    end)
+    self:_addresses_async(name, cb)
 end
 
 function Resolver:addresses(name)
     check_type(name, "string", 1, "addresses")
-    return self:_await(function(cb) self:addresses_async(name, cb) end)
+    name = unbracket(name)
+    local code, addresses = self:_cached("addr", name)
+    if code then return address_list(name, code, addresses) end
+    return self:_await(function(cb) self:_addresses_async(name, cb) end)
 end
 
 -- The event loop --------------------------------------------------------------
@@ -448,11 +473,15 @@ function Resolver:step(timeout)
     return n + self:_drain()
 end
 
+-- A raising callback does not stop the run: the rest still get their
+-- answers, then the first error is raised (as the binding's run does).
 function Resolver:run()
-    while self._source:pending() > 0 or #self._ready > 0 do
-        self:step()
-        if self._closed then break end
+    local first
+    while not self._closed and (self._source:pending() > 0 or #self._ready > 0) do
+        local ok, err = pcall(self.step, self)
+        if not ok and first == nil then first = err end
     end
+    if first ~= nil then error(first, 0) end
     return true
 end
 
@@ -477,8 +506,8 @@ end
 function Resolver:mark_down(target, port, seconds)
     check_type(target, "string", 1, "mark_down")
     if math.type(port) ~= "integer" then arg_error(2, "mark_down", "integer expected, got " .. type(port)) end
-    if seconds ~= nil and type(seconds) ~= "number" then
-        arg_error(3, "mark_down", "number expected, got " .. type(seconds))
+    if seconds ~= nil and (type(seconds) ~= "number" or seconds ~= seconds) then
+        arg_error(3, "mark_down", "number expected, got " .. (seconds ~= seconds and "nan" or type(seconds)))
     end
     seconds = seconds or M.DEFAULT_DOWN_SECONDS
     local key = health_key(target, port)

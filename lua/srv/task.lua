@@ -48,7 +48,11 @@ function M.spawn(fn, ...)
     if type(fn) ~= "function" and not (mt and mt.__call) then
         error(string.format("bad argument #1 to 'spawn' (function expected, got %s)", type(fn)), 2)
     end
-    local t = setmetatable({ co = coroutine.create(fn), done = false }, task_mt)
+    local body = fn
+    if type(fn) ~= "function" then
+        body = function(...) return fn(...) end   -- a callable table: coroutines take functions
+    end
+    local t = setmetatable({ co = coroutine.create(body), done = false }, task_mt)
     task_of[t.co] = t
     unfinished[t] = true
     M.resume(t, ...)

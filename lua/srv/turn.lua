@@ -99,8 +99,11 @@ local function plan_for(kind, fname, text, opts)
         return nil, string.format("%s: no transport is both allowed by the URI and listed in opts.transports",
             text), "BADURI"
     end
-    local plan = { text = text, scheme = parsed.scheme, host = parsed.host, opts = opts,
-                   name = text, service = parsed.scheme, domain = parsed.host,
+    -- Names leave srv without their trailing dot, whatever the URI had.
+    local host = parsed.host == "." and "." or parsed.host:gsub("%.$", "")
+    for _, step in ipairs(steps) do step.host = host end
+    local plan = { text = text, scheme = parsed.scheme, host = host, opts = opts,
+                   name = text, service = parsed.scheme, domain = host,
                    steps = steps, compute = compute, names = {} }
     for _, step in ipairs(steps) do
         if not step.no_srv then plan.names[#plan.names + 1] = step.name end

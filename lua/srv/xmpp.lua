@@ -75,14 +75,22 @@ local function plan_for(fname, domain, kind, opts, n_opts)
             fname, tostring(kind)))
     end
     opts = resolve.read_options(opts, n_opts, fname)
-    domain = domain:gsub("%.$", "")
+    local literal = services.is_ip_literal(domain)
+    if literal then
+        domain = resolver.unbracket(domain)
+    else
+        -- The same check r:resolve makes on its names: empty labels are not a domain.
+        local ok, msg = services.split(services.join("xmpp-" .. kind, "tcp", domain))
+        if not ok then return nil, msg, "BADNAME" end
+        domain = domain:gsub("%.$", "")
+    end
     local plan = {
         kind = kind, domain = domain, opts = opts, compute = compute,
         name = services.join("xmpp-" .. kind, "tcp", domain), service = "xmpp-" .. kind, proto = "tcp",
         port = services.default_port("xmpp-" .. kind, "tcp"),
         names = { services.join("xmpps-" .. kind, "tcp", domain), services.join("xmpp-" .. kind, "tcp", domain) },
     }
-    if services.is_ip_literal(domain) then
+    if literal then
         plan.names = { }
         plan.compute = function(self, _, p)
             trace(opts.trace, { step = "fallback", target = domain, port = p.port,
@@ -94,13 +102,17 @@ local function plan_for(fname, domain, kind, opts, n_opts)
 end
 
 function Resolver:resolve_xmpp(domain, kind, opts)
-    return resolve.run(self, plan_for("resolve_xmpp", domain, kind, opts, 3))
+    local plan, msg, code = plan_for("resolve_xmpp", domain, kind, opts, 3)
+    if not plan then return nil, msg, code end
+    return resolve.run(self, plan)
 end
 
 function Resolver:resolve_xmpp_async(...)
     local cb, args, n = resolve.split_callback("resolve_xmpp_async", ...)
     local domain, kind, opts = table.unpack(args, 1, n)
-    resolve.run_async(self, plan_for("resolve_xmpp_async", domain, kind, opts, 3), cb)
+    local plan, msg, code = plan_for("resolve_xmpp_async", domain, kind, opts, 3)
+    if not plan then return self:_defer(cb, nil, msg, code) end
+    resolve.run_async(self, plan, cb)
 end
 
 return {}

@@ -69,6 +69,9 @@ end
 -- Nil when name is a name c-ares would send, else the reason it is not.
 -- "" is the root, as c-ares reads it.
 local function bad_name_reason(name)
+    if name:find("\0", 1, true) then
+        return "NUL byte in the name"   -- as the binding refuses them
+    end
     if name == "." or name == "" then
         return nil
     end
