@@ -7,6 +7,7 @@ local core = require "srv.core"
 local names = require "srv.names"
 
 local M = {}
+local floor = math.floor
 
 function M.trace(trace, entry)
     if trace then trace[#trace + 1] = entry end
@@ -22,7 +23,7 @@ local trace = M.trace
 function M.collect(out, records, qname, age, log, extra)
     local dots, unusable = 0, 0
     local qkey = names.key(qname)
-    local whole = age and age >= 1 and math.floor(age) or 0   -- an integer: TTLs stay integers
+    local whole = age and age >= 1 and floor(age) or 0   -- an integer: TTLs stay integers
     for i = 1, #records do
         local r = records[i]
         local target = r.target
@@ -67,7 +68,7 @@ function M.usable(records, qname, age, log, extra, sig)
         local dots, unusable = M.collect(out, records, qname, age, log, extra)
         return out, dots, unusable
     end
-    local whole = age and age >= 1 and math.floor(age) or 0
+    local whole = age and age >= 1 and floor(age) or 0
     local by_sig = shared[records]
     if not by_sig then
         by_sig = {}
