@@ -148,6 +148,19 @@ describe("closing a resolver", function()
         assert.equal("srv.resolver (closed)", tostring(seen))
     end)
 
+    it("closes a resolver its user dropped, queries in flight and all: the callbacks get CANCELLED", function()
+        local got = {}
+        local function fire_and_forget()
+            local r = env.resolver { cache = false }
+            r:lookup_async("_xmpp-client._tcp.example.net", function(_, _, code) got[#got + 1] = code end)
+            r:resolve_async("_xmpp-server._tcp.example.net", function(_, _, code) got[#got + 1] = code end)
+        end
+        fire_and_forget()
+        collectgarbage()
+        collectgarbage()
+        assert.same({ "CANCELLED", "CANCELLED" }, got)
+    end)
+
     it("delivers CANCELLED to every pending callback", function()
         local r = env.resolver { cache = false }
         local got = {}

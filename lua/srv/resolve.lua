@@ -59,7 +59,7 @@ function M.finish(self, cands, plan, answer)
     local policy = opts.policy or self._policy
     if policy then
         local ctx = { name = plan.name, service = plan.service, proto = plan.proto, domain = plan.domain,
-                      resolver = self, trace = log }
+                      resolver = self:_public_object(), trace = log }
         -- Policies may change the tables they get: give them their own.
         cands, ctx.answer = candidates.copy_all(cands, answer or {})
         local before = #cands

@@ -17,9 +17,16 @@ local argcheck = require "srv.argcheck"
 
 local M = {}
 
-local Resolver = {}          -- methods
+-- A resolver is two tables. The state holds everything and is what the
+-- methods work on; the callbacks the sources hold refer to it. The public
+-- object users get is a proxy to it, referred to by nothing inside srv
+-- (the state reaches it through a weak table), so a resolver its user
+-- dropped is collected even with queries in flight, and its finalizer
+-- closes it: the pending callbacks get CANCELLED instead of waiting forever.
+local Resolver = {}          -- methods, on the state
 M.methods = Resolver
-local resolver_mt = { __name = "srv.resolver" }
+local state_mt = { __index = Resolver }
+local resolver_mt = { __name = "srv.resolver" }   -- the public object
 M.metatable = resolver_mt
 
 M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is given
@@ -169,12 +176,19 @@ function M.new(opts)
         _queries = 0,
         _shared = 0,
         _closed = false,
-    }, resolver_mt)
+    }, state_mt)
     if cache_opt ~= false then
         local settings = type(cache_opt) == "table" and cache_opt or nil
         self._caches = { srv = cache_mod.new(settings, clock), addr = cache_mod.new(settings, clock) }
     end
-    return self
+    local public = setmetatable({ self }, resolver_mt)
+    self._public = setmetatable({ public }, { __mode = "v" })
+    return public
+end
+
+-- The object the user holds (for ctx.resolver), or nil once collected.
+function Resolver:_public_object()
+    return self._public[1]
 end
 
 -- Delivery ------------------------------------------------------------------
@@ -614,14 +628,14 @@ local function close(self)
     return true
 end
 
-resolver_mt.__close = close
-resolver_mt.__gc = function(self)
-    local ok, err = pcall(close, self)
+resolver_mt.__close = function(public) return close(public[1]) end
+resolver_mt.__gc = function(public)
+    local ok, err = pcall(close, public[1])
     if not ok then warn("srv: error while collecting a resolver: ", tostring(err)) end
 end
-resolver_mt.__tostring = function(self)
-    if self._closed then return "srv.resolver (closed)" end
-    return string.format("srv.resolver (%p)", self)
+resolver_mt.__tostring = function(public)
+    if public[1]._closed then return "srv.resolver (closed)" end
+    return string.format("srv.resolver (%p)", public)
 end
 
 -- Every public method checks its receiver and refuses a closed resolver, as
@@ -629,23 +643,22 @@ end
 function M.install(methods)
     local index = {}
     for name, fn in pairs(methods) do
-        if name:sub(1, 1) == "_" then
-            index[name] = fn
-        else
-            index[name] = function(self, ...)
-                if getmetatable(self) ~= resolver_mt then
-                    arg_error(1, name, "srv.resolver expected, got " .. type(self))
+        if name:sub(1, 1) ~= "_" then
+            index[name] = function(public, ...)
+                if getmetatable(public) ~= resolver_mt then
+                    arg_error(1, name, "srv.resolver expected, got " .. type(public))
                 end
+                local self = public[1]
                 if self._closed then argcheck.raise("attempt to use a closed resolver") end
                 return fn(self, ...)
             end
         end
     end
-    index.close = function(self)
-        if getmetatable(self) ~= resolver_mt then
-            arg_error(1, "close", "srv.resolver expected, got " .. type(self))
+    index.close = function(public)
+        if getmetatable(public) ~= resolver_mt then
+            arg_error(1, "close", "srv.resolver expected, got " .. type(public))
         end
-        return close(self)
+        return close(public[1])
     end
     resolver_mt.__index = index
 end
