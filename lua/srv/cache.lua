@@ -104,6 +104,7 @@ function Cache:store(key, code, records, negative_ttl, now)
     local e = {
         code = code, records = records, negative_ttl = negative_ttl or 0,
         stored = now, expires = now + ttl, positive = positive,
+        from = "cache", age = 0,   -- read as a fetch result by the cached path
     }
     self.entries[key] = e
     return e

@@ -252,12 +252,19 @@ local function resolve_plan(fname, first, ...)
     return with_options(base, opts)
 end
 
-function Resolver:resolve(name, ...)
-    if select("#", ...) == 0 and type(name) == "string" then
+function Resolver:resolve(name, a, b, c)
+    if a == nil and b == nil and type(name) == "string" then
         local base = plan_memo[name]
         if base and not base.literal then return M.run(self, base) end
     end
-    local plan, msg, code = resolve_plan("resolve", name, ...)
+    local plan, msg, code
+    if type(a) == "string" then
+        plan, msg, code = resolve_plan("resolve", name, a, b, c)
+    elseif b ~= nil then
+        arg_error(3, "resolve", "no value expected")
+    else
+        plan, msg, code = resolve_plan("resolve", name, a)
+    end
     if not plan then return nil, msg, code end
     return M.run(self, plan)
 end
