@@ -9,6 +9,8 @@
 -- The blocking forms skip the event loop entirely when every answer of
 -- step 2 is fresh in the cache.
 local resolver = require "srv.resolver"
+local fetch = require "srv.fetch"
+local lookup = require "srv.lookup"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
 local policy_mod = require "srv.policy"
@@ -16,7 +18,7 @@ local names = require "srv.names"
 
 local Resolver = resolver.methods
 local is_callable = resolver.is_callable
-local message = resolver.message
+local message = lookup.message
 local trace = candidates.trace
 
 local M = {}
@@ -126,7 +128,7 @@ function M.run_async(self, plan, cb)
     end)
 end
 
-local cached_all = resolver.cached_all
+local cached_all = fetch.cached_all
 
 function M.run(self, plan)
     local opts = plan.opts
@@ -155,7 +157,7 @@ local function compute_resolve(self, results, plan)
     if plan.literal then
         trace(log, { step = "fallback", target = plan.domain, port = plan.port,
                      reason = "an IP address needs no SRV lookup" })
-        return M.finish(self, { candidates.fallback(resolver.unbracket(plan.domain), plan.port) }, plan)
+        return M.finish(self, { candidates.fallback(lookup.unbracket(plan.domain), plan.port) }, plan)
     end
     local res = results[1]
     local code = res.code

@@ -10,6 +10,7 @@
 -- the default port (3478, or 5349 for TLS); one whose lookup failed is left
 -- out and reported in the trace; one whose answer is a lone "." is left out.
 local resolver = require "srv.resolver"
+local lookup = require "srv.lookup"
 local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
@@ -17,7 +18,7 @@ local uri_mod = require "srv.uri"
 
 local Resolver = resolver.methods
 local trace = candidates.trace
-local message = resolver.message
+local message = lookup.message
 
 local TRANSPORTS = { udp = true, tcp = true, tls = true, dtls = true }
 

@@ -6,6 +6,7 @@
 -- TLS candidates carry tls=true. RFC 6120 3.2: with no records at all, the
 -- domain itself on 5222 (client) or 5269 (server).
 local resolver = require "srv.resolver"
+local lookup = require "srv.lookup"
 local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
@@ -13,7 +14,7 @@ local services = require "srv.services"
 
 local Resolver = resolver.methods
 local trace = candidates.trace
-local message = resolver.message
+local message = lookup.message
 
 local KINDS = { client = true, server = true }
 
@@ -77,7 +78,7 @@ local function plan_for(fname, domain, kind, opts, n_opts)
     opts = resolve.read_options(opts, n_opts, fname)
     local literal = services.is_ip_literal(domain)
     if literal then
-        domain = resolver.unbracket(domain)
+        domain = lookup.unbracket(domain)
     else
         -- The same check r:resolve makes on its names: empty labels are not a domain.
         local ok, msg = services.split(services.join("xmpp-" .. kind, "tcp", domain))

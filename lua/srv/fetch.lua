@@ -1,0 +1,212 @@
+-- srv.fetch: getting answers to a resolver's methods. From the cache, by
+-- joining an identical query in flight, or from the source; delivered from
+-- the event loop, never inside the call that asked; and the blocking form
+-- of any of it (which suspends a task instead, inside srv.spawn).
+local resolver = require "srv.resolver"
+local names = require "srv.names"
+local task = require "srv.task"
+local argcheck = require "srv.argcheck"
+
+local Resolver = resolver.methods
+local M = {}
+
+local traceback = debug.traceback
+
+-- Runs fns with the same arguments, each protected; raises the first error
+-- after all have run, so one failing callback never starves the others.
+local function call_all(fns, ...)
+    local first
+    for i = 1, #fns do
+        local ok, err = xpcall(fns[i], traceback, ...)
+        if not ok and first == nil then first = err end
+    end
+    if first ~= nil then error(first, 0) end
+end
+
+function Resolver:_defer(fn, ...)
+    if self._closed then
+        -- No loop will run again: what a closed resolver still owes (a
+        -- CANCELLED to an operation that went on after the close) goes out now.
+        return fn(...)
+    end
+    local ready = self._ready
+    ready[#ready + 1] = table.pack(fn, ...)
+end
+
+function Resolver:_drain()
+    local ready = self._ready
+    if #ready == 0 then return 0 end
+    self._ready = {}
+    local first
+    for i = 1, #ready do
+        local item = ready[i]
+        local ok, err = xpcall(item[1], traceback, table.unpack(item, 2, item.n))
+        if not ok and first == nil then first = err end
+    end
+    if first ~= nil then error(first, 0) end
+    return #ready
+end
+
+-- Fetching ------------------------------------------------------------------
+
+-- Gets the answer for (kind, name) from the cache, a query already in
+-- flight, or a new query, and calls cb(code, records, negative_ttl, from,
+-- age) later. records belong to the cache: callers copy what they hand out.
+function Resolver:_fetch(kind, name, cb)
+    if self._closed then
+        self:_defer(cb, "CANCELLED", nil, 0, "dns", 0)
+        return
+    end
+    local cache = self._caches and self._caches[kind]
+    -- Keys ignore case and a trailing dot so variants share an entry. Without
+    -- a cache the key only decides which queries in flight are shared, and
+    -- the name as given is enough (normalising costs more than it saves when
+    -- names rarely repeat).
+    local key = cache and names.key(name) or name
+    if cache then
+        local now = self._clock()
+        local e = cache:fresh(key, now)
+        if e then
+            cache:count_hit()
+            self:_defer(cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
+            return
+        end
+        cache:count_miss()
+    end
+    local inflight = self._inflight[kind]
+    local waiting = inflight[key]
+    if waiting then
+        -- Concurrent identical queries share one DNS query. One waiter is
+        -- kept as the function itself, more as a list (the common case
+        -- allocates nothing).
+        if type(waiting) == "table" and not getmetatable(waiting) then
+            waiting[#waiting + 1] = cb
+        else
+            inflight[key] = { waiting, cb }
+        end
+        self._shared = self._shared + 1
+        return
+    end
+    inflight[key] = cb
+    self._queries = self._queries + 1
+    local source = self._source
+    local submit = kind == "srv" and source.query_srv or source.query_addr
+    local ok, msg, code = submit(source, name, function(code, records, negative_ttl)
+        local waiters = inflight[key]
+        inflight[key] = nil
+        local from, age = "dns", 0
+        if cache then
+            local now = self._clock()
+            local stale = (code == "SERVFAIL" or code == "TIMEOUT") and cache:stale_entry(key, now)
+            if stale then
+                code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
+                from, age = "stale", now - stale.stored
+            else
+                cache:store(key, code, records, negative_ttl, now)
+            end
+        end
+        if type(waiters) == "table" and not getmetatable(waiters) then
+            call_all(waiters, code, records, negative_ttl or 0, from, age)
+        else
+            -- One waiter: the source's own protection (pcall) covers it.
+            waiters(code, records, negative_ttl or 0, from, age)
+        end
+    end)
+    if not ok then
+        local waiters = inflight[key]
+        inflight[key] = nil
+        if type(waiters) ~= "table" or getmetatable(waiters) then waiters = { waiters } end
+        for i = 1, #waiters do self:_defer(waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
+        return msg
+    end
+end
+
+-- The cached answer for (kind, name) when it is fresh: code, records,
+-- negative_ttl, age. Used by the blocking calls to answer without a round.
+function Resolver:_cached(kind, name)
+    local cache = self._caches and self._caches[kind]
+    if not cache then return nil end
+    local now = self._clock()
+    local e = cache:fresh(names.key(name), now)
+    if not e then return nil end
+    cache:count_hit()
+    return e.code, e.records, e.negative_ttl, now - e.stored
+end
+
+-- Fetches several SRV names at once; cb(results) with results[i] =
+-- {code=, records=, negative_ttl=, from=, age=} in the order of names.
+function Resolver:_fetch_all(list, log, cb)
+    local results, left = {}, #list
+    if left == 0 then
+        self:_defer(cb, results)
+        return
+    end
+    for i, name in ipairs(list) do
+        if log then log[#log + 1] = { step = "query", name = name, type = "SRV" } end
+        self:_fetch("srv", name, function(code, records, negative_ttl, from, age)
+            results[i] = { code = code, records = records, negative_ttl = negative_ttl, from = from, age = age }
+            if log then
+                log[#log + 1] = { step = "answer", name = name, code = code, from = from,
+                                  records = records and #records or 0, negative_ttl = negative_ttl }
+            end
+            left = left - 1
+            if left == 0 then cb(results) end
+        end)
+    end
+end
+
+-- The same from the cache alone, or nil when any name is not fresh there;
+-- keys are the names' cache keys (names.key). The result tables are the
+-- resolver's scratch space, reused by the next call: compute functions read
+-- them before anything (a policy) can make another resolution. This path is
+-- the cached r:resolve, which is measured in calls per microsecond.
+function M.cached_all(self, list, keys, log)
+    local cache = self._caches
+    if not cache then return nil end
+    cache = cache.srv
+    local now = self._clock()
+    local scratch, entries = self._scratch, cache.entries
+    local n = #keys
+    for i = 1, n do
+        local e = entries[keys[i]]   -- cache:fresh, inlined
+        if not e or now >= e.expires then return nil end
+        -- The entry itself serves as the result (it has code, records,
+        -- negative_ttl and from = "cache"); only its age is per call.
+        e.age = now - e.stored
+        scratch[i] = e
+    end
+    scratch[n + 1] = nil
+    cache.hits = cache.hits + n
+    if log then
+        for i = 1, n do
+            local r = scratch[i]
+            log[#log + 1] = { step = "query", name = list[i], type = "SRV" }
+            log[#log + 1] = { step = "answer", name = list[i], code = r.code, from = "cache",
+                              records = r.records and #r.records or 0, negative_ttl = r.negative_ttl }
+        end
+    end
+    return scratch
+end
+
+-- Blocking ------------------------------------------------------------------
+
+-- Runs start(cb) and returns what cb receives. Inside a task (srv.spawn) the
+-- task is suspended and srv.wait drives the loop; elsewhere this resolver is
+-- stepped until the answer is there.
+function Resolver:_await(start)
+    local t = task.current()
+    if t then
+        start(function(...) task.resume(t, ...) end)
+        return task.suspend(t, self)
+    end
+    local results
+    start(function(...) results = table.pack(...) end)
+    while not results do
+        if self._closed then argcheck.raise("attempt to use a closed resolver") end
+        self:step()
+    end
+    return table.unpack(results, 1, results.n)
+end
+
+
+return M

@@ -1,0 +1,71 @@
+-- srv.health: r:mark_down / r:mark_up, and moving marked-down candidates
+-- behind the others (they stay in the list: the backup is still tried).
+local resolver = require "srv.resolver"
+local names = require "srv.names"
+local options = require "srv.options"
+
+local arg_error, check_type = options.arg_error, options.check_type
+
+local Resolver = resolver.methods
+local M = {}
+
+M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is given
+
+local function health_key(target, port)
+    return names.key(target) .. "|" .. port
+end
+
+function Resolver:mark_down(target, port, seconds)
+    check_type(target, "string", 1, "mark_down")
+    if math.type(port) ~= "integer" then arg_error(2, "mark_down", "integer expected, got " .. type(port)) end
+    if seconds ~= nil and (type(seconds) ~= "number" or seconds ~= seconds) then
+        arg_error(3, "mark_down", "number expected, got " .. (seconds ~= seconds and "nan" or type(seconds)))
+    end
+    seconds = seconds or M.DEFAULT_DOWN_SECONDS
+    local key = health_key(target, port)
+    if seconds <= 0 then
+        self._down[key] = nil
+    else
+        self._down[key] = self._clock() + seconds
+    end
+    return true
+end
+
+function Resolver:mark_up(target, port)
+    check_type(target, "string", 1, "mark_up")
+    if math.type(port) ~= "integer" then arg_error(2, "mark_up", "integer expected, got " .. type(port)) end
+    self._down[health_key(target, port)] = nil
+    return true
+end
+
+-- Moves marked-down candidates behind every up candidate, keeping the order
+-- inside each group: a down server is still tried, after all the others.
+function Resolver:_apply_health(cands, log)
+    if next(self._down) == nil then return cands end
+    local now = self._clock()
+    local up, down = {}, {}
+    for i = 1, #cands do
+        local c = cands[i]
+        local key = health_key(c.target, c.port)
+        local until_ = self._down[key]
+        if until_ and now >= until_ then
+            self._down[key] = nil
+            until_ = nil
+        end
+        if until_ then
+            down[#down + 1] = c
+            if log then
+                log[#log + 1] = { step = "health", target = c.target, port = c.port,
+                                  reason = "marked down: moved behind the up candidates" }
+            end
+        else
+            up[#up + 1] = c
+        end
+    end
+    if #down == 0 then return cands end
+    for i = 1, #down do up[#up + 1] = down[i] end
+    return up
+end
+
+
+return M

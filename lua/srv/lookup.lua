@@ -1,0 +1,86 @@
+-- srv.lookup: r:lookup and r:addresses (and their async forms): the raw
+-- answers, as record tables and address strings.
+local core = require "srv.core"
+local resolver = require "srv.resolver"
+local record = require "srv.record"
+local options = require "srv.options"
+
+local arg_error, check_type, is_callable = options.arg_error, options.check_type, options.is_callable
+
+local Resolver = resolver.methods
+local M = {}
+
+-- The sentence for each code, asked of the core once.
+local sentences = setmetatable({}, { __index = function(t, code)
+    local sentence = core.message(code) or code
+    t[code] = sentence
+    return sentence
+end })
+
+local function message(name, code)
+    return name .. ": " .. sentences[code]
+end
+M.message = message
+
+local function lookup_result(name, code, records, age)
+    if code == "OK" then return record.copy_list(records, age) end
+    return nil, message(name, code), code
+end
+
+function Resolver:lookup_async(name, cb)
+    if type(name) ~= "string" then check_type(name, "string", 1, "lookup_async") end
+    if type(cb) ~= "function" and not is_callable(cb) then
+        arg_error(2, "lookup_async", "function expected, got " .. type(cb))
+    end
+    self:_fetch("srv", name, function(code, records, _, _, age)
+        cb(lookup_result(name, code, records, age))
+    end)
+end
+
+function Resolver:lookup(name)
+    check_type(name, "string", 1, "lookup")
+    local code, records, _, age = self:_cached("srv", name)
+    if code then return lookup_result(name, code, records, age) end
+    return self:_await(function(cb) self:lookup_async(name, cb) end)
+end
+
+-- Addresses (A and AAAA together) of a name: cb(list of strings) or
+-- cb(nil, msg, code).
+local function address_list(name, code, addresses)
+    if code ~= "OK" then return nil, message(name, code), code end
+    local out = {}
+    for i = 1, #addresses do out[i] = addresses[i].address end
+    return out
+end
+
+-- "[2001:db8::1]" is how an IPv6 literal is written next to a port; the
+-- address itself has no brackets.
+local function unbracket(name)
+    return name:match("^%[([%x:%.]+)%]$") or name
+end
+M.unbracket = unbracket
+
+-- Unchecked, for the resolve machinery, which may run on after a close.
+function Resolver:_addresses_async(name, cb)
+    name = unbracket(name)
+    self:_fetch("addr", name, function(code, addresses)
+        cb(address_list(name, code, addresses))
+    end)
+end
+
+function Resolver:addresses_async(name, cb)
+    check_type(name, "string", 1, "addresses_async")
+    if not is_callable(cb) then arg_error(2, "addresses_async", "function expected, got " .. type(cb)) end
+    self:_addresses_async(name, cb)
+end
+
+function Resolver:addresses(name)
+    check_type(name, "string", 1, "addresses")
+    name = unbracket(name)
+    local code, addresses = self:_cached("addr", name)
+    if code then return address_list(name, code, addresses) end
+    return self:_await(function(cb) self:_addresses_async(name, cb) end)
+end
+
+
+return M
