@@ -13,7 +13,6 @@
 -- fails at run time makes M.apply return nil, message, "POLICY".
 
 local names = require("srv.names")
-local services = require("srv.services")
 
 local M = {}
 
