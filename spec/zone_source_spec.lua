@@ -197,6 +197,94 @@ describe("srv.zone_source over a parsed zone", function()
     end)
 end)
 
+local wild_zone = {
+    srv = {
+        srv("*.wild.zone.test", 1, 10, 5060, "server1.zone.test"),
+        srv("_sip._tcp.deep.wild.zone.test", 5, 0, 5061, "server1.zone.test"),
+        srv("_sip._tcp.x.sub.zone.test", 1, 1, 5060, "server1.zone.test"),
+    },
+    rrs = {
+        rr("zone.test", "SOA", "ns.zone.test hostmaster.zone.test 1 3600 600 86400 120"),
+        rr("zone.test", "NS", "ns.zone.test"),
+        rr("server1.zone.test", "A", "192.0.2.1"),
+        rr("*.wild.zone.test", "A", "192.0.2.70"),
+        rr("real.wild.zone.test", "A", "192.0.2.71"),
+        rr("*.cn.zone.test", "CNAME", "server1.zone.test"),
+        rr("*.loop.zone.test", "CNAME", "again.loop.zone.test"),
+        rr("alias.zone.test", "CNAME", "anything.wild.zone.test"),
+        rr("sub.zone.test", "NS", "ns.sub.zone.test"),
+        rr("ns.sub.zone.test", "A", "192.0.2.99"),
+        rr("tocut.zone.test", "CNAME", "ns.sub.zone.test"),
+        -- a zone of its own below: the NS at its apex is no cut
+        rr("child.zone.test", "SOA", "ns.child.zone.test hostmaster.child.zone.test 1 3600 600 86400 30"),
+        rr("child.zone.test", "NS", "ns.child.zone.test"),
+        rr("ns.child.zone.test", "A", "192.0.2.30"),
+    },
+}
+
+describe("srv.zone_source wildcards and zone cuts", function()
+    local source
+    before_each(function() source = zone_source.from_zone(wild_zone) end)
+    after_each(function() source:close() end)
+
+    it("answers a missing name from the wildcard below its closest encloser, named as asked", function()
+        assert.same({"OK", {
+            {name = "_sip._tcp.A.b.wild.zone.test", target = "server1.zone.test",
+             priority = 1, weight = 10, port = 5060, ttl = 300},
+        }, 0}, {srv_answer(source, "_sip._tcp.A.b.wild.zone.test.")})
+        assert.same({"OK", {{family = "inet", address = "192.0.2.70", ttl = 300}}},
+                    {addr_answer(source, "x.wild.zone.test")})
+        assert.equal("*.wild.zone.test", select(2, srv_answer(source, "*.wild.zone.test"))[1].name)
+    end)
+
+    it("never matches a name that exists, or one below a name that exists", function()
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "real.wild.zone.test")})
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "deep.wild.zone.test")})
+        assert.same({"NXDOMAIN", nil, 120}, {srv_answer(source, "x.real.wild.zone.test")})
+        assert.same({"NXDOMAIN", nil, 120}, {srv_answer(source, "_udp.deep.wild.zone.test")})
+        assert.same({"NXDOMAIN", nil, 120}, {srv_answer(source, "x.*.wild.zone.test")})
+    end)
+
+    it("says NODATA for a wildcard without the type asked", function()
+        assert.same({"NODATA", nil, 120}, {srv_answer(source, "x.cn.zone.test")})
+    end)
+
+    it("follows a CNAME at a wildcard, and a CNAME into one", function()
+        assert.same({"OK", {{family = "inet", address = "192.0.2.1", ttl = 300}}},
+                    {addr_answer(source, "x.cn.zone.test")})
+        assert.equal("anything.wild.zone.test", select(2, srv_answer(source, "alias.zone.test"))[1].name)
+        assert.same({"NODATA", nil, 0}, {srv_answer(source, "x.loop.zone.test")})
+    end)
+
+    it("refers at and below a cut, glue included: NODATA with negative TTL 0", function()
+        for _, name in ipairs({"sub.zone.test", "x.sub.zone.test", "_sip._tcp.x.sub.zone.test",
+                               "ns.sub.zone.test", "tocut.zone.test"}) do
+            assert.same({"NODATA", nil, 0}, {srv_answer(source, name)})
+            assert.same({"NODATA"}, {addr_answer(source, name)})
+        end
+    end)
+
+    it("answers below a child apex from the child zone", function()
+        assert.same({"OK", {{family = "inet", address = "192.0.2.30", ttl = 300}}},
+                    {addr_answer(source, "ns.child.zone.test")})
+        assert.same({"NXDOMAIN", nil, 30}, {srv_answer(source, "x.child.zone.test")})
+    end)
+
+    it("without any SOA, matches wildcards and makes no cuts", function()
+        local pasted = zone_source.from_zone({
+            srv = {srv("*.pasted.example", 1, 1, 5060, "sip.pasted.example")},
+            rrs = {rr("sip.pasted.example", "NS", "ns.elsewhere.example"),
+                   rr("sip.pasted.example", "A", "192.0.2.5"),
+                   rr("alias.example", "CNAME", "x.pasted.example")},
+        })
+        assert.equal("x.pasted.example", select(2, srv_answer(pasted, "alias.example"))[1].name)
+        assert.same({"OK", {{family = "inet", address = "192.0.2.5", ttl = 300}}},
+                    {addr_answer(pasted, "sip.pasted.example")})
+        assert.same({"NXDOMAIN", nil, 0}, {srv_answer(pasted, "x.elsewhere.example")})
+        pasted:close()
+    end)
+end)
+
 describe("srv.zone_source names", function()
     local source
     before_each(function() source = zone_source.from_zone(parsed_zone) end)
@@ -507,6 +595,44 @@ local equivalence = {
                 "_xmpp-server._tcp.alias.srv.test", "_xmpp-server._tcp.cnameonly.srv.test",
                 "_big._tcp.srv.test", "missing.srv.test", "target.elsewhere.invalid"},
     },
+    ["offline.test"] = {
+        srv = {
+            -- matched by *.wild, named as asked, at any depth below wild
+            "x.wild.offline.test", "_sip._tcp.x.wild.offline.test", "a.b.wild.offline.test",
+            "X.Wild.Offline.Test.",
+            -- the wildcard owner itself, and names under it: not wildcards
+            "*.wild.offline.test", "_sip._tcp.*.wild.offline.test", "x.*.wild.offline.test",
+            -- names that exist under wild (records, empty non-terminals)
+            "real.wild.offline.test", "deep.wild.offline.test", "_tcp.deep.wild.offline.test",
+            "wild.offline.test",
+            -- below an existing name the wildcard does not reach
+            "x.real.wild.offline.test", "_udp.deep.wild.offline.test", "_sip._udp.deep.wild.offline.test",
+            -- a wildcard without SRV records; an empty wildcard
+            "x.addronly.offline.test", "*.addronly.offline.test", "addronly.offline.test",
+            "x.wild2.offline.test", "_sip._tcp.x.wild2.offline.test", "*.wild2.offline.test",
+            "_tcp.*.wild2.offline.test", "_sip._udp.*.wild2.offline.test",
+            -- CNAMEs at wildcards, and aliases into them
+            "x.cn.offline.test", "*.cn.offline.test", "cn.offline.test", "x.cnsrv.offline.test",
+            "x.cnloop.offline.test", "again.cnloop.offline.test", "alias.offline.test",
+            "_sip._tcp.alias.offline.test",
+            -- the delegation: the cut, below it, the glue, CNAMEs into it
+            "sub.offline.test", "_sip._tcp.sub.offline.test", "_sip._tcp.x.sub.offline.test",
+            "x.sub.offline.test", "nothing.sub.offline.test", "a.b.sub.offline.test",
+            "ns.sub.offline.test", "*.sub.offline.test", "tocut.offline.test",
+            "_sip._tcp.tocut.offline.test",
+            -- the rest of the zone
+            "offline.test", "ns.offline.test", "host1.offline.test", "missing.offline.test",
+        },
+        addr = {"x.wild.offline.test", "a.b.wild.offline.test", "*.wild.offline.test",
+                "real.wild.offline.test", "x.real.wild.offline.test", "deep.wild.offline.test",
+                "_tcp.deep.wild.offline.test", "x.addronly.offline.test", "x.wild2.offline.test",
+                "_sip._tcp.*.wild2.offline.test", "x.cn.offline.test", "*.cn.offline.test",
+                "x.cnsrv.offline.test", "x.cnloop.offline.test", "alias.offline.test",
+                "_sip._tcp.alias.offline.test", "sub.offline.test", "ns.sub.offline.test",
+                "x.sub.offline.test", "*.sub.offline.test", "tocut.offline.test",
+                "ns.offline.test", "host1.offline.test", "host2.offline.test",
+                "missing.offline.test"},
+    },
 }
 
 local describe_knotd = (has_core and server) and describe or function(title, _)
@@ -522,7 +648,7 @@ describe_knotd("srv.zone_source against knotd", function()
     setup(function() resolver = assert(core.new({servers = server, timeout = 2})) end)
     teardown(function() if resolver then resolver:close() end end)
 
-    for _, zone in ipairs({"example.net", "srv.test"}) do
+    for _, zone in ipairs({"example.net", "srv.test", "offline.test"}) do
         describe("for " .. zone, function()
             local source
             setup(function() source = assert(zone_source.new(fixtures .. zone .. ".zone")) end)

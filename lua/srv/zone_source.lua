@@ -15,7 +15,15 @@
 --     answer holding only CNAMEs: "NODATA" with negative TTL 0 (no SOA);
 --   * a name that exists (records, or an empty non-terminal) without the
 --     type asked -> "NODATA", else "NXDOMAIN", both with the zone's negative
---     TTL min(SOA TTL, SOA minimum) (RFC 2308 5).
+--     TTL min(SOA TTL, SOA minimum) (RFC 2308 5);
+--   * wildcards (RFC 4592): a name that does not exist is answered by the
+--     "*" child of its closest encloser, if there is one, with the records
+--     named as asked; a "*" child without the type asked (or an empty one)
+--     -> "NODATA", a CNAME there is followed as any other;
+--   * an NS RRset below an apex is a zone cut: a question at or below it
+--     (glue included) gets knotd's referral, which the core reads as
+--     "NODATA" with negative TTL 0, as does a CNAME chain that enters it.
+--     Text without any SOA has no apex and so no cuts.
 --
 -- Answers are immediate but delivered later, like the resolver's: callbacks
 -- never run inside query_srv/query_addr, only from process, step, run and
@@ -52,17 +60,22 @@ local function name_key(name)
     return name:lower()
 end
 
+-- The name just above key ("a.b.c" -> "b.c", "c" -> "."), nil above ".".
+local function parent(key)
+    if key == "." then
+        return nil
+    end
+    local dot = key:find(".", 1, true)
+    if not dot then
+        return "."
+    end
+    return key:sub(dot + 1)
+end
+
 -- The names above key, nearest first ("a.b.c" -> "b.c", "c"), then ".".
 local function each_ancestor(key)
     return function(_, current)
-        if current == "." then
-            return nil
-        end
-        local dot = current:find(".", 1, true)
-        if not dot then
-            return "."
-        end
-        return current:sub(dot + 1)
+        return parent(current)
     end, nil, key
 end
 
@@ -111,6 +124,7 @@ local function build_index(zone)
         srv = {},        -- key -> {record, ...} in text order
         addresses = {},  -- key -> {{family=, address=, ttl=}, ...}
         cname = {},      -- key -> target name as written
+        ns = {},         -- key -> true: an owner of NS records
         exists = {},     -- key -> true: an owner or an empty non-terminal
         apex = {},       -- key -> negative TTL of the zone whose apex it is
         has_soa = false,
@@ -137,6 +151,8 @@ local function build_index(zone)
             })
         elseif rr.type == "CNAME" then
             index.cname[key] = index.cname[key] or rr.rdata
+        elseif rr.type == "NS" then
+            index.ns[key] = true
         elseif rr.type == "SOA" then
             index.has_soa = true
             local ttl = ttl_value(rr.ttl)
@@ -178,8 +194,42 @@ local function find_apex(index, key)
     return nil
 end
 
+-- True when key is at or below a zone cut of the zone whose apex is apex:
+-- an NS owner between key (included) and the apex (excluded).
+local function below_cut(index, key, apex)
+    if apex == true then
+        return false
+    end
+    local current = key
+    while current ~= apex do
+        if index.ns[current] then
+            return true
+        end
+        current = parent(current)
+    end
+    return false
+end
+
+-- The node whose records answer for key: key itself if it exists, else the
+-- "*" child of its closest encloser (the nearest existing ancestor) if that
+-- exists (RFC 4592 3.3.1; an empty one answers NODATA), else nil: NXDOMAIN.
+-- A "*" anywhere else, or one under an ancestor farther up, never answers.
+local function answering_node(index, key)
+    if index.exists[key] then
+        return key
+    end
+    for ancestor in each_ancestor(key) do
+        if index.exists[ancestor] then
+            local source = ancestor == "." and "*" or "*." .. ancestor
+            return index.exists[source] and source or nil
+        end
+    end
+    return nil
+end
+
 -- Walks from name to the records of the kind asked ("srv" or "addresses"):
 -- returns code, list (nil unless found), owner of the list, negative TTL.
+-- Records found at a wildcard are named by the name that led to it.
 local function lookup(index, name, kind)
     local key = name_key(name)
     local apex = find_apex(index, key)
@@ -191,18 +241,27 @@ local function lookup(index, name, kind)
     local seen = {[key] = true}
     local aliases = 0
     while true do
-        local list = index[kind][key]
+        -- knotd refers: NOERROR, nothing answered, NS and no SOA in the
+        -- authority section; after CNAMEs, the answer holds only those.
+        if below_cut(index, key, apex) then
+            return "NODATA", nil, nil, 0
+        end
+        local node = answering_node(index, key)
+        if not node then
+            return "NXDOMAIN", nil, nil, negative_ttl
+        end
+        local list = index[kind][node]
         if list then
             return "OK", list, owner, 0
         end
-        local target = index.cname[key]
+        local target = index.cname[node]
         if not target then
-            return index.exists[key] and "NODATA" or "NXDOMAIN", nil, nil, negative_ttl
+            return "NODATA", nil, nil, negative_ttl
         end
         -- The answer holds only CNAMEs and no SOA: the core reads NODATA.
         local target_key = name_key(target)
         if aliases == MAX_ALIASES or seen[target_key] or find_apex(index, target_key) ~= apex
-            or (apex == true and not index.exists[target_key]) then
+            or (apex == true and not answering_node(index, target_key)) then
             return "NODATA", nil, nil, 0
         end
         aliases = aliases + 1
