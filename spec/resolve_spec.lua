@@ -209,6 +209,24 @@ describe("srv.parse", function()
         assert.equal("_sip._tcp.example.com. 86400 IN SRV 0 5 5060 sipserver.example.com.", tostring(records[1]))
     end)
 
+    it("reads every line of the reference text verbatim", function()
+        local counts = {}
+        for line in io.lines("spec/fixtures/seed-examples.txt") do
+            counts[#counts + 1] = #assert(srv.parse(line))
+        end
+        assert.same({ 3, 3, 10, 3, 3, 15, 3, 3, 15 }, counts)
+    end)
+
+    it("lets a resolver answer from a pasted reference line (opts.zone)", function()
+        local lines = {}
+        for line in io.lines("spec/fixtures/seed-examples.txt") do lines[#lines + 1] = line end
+        local r = assert(srv.resolver { zone = lines[3], seed = 1 })
+        local cands = assert(r:resolve("_xmpp-client._tcp.example.net"))
+        assert.same({ "server1.example.net", 5 }, { cands[1].target, #cands })
+        assert.equal("backup.example.net", cands[5].target)
+        r:close()
+    end)
+
     it("returns nil, message, line on bad text", function()
         local res = table.pack(srv.parse("_a._tcp.x. 60 IN SRV 1 2 3 t.\n_b._tcp.x. 60 IN SRV one 2 3 t."))
         assert.same({ n = 3, nil, res[2], 2 }, res)
