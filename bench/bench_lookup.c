@@ -60,6 +60,22 @@ static int plain_channel(const char *server, ares_channel *channel)
     return 0;
 }
 
+/* One round of the textbook c-ares loop: ares_fds, select (at most limit,
+ * NULL for none), ares_process. Returns 0 when nothing is pending. */
+static int plain_round(ares_channel channel, struct timeval *limit)
+{
+    fd_set readers, writers;
+    FD_ZERO(&readers);
+    FD_ZERO(&writers);
+    int nfds = ares_fds(channel, &readers, &writers);
+    if (nfds == 0)
+        return 0;
+    struct timeval tv, *timeout = ares_timeout(channel, limit, &tv);
+    select(nfds, &readers, &writers, NULL, timeout);
+    ares_process(channel, &readers, &writers);
+    return 1;
+}
+
 static void plain_submit(plain_run_t *run);
 
 static void plain_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
@@ -93,17 +109,8 @@ static double plain_rate(const char *server, int in_flight, long total)
     double start = now_seconds();
     for (int i = 0; i < in_flight; i++)
         plain_submit(&run);
-    for (;;) {
-        fd_set readers, writers;
-        FD_ZERO(&readers);
-        FD_ZERO(&writers);
-        int nfds = ares_fds(run.channel, &readers, &writers);
-        if (nfds == 0)
-            break;
-        struct timeval tv, *timeout = ares_timeout(run.channel, NULL, &tv);
-        select(nfds, &readers, &writers, NULL, timeout);
-        ares_process(run.channel, &readers, &writers);
-    }
+    while (plain_round(run.channel, NULL))
+        ;
     double elapsed = now_seconds() - start;
     ares_destroy(run.channel);
     if (run.failed)
@@ -180,19 +187,9 @@ static int plain_timed(const char *server, int in_flight, double seconds)
     for (int i = 0; i < in_flight; i++)
         timed_submit(&run);
     double now = start;
-    while (now < deadline) {
-        fd_set readers, writers;
-        FD_ZERO(&readers);
-        FD_ZERO(&writers);
-        int nfds = ares_fds(run.channel, &readers, &writers);
-        if (nfds == 0)
-            break;
-        struct timeval limit = {0, 50000}, tv;
-        struct timeval *timeout = ares_timeout(run.channel, &limit, &tv);
-        select(nfds, &readers, &writers, NULL, timeout);
-        ares_process(run.channel, &readers, &writers);
+    struct timeval limit = {0, 50000};
+    while (now < deadline && plain_round(run.channel, &limit))
         now = now_seconds();
-    }
     /* Lookups still in flight at the deadline are not counted. */
     run.stopped = 1;
     ares_destroy(run.channel);
