@@ -26,6 +26,9 @@ local Resolver = {}          -- methods, on the state
 M.methods = Resolver
 local state_mt = { __index = Resolver }
 local resolver_mt = { __name = "srv.resolver" }   -- the public object
+-- public object -> state. Weak keys (an ephemeron): the state lives as long
+-- as its public object does, and users cannot reach it through the object.
+local state_of = setmetatable({}, { __mode = "k" })
 M.metatable = resolver_mt
 
 
@@ -101,7 +104,8 @@ function M.new(opts)
         local settings = type(cache_opt) == "table" and cache_opt or nil
         self._caches = { srv = cache_mod.new(settings, clock), addr = cache_mod.new(settings, clock) }
     end
-    local public = setmetatable({ self }, resolver_mt)
+    local public = setmetatable({}, resolver_mt)
+    state_of[public] = self
     self._public = setmetatable({ public }, { __mode = "v" })
     return public
 end
@@ -172,18 +176,26 @@ local function close(self)
     return true
 end
 
-resolver_mt.__close = function(public) return close(public[1]) end
+resolver_mt.__close = function(public) return close(state_of[public]) end
 resolver_mt.__gc = function(public)
-    local ok, err = pcall(close, public[1])
+    local ok, err = pcall(close, state_of[public])
     if not ok then warn("srv: error while collecting a resolver: ", tostring(err)) end
 end
 resolver_mt.__tostring = function(public)
-    if public[1]._closed then return "srv.resolver (closed)" end
+    if state_of[public]._closed then return "srv.resolver (closed)" end
     return string.format("srv.resolver (%p)", public)
 end
 
 -- Every public method checks its receiver and refuses a closed resolver, as
 -- Lua's file methods do.
+-- Returns all but its first argument. The wrappers call methods through it
+-- (not as a tail call) so that the user's object stays on the stack while
+-- its method runs: a resolver whose method is running is not garbage, even
+-- when the user holds it nowhere else (srv.resolver{...}:lookup(name)).
+local function keep(_, ...)
+    return ...
+end
+
 -- The blocking calls take at most four arguments; their wrappers name them
 -- instead of passing `...` on, which costs a vararg frame per call (the
 -- cached r:resolve is measured per microsecond).
@@ -198,18 +210,18 @@ function M.install(methods)
                 if getmetatable(public) ~= resolver_mt then
                     arg_error(1, name, "srv.resolver expected, got " .. type(public))
                 end
-                local self = public[1]
+                local self = state_of[public]
                 if self._closed then argcheck.raise("attempt to use a closed resolver") end
-                return fn(self, a, b, c, d)
+                return keep(public, fn(self, a, b, c, d))
             end
         elseif name:sub(1, 1) ~= "_" then
             index[name] = function(public, ...)
                 if getmetatable(public) ~= resolver_mt then
                     arg_error(1, name, "srv.resolver expected, got " .. type(public))
                 end
-                local self = public[1]
+                local self = state_of[public]
                 if self._closed then argcheck.raise("attempt to use a closed resolver") end
-                return fn(self, ...)
+                return keep(public, fn(self, ...))
             end
         end
     end
@@ -217,7 +229,7 @@ function M.install(methods)
         if getmetatable(public) ~= resolver_mt then
             arg_error(1, "close", "srv.resolver expected, got " .. type(public))
         end
-        return close(public[1])
+        return close(state_of[public])
     end
     resolver_mt.__index = index
 end

@@ -250,6 +250,10 @@ local function lookup(index, name, kind)
         if not node then
             return "NXDOMAIN", nil, nil, negative_ttl
         end
+        -- A wildcard that owns NS is a cut too (RFC 4592 4.2): knotd refers.
+        if node ~= key and node ~= apex and index.ns[node] then
+            return "NODATA", nil, nil, 0
+        end
         local list = index[kind][node]
         if list then
             return "OK", list, owner, 0
