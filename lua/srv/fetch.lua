@@ -78,8 +78,8 @@ function Resolver:_fetch(kind, name, cb)
     if waiting then
         -- Concurrent identical queries share one DNS query. One waiter is
         -- kept as the function itself, more as a list (the common case
-        -- allocates nothing).
-        if type(waiting) == "table" and not getmetatable(waiting) then
+        -- allocates nothing); waiters are srv's own functions, never tables.
+        if type(waiting) == "table" then
             waiting[#waiting + 1] = cb
         else
             inflight[key] = { waiting, cb }
@@ -91,7 +91,7 @@ function Resolver:_fetch(kind, name, cb)
     self._queries = self._queries + 1
     local source = self._source
     local submit = kind == "srv" and source.query_srv or source.query_addr
-    local ok, msg, code = submit(source, name, function(code, records, negative_ttl)
+    local ok, _, code = submit(source, name, function(code, records, negative_ttl)
         local waiters = inflight[key]
         inflight[key] = nil
         local from, age = "dns", 0
@@ -105,7 +105,7 @@ function Resolver:_fetch(kind, name, cb)
                 cache:store(key, code, records, negative_ttl, now)
             end
         end
-        if type(waiters) == "table" and not getmetatable(waiters) then
+        if type(waiters) == "table" then
             call_all(waiters, code, records, negative_ttl or 0, from, age)
         else
             -- One waiter: the source's own protection (pcall) covers it.
@@ -113,11 +113,12 @@ function Resolver:_fetch(kind, name, cb)
         end
     end)
     if not ok then
+        -- Refused at submission (a NUL byte in the name, out of memory): the
+        -- waiters still hear of it, from the loop like any answer.
         local waiters = inflight[key]
         inflight[key] = nil
-        if type(waiters) ~= "table" or getmetatable(waiters) then waiters = { waiters } end
+        if type(waiters) ~= "table" then waiters = { waiters } end
         for i = 1, #waiters do self:_defer(waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
-        return msg
     end
 end
 
@@ -156,10 +157,11 @@ function Resolver:_fetch_all(list, log, cb)
 end
 
 -- The same from the cache alone, or nil when any name is not fresh there;
--- keys are the names' cache keys (names.key). The result tables are the
--- resolver's scratch space, reused by the next call: compute functions read
--- them before anything (a policy) can make another resolution. This path is
--- the cached r:resolve, which is measured in calls per microsecond.
+-- keys are the names' cache keys (names.key). The results are the cache
+-- entries themselves, with their age set for this call, in an array the
+-- resolver reuses: compute functions read them before anything (a policy)
+-- can make another resolution. This path is the cached r:resolve, which is
+-- measured in calls per microsecond.
 function M.cached_all(self, list, keys, log)
     local cache = self._caches
     if not cache then return nil end
@@ -207,6 +209,5 @@ function Resolver:_await(start)
     end
     return table.unpack(results, 1, results.n)
 end
-
 
 return M

@@ -72,7 +72,7 @@ function M.finish(self, cands, plan, answer)
         end
         trace(log, { step = "policy", before = before, after = #out })
         if #out == 0 then
-            return nil, string.format("%s: the policy left no candidates", plan.name or "?"), "POLICY"
+            return nil, plan.name .. ": the policy left no candidates", "POLICY"
         end
         cands = out
     end
@@ -85,7 +85,7 @@ end
 function M.add_addresses(self, cands, log, cb)
     local by_target, order = {}, {}
     for _, c in ipairs(cands) do
-        local key = c.target:lower()
+        local key = names.key(c.target)
         if not by_target[key] then
             by_target[key] = {}
             order[#order + 1] = c.target
@@ -95,7 +95,7 @@ function M.add_addresses(self, cands, log, cb)
     local left = #order
     if left == 0 then return self:_defer(cb, cands) end
     for _, target in ipairs(order) do
-        local list = by_target[target:lower()]
+        local list = by_target[names.key(target)]
         local function done(addresses, _, code)
             for _, c in ipairs(list) do
                 c.addresses = addresses or {}
