@@ -20,8 +20,4 @@ function M.key(name)
     return key
 end
 
-function M.equal(a, b)
-    return M.key(a) == M.key(b)
-end
-
 return M

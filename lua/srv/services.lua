@@ -3,6 +3,8 @@
 -- Pure Lua, no DNS. Programmer errors (wrong argument types) raise in
 -- luaL_argerror style; operational failures return nil, message, code.
 
+local names = require "srv.names"
+
 local M = {}
 
 -- Services with an SRV label and the ports their RFCs (or IANA's service
@@ -171,8 +173,7 @@ function M.normalize_name(name)
     if type(name) ~= "string" then
         error(type_error(1, "normalize_name", "string", name), 2)
     end
-    if name == "." then return "." end
-    return (name:lower():gsub("%.$", ""))
+    return names.key(name)
 end
 
 return M
