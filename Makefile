@@ -12,13 +12,16 @@
 #   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
 #   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4); the
 #              module does not link liblua, the interpreter provides it
-#   LUA        the Lua 5.4 interpreter                 (lua5.4)
+#   LUA_LIBS   the Lua 5.4 library srv-run links (pkg-config lua5.4)
+#   LUA        the Lua 5.4 interpreter                 (lua5.4); also runs
+#              lua/runner/embed.lua at build time
 #   BUSTED     the spec runner, on Lua 5.4             (busted --lua=lua5.4)
 #   BUSTED_SCRIPT  busted's script, run by $(LUA) under valgrind (command -v busted)
 #   VALGRIND   the memory checker for the Lua specs    (valgrind, leaks are errors)
 #
 # Targets:
-#   all           libsrvcore.a, the Lua module build/srv/core.so, the C tests, the demo program
+#   all           libsrvcore.a, the Lua module build/srv/core.so, the runner build/srv-run,
+#                 the C tests, the C demo program
 #   test          every test: test-c, test-lua (each against a knotd started for it), check-memory
 #   test-c        the C tests
 #   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
@@ -48,6 +51,7 @@ CARES_LIBS    ?= $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcar
 CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 LUA_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags lua5.4 2>/dev/null)
+LUA_LIBS      ?= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null || echo -llua5.4)
 LUA           ?= lua5.4
 BUSTED        ?= busted --lua=$(LUA)
 BUSTED_SCRIPT ?= $(shell command -v busted)
@@ -70,6 +74,9 @@ TEST_BINS  := $(patsubst core/tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 BINDING_OBJ := $(call objs,$(BUILD),$(BINDING_SRC))
 LUA_MODULE := $(BUILD)/srv/core.so
+# Every Lua module goes into srv-run (lua/runner/embedded.h).
+LUA_SOURCES := lua/srv.lua $(wildcard lua/srv/*.lua) $(wildcard lua/srv/run/*.lua)
+SRV_RUN    := $(BUILD)/srv-run
 
 ASAN       := $(BUILD)/asan
 ASAN_OBJ   := $(call objs,$(ASAN),$(CORE_SRC))
@@ -87,7 +94,7 @@ endif
 .PHONY: all test test-c test-lua check-memory bench demo deps clean
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
-all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(TEST_BINS) $(BUILD)/srv-demo
+all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(TEST_BINS) $(BUILD)/srv-demo
 
 # -- core ---------------------------------------------------------------
 # -fPIC: the same objects go into the test programs and into the Lua module.
@@ -118,6 +125,19 @@ $(BUILD)/obj/lua/core/%.o: lua/core/%.c lua/core/binding.h core/include/srv.h Ma
 $(LUA_MODULE): $(BINDING_OBJ) $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared $(CFLAGS) $(BINDING_OBJ) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+
+# -- the runner ------------------------------------------------------------
+$(BUILD)/runner/embedded.c: lua/runner/embed.lua $(LUA_SOURCES)
+	@mkdir -p $(dir $@)
+	$(Q)$(LUA) lua/runner/embed.lua $@ lua $(LUA_SOURCES)
+
+# The binding's objects are linked in and srv.core preloaded from them;
+# liblua5.4 is linked (shared) so C modules such as luasocket load as usual.
+$(SRV_RUN): lua/runner/srv-run.c lua/runner/embedded.h $(BUILD)/runner/embedded.c $(BINDING_OBJ) $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $(LUA_CFLAGS) -Ilua/runner \
+	    lua/runner/srv-run.c $(BUILD)/runner/embedded.c $(BINDING_OBJ) -o $@ \
+	    $(BUILD)/libsrvcore.a $(LUA_LIBS) $(CARES_LIBS) -lm
 
 # -- sanitizer build ----------------------------------------------------------
 $(ASAN)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
@@ -151,7 +171,7 @@ test-c: all
 # paths go through the environment, not --lpath/--cpath: busted --lua re-runs
 # itself through the shell with its arguments unquoted, and the ';' of a path
 # list would end that command line.
-test-lua: $(LUA_MODULE)
+test-lua: $(LUA_MODULE) $(SRV_RUN)
 	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' $(WITH_KNOTD) $(BUSTED) spec
 
 test: deps
@@ -161,7 +181,7 @@ test: deps
 
 # The binding is C as well: the busted specs run once more under valgrind
 # (the interpreter is not built with ASan, so the shared module cannot be).
-check-memory: $(ASAN_TESTS) $(LUA_MODULE)
+check-memory: $(ASAN_TESTS) $(LUA_MODULE) $(SRV_RUN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
 	@echo "== busted specs under valgrind"

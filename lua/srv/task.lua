@@ -10,6 +10,11 @@ local M = {}
 local task_of = setmetatable({}, { __mode = "k" })   -- coroutine -> task
 local unfinished = {}                                -- task -> true
 
+-- Failed tasks nobody has looked at yet, oldest first, kept only once
+-- track_failures() was called (the runner reports them at the end; a
+-- long-running program that drops its tasks must not accumulate them).
+local unobserved
+
 local task_mt = { __name = "srv.task" }
 task_mt.__index = task_mt
 
@@ -20,6 +25,7 @@ end
 -- Whether the task has finished, and its results: true, ... or false, error.
 function task_mt:result()
     if not self.done then return nil end
+    self.observed = true
     if self.failed then return false, self.error end
     return true, table.unpack(self.results, 1, self.results.n)
 end
@@ -34,6 +40,7 @@ local function finish(t, ok, ...)
         local err = ...
         t.failed = true
         t.error = type(err) == "string" and debug.traceback(t.co, err) or err
+        if unobserved then unobserved[#unobserved + 1] = t end
     end
 end
 
@@ -129,6 +136,7 @@ function M.wait(...)
         for t in pairs(unfinished) do targets[#targets + 1] = t end
     end
     while pending_targets(targets) do drive() end
+    for _, t in ipairs(targets) do t.observed = true end
     for _, t in ipairs(targets) do
         if t.failed then error(t.error, 0) end
     end
@@ -137,6 +145,24 @@ function M.wait(...)
         return table.unpack(t.results, 1, t.results.n)
     end
     return true
+end
+
+-- From now on, remember failed tasks until their result is looked at.
+function M.track_failures()
+    unobserved = unobserved or {}
+end
+
+-- The error of the oldest failed task whose result nobody looked at (with
+-- srv.wait or t:result()), or nil; each is returned once.
+function M.unobserved_failure()
+    while unobserved and #unobserved > 0 do
+        local t = table.remove(unobserved, 1)
+        if not t.observed then
+            t.observed = true
+            return t.error
+        end
+    end
+    return nil
 end
 
 return M

@@ -1,0 +1,165 @@
+/* srv-run.c - the standalone runner: Lua 5.4 with srv built in.
+ *
+ * The skeleton is lua.c's: everything runs in pmain under lua_pcall, so an
+ * error (out of memory included) is reported, never a crash; a message
+ * handler adds the traceback; messages go to stderr as "srv-run: message";
+ * SIGINT sets a hook that raises "interrupted!" at the next Lua instruction.
+ *
+ * What srv-run does lives in Lua (lua/srv/run/main.lua): this file only
+ * builds the Lua state. The srv modules and srv.core are preloaded from the
+ * executable itself (embedded.h), so no LUA_PATH or LUA_CPATH is needed;
+ * other modules (luasocket, say) are found the usual way. */
+#include "embedded.h"
+
+#include <ares.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The binding's entry point, linked in rather than loaded from core.so. */
+int luaopen_srv_core(lua_State *L);
+
+enum { EXIT_INTERRUPTED = 130 };   /* 128 + SIGINT, as shells report it */
+
+static const char *progname = "srv-run";
+static lua_State *global_state;
+static volatile sig_atomic_t interrupted;
+
+/* Hook set by the signal handler: raises at the next Lua instruction. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+/* lua_sethook is the one Lua call that is safe in a signal handler. A second
+ * SIGINT gets the default action, so a script stuck in C still dies. */
+static void on_sigint(int sig)
+{
+    signal(sig, SIG_DFL);
+    interrupted = 1;
+    lua_sethook(global_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void report(const char *message)
+{
+    fprintf(stderr, "%s: %s\n", progname, message);
+    fflush(stderr);
+}
+
+/* Message handler: the error as a string, with a traceback. */
+static int message_handler(lua_State *L)
+{
+    const char *message = lua_tostring(L, 1);
+    if (message == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        message = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, message, 1);
+    return 1;
+}
+
+/* Loads the embedded chunk whose index is upvalue 1 and runs it as require
+ * would. */
+static int load_embedded(lua_State *L)
+{
+    const struct srv_run_module *module = &srv_run_modules[lua_tointeger(L, lua_upvalueindex(1))];
+    if (luaL_loadbufferx(L, (const char *)module->source, module->size, module->chunkname, "t") != LUA_OK)
+        return lua_error(L);
+    lua_pushstring(L, module->name);
+    lua_pushliteral(L, ":srv-run:");
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static void preload_modules(lua_State *L)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, luaopen_srv_core);
+    lua_setfield(L, -2, "srv.core");
+    for (lua_Integer i = 0; srv_run_modules[i].name != NULL; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, load_embedded, 1);
+        lua_setfield(L, -2, srv_run_modules[i].name);
+    }
+    lua_pop(L, 1);
+}
+
+/* The versions srv-run was built with, for --version. */
+static void push_build_info(lua_State *L)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushliteral(L, LUA_RELEASE);
+    lua_setfield(L, -2, "lua");
+    lua_pushstring(L, ares_version(NULL));
+    lua_setfield(L, -2, "cares");
+}
+
+/* pmain(argc, argv): require("srv.run.main")(progname, {argv[1..]}, build)
+ * under the message handler; leaves the exit status on the stack. */
+static int pmain(lua_State *L)
+{
+    int argc = (int)lua_tointeger(L, 1);
+    char **argv = lua_touserdata(L, 2);
+    luaL_checkversion(L);
+    luaL_openlibs(L);
+    preload_modules(L);
+
+    lua_pushcfunction(L, message_handler);
+    int handler = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "srv.run.main");
+    lua_call(L, 1, 1);
+    lua_pushstring(L, argv[0] != NULL ? argv[0] : progname);
+    lua_createtable(L, argc > 1 ? argc - 1 : 0, 0);
+    for (int i = 1; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i);
+    }
+    push_build_info(L);
+
+    global_state = L;
+    signal(SIGINT, on_sigint);
+    int status = lua_pcall(L, 3, 1, handler);
+    signal(SIGINT, SIG_DFL);
+    if (status != LUA_OK) {
+        report(lua_tostring(L, -1));
+        lua_pushinteger(L, EXIT_FAILURE);
+        return 1;
+    }
+    if (!lua_isinteger(L, -1)) {
+        lua_pushinteger(L, EXIT_SUCCESS);
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    lua_State *L = luaL_newstate();
+    if (L == NULL) {
+        report("cannot create the Lua state: not enough memory");
+        return EXIT_FAILURE;
+    }
+    lua_gc(L, LUA_GCGEN, 0, 0);
+    lua_pushcfunction(L, pmain);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    int status = lua_pcall(L, 2, 1, 0);
+    int result = EXIT_FAILURE;
+    if (status == LUA_OK) {
+        result = (int)lua_tointeger(L, -1);
+    } else {
+        report(lua_tostring(L, -1) != NULL ? lua_tostring(L, -1) : "(error without a message)");
+    }
+    lua_close(L);
+    if (interrupted && result != EXIT_SUCCESS)
+        result = EXIT_INTERRUPTED;
+    return result;
+}

@@ -1,0 +1,86 @@
+-- srv.run.args: command-line options, the GNU way: "--name value",
+-- "--name=value", flags without a value, "--" ending the options, and
+-- options and operands in any order. Bad input is a usage error: the parser
+-- returns nil and a one-line message, it never raises.
+local M = {}
+
+-- Value kinds: each turns the text into a value or returns nil, problem.
+local kinds = {}
+
+function kinds.string(text)
+    if text == "" then return nil, "empty value" end
+    return text
+end
+
+function kinds.integer(text)
+    local n = math.tointeger(tonumber(text))
+    if not n or not text:match("^%d+$") then return nil, "non-negative integer expected" end
+    return n
+end
+
+function kinds.positive_integer(text)
+    local n, problem = kinds.integer(text)
+    if not n then return nil, problem end
+    if n < 1 then return nil, "integer of at least 1 expected" end
+    return n
+end
+
+function kinds.seconds(text)
+    local n = tonumber(text)
+    if not n or n ~= n or n <= 0 or n == math.huge or not text:match("^[%d.eE+-]+$") then
+        return nil, "a number of seconds above 0 expected"
+    end
+    return n
+end
+
+-- spec: { [name] = { kind = "flag" | a kind above, list = true when repeatable } }.
+-- pass_unknown: options the spec does not name are kept, in order, with the
+-- operands (for scripts, which read their own options after srv-run's).
+-- Returns options (name -> value, or a list for repeatable ones), operands.
+function M.parse(argv, spec, pass_unknown)
+    local options, operands = {}, {}
+    local i = 1
+    while i <= #argv do
+        local word = argv[i]
+        if word == "--" then
+            table.move(argv, i + 1, #argv, #operands + 1, operands)
+            break
+        end
+        local name, inline = word:match("^%-%-([^=]+)=(.*)$")
+        if not name then name = word:match("^%-%-(.+)$") end
+        local option = name and spec[name]
+        if not option then
+            if name and not pass_unknown then return nil, "unknown option --" .. name end
+            if not name and word:match("^%-.") and not pass_unknown then
+                return nil, "unknown option " .. word
+            end
+            operands[#operands + 1] = word
+        elseif option.kind == "flag" then
+            if inline then return nil, "--" .. name .. " takes no value" end
+            options[name] = true
+        else
+            local text = inline
+            if not text then
+                i = i + 1
+                text = argv[i]
+                if text == nil then return nil, "--" .. name .. " needs a value" end
+            end
+            local value, problem = kinds[option.kind](text)
+            if value == nil then
+                return nil, string.format("bad value '%s' for --%s: %s", text, name, problem)
+            end
+            if option.list then
+                options[name] = options[name] or {}
+                table.insert(options[name], value)
+            elseif options[name] ~= nil then
+                return nil, "--" .. name .. " given twice"
+            else
+                options[name] = value
+            end
+        end
+        i = i + 1
+    end
+    return options, operands
+end
+
+return M

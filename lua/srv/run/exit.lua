@@ -1,0 +1,25 @@
+-- srv.run.exit: srv-run's exit statuses, one per kind of failure, so a shell
+-- script can tell "no such service" from "the network is down".
+local M = {
+    OK = 0,
+    SCRIPT = 1,      -- a script or policy raised, or a policy failed (POLICY)
+    USAGE = 2,       -- bad command line: unknown option, bad value, bad name, unreadable zone file
+    NOT_FOUND = 3,   -- NXDOMAIN or NODATA (and no fallback applied)
+    NOSERVICE = 4,   -- the target "." (service decidedly not available), or no usable record
+    NETWORK = 5,     -- the DNS did not answer usefully: TIMEOUT, SERVFAIL, REFUSED, ...
+}
+
+local by_code = {
+    NXDOMAIN = M.NOT_FOUND, NODATA = M.NOT_FOUND,
+    NOSERVICE = M.NOSERVICE,
+    POLICY = M.SCRIPT,
+    BADNAME = M.USAGE, PARSE = M.USAGE,
+}
+
+-- The exit status for a failure code of srv ("NXDOMAIN", ...): every code
+-- not named above is a failure to get an answer, NETWORK.
+function M.for_code(code)
+    return by_code[code] or M.NETWORK
+end
+
+return M

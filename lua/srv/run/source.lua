@@ -1,0 +1,55 @@
+-- srv.run.source: where answers come from, chosen on the command line the
+-- same way by `srv-run lookup` and by the example scripts:
+--   --server IP[:PORT]   (repeatable) ask these DNS servers
+--   --zone FILE          answer from a zone file, no network
+--   --timeout SECONDS    per try (c-ares' timeout)
+--   --seed N             a fixed seed: the same order on every run
+-- Without --server and --zone the system's resolvers (/etc/resolv.conf) are asked.
+local srv = require "srv"
+local args = require "srv.run.args"
+
+local M = {}
+
+M.OPTIONS = {
+    server = { kind = "string", list = true },
+    zone = { kind = "string" },
+    timeout = { kind = "seconds" },
+    seed = { kind = "integer" },
+}
+
+-- The srv.resolver options the parsed command-line options ask for, with
+-- extra (a table) merged in.
+-- A --zone is always a file here (srv.resolver also takes zone text):
+-- nil, message when it cannot be read.
+function M.resolver_options(options, extra)
+    if options.zone then
+        local file, problem = io.open(options.zone, "r")
+        if not file then return nil, "cannot read the zone file: " .. problem end
+        file:close()
+    end
+    local o = { servers = options.server, zone = options.zone, seed = options.seed }
+    if options.timeout then o.timeout = options.timeout end
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return o
+end
+
+-- For scripts: takes the source options out of argv (a script's `arg` or
+-- `{...}`) and returns a resolver and the other words, in order; or nil and
+-- a one-line message (bad option value, unreadable zone, bad server).
+--   local r, rest = require("srv.run.source").resolver(arg)
+function M.resolver(argv, extra)
+    if type(argv) ~= "table" then
+        error("bad argument #1 to 'resolver' (table expected, got " .. type(argv) .. ")", 2)
+    end
+    local list = table.move(argv, 1, #argv, 1, {})
+    local options, rest = args.parse(list, M.OPTIONS, true)
+    if not options then return nil, rest end
+    if options.server and options.zone then return nil, "--server and --zone exclude each other" end
+    local resolver_options, problem = M.resolver_options(options, extra)
+    if not resolver_options then return nil, problem end
+    local r, msg = srv.resolver(resolver_options)
+    if not r then return nil, msg end
+    return r, rest
+end
+
+return M

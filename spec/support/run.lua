@@ -1,0 +1,55 @@
+-- Running build/srv-run from specs: srv_run{args...} -> { stdout, stderr, code }.
+-- The words are quoted for the shell; stderr goes through a temporary file.
+local M = {}
+
+M.SRV_RUN = (os.getenv("BUILD") or "build") .. "/srv-run"
+
+local function quote(word)
+    return "'" .. tostring(word):gsub("'", "'\\''") .. "'"
+end
+
+-- opts.stdin: text fed to the program; opts.env: { NAME = value } added.
+function M.srv_run(words, opts)
+    opts = opts or {}
+    local parts = {}
+    for name, value in pairs(opts.env or {}) do parts[#parts + 1] = name .. "=" .. quote(value) end
+    parts[#parts + 1] = quote(M.SRV_RUN)
+    for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
+    local err_file = os.tmpname()
+    local in_file
+    local command = table.concat(parts, " ") .. " 2>" .. quote(err_file)
+    if opts.stdin then
+        in_file = os.tmpname()
+        local f = assert(io.open(in_file, "w"))
+        f:write(opts.stdin)
+        f:close()
+        command = command .. " <" .. quote(in_file)
+    else
+        command = command .. " </dev/null"
+    end
+    local pipe = assert(io.popen(command, "r"))
+    local stdout = pipe:read("a")
+    local _, how, code = pipe:close()
+    local f = assert(io.open(err_file, "r"))
+    local stderr = f:read("a")
+    f:close()
+    os.remove(err_file)
+    if in_file then os.remove(in_file) end
+    if how == "signal" then code = 128 + code end
+    return { stdout = stdout, stderr = stderr, code = code }
+end
+
+-- The non-comment lines of lookup's text output, each split into words.
+function M.rows(stdout)
+    local rows = {}
+    for line in stdout:gmatch("[^\n]+") do
+        if not line:match("^;") then
+            local row = {}
+            for word in line:gmatch("%S+") do row[#row + 1] = word end
+            rows[#rows + 1] = row
+        end
+    end
+    return rows
+end
+
+return M
