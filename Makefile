@@ -28,7 +28,9 @@
 #   check-memory  the C tests built with ASan+UBSan, and the busted specs (the
 #                 binding) under valgrind: zero leaks, zero errors
 #   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua
-#   demo          the main job: builds, then resolves and orders the bundled example zone
+#   demo          the main job: builds, then runs srv-run on the bundled example zone
+#                 (lookup, --explain, --simulate, a policy; no network)
+#   demo-c        the C API's example program (core/demo) on the same zone, through knotd
 #   deps          installs missing Debian packages (test and demo do this themselves)
 #   clean
 
@@ -91,7 +93,7 @@ else
 Q = @echo '  build' $@;
 endif
 
-.PHONY: all test test-c test-lua check-memory bench demo deps clean
+.PHONY: all test test-c test-lua check-memory bench demo demo-c deps clean
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
 all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(TEST_BINS) $(BUILD)/srv-demo
@@ -194,7 +196,13 @@ check-memory: $(ASAN_TESTS) $(LUA_MODULE) $(SRV_RUN)
 bench: $(BENCH_BINS) $(LUA_MODULE)
 	@LUA='$(LUA)' BUILD='$(BUILD)' $(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
 
+# srv-run on the bundled zone, answered from the file: no network at all.
 demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh docs/examples/demo.sh $(SRV_RUN)
+
+# The C API's example program: the same zone through a knotd on loopback.
+demo-c: deps
 	@$(MAKE) --no-print-directory $(BUILD)/srv-demo
 	@SRV_FIXTURES=docs/examples $(WITH_KNOTD) sh -c '$(BUILD)/srv-demo docs/examples/example.net.zone "$$SRV_TEST_SERVER"'
 

@@ -235,10 +235,23 @@ end
 ------------------------------------------------------------------------
 -- The steps of a policy, in the order they are applied
 
+-- With a trace (ctx.trace), each option records the candidates it acted on:
+-- { step = "policy", rule = "exclude", target =, port = }. srv-run --explain
+-- reads these to say which option moved, removed or added a candidate.
+local function note(ctx, rule, candidate)
+    local trace = type(ctx) == "table" and ctx.trace
+    if type(trace) ~= "table" then return end
+    trace[#trace + 1] = { step = "policy", rule = rule, target = candidate.target, port = candidate.port }
+end
+
 local function without_excluded(candidates, is_excluded, ctx)
     local kept = {}
     for _, candidate in ipairs(candidates) do
-        if not is_excluded(candidate, ctx) then kept[#kept + 1] = candidate end
+        if is_excluded(candidate, ctx) then
+            note(ctx, "exclude", candidate)
+        else
+            kept[#kept + 1] = candidate
+        end
     end
     return kept
 end
@@ -281,6 +294,9 @@ local function reordered(candidates, order, ctx)
                 error(string.format("order returned %s for priority %d (list expected)",
                                     type(ordered), first.priority or 0), 0)
             end
+            for _, candidate in ipairs(ordered) do
+                if type(candidate) == "table" then note(ctx, "order", candidate) end
+            end
             table.move(ordered, 1, #ordered, #result + 1, result)
             i = j + 1
         end
@@ -300,6 +316,7 @@ local function preferred_first(candidates, is_preferred, ctx)
         for k = i, j do
             local candidate = candidates[k]
             if is_preferred(candidate, ctx) then
+                note(ctx, "prefer", candidate)
                 result[#result + 1] = candidate
             else
                 later[#later + 1] = candidate
@@ -313,7 +330,7 @@ end
 
 -- Pinned targets go first, in the order of the pin list, whatever their
 -- priority; the rest keep their order.
-local function pinned_first(candidates, pins)
+local function pinned_first(candidates, pins, ctx)
     local result, taken = {}, {}
     for _, pin in ipairs(pins) do
         local wanted = name_key(pin)
@@ -321,6 +338,7 @@ local function pinned_first(candidates, pins)
             if not taken[index] and type(candidate.target) == "string"
                and name_key(candidate.target) == wanted then
                 taken[index] = true
+                note(ctx, "pin", candidate)
                 result[#result + 1] = candidate
             end
         end
@@ -331,7 +349,7 @@ local function pinned_first(candidates, pins)
     return result
 end
 
-local function with_fallbacks(candidates, fallbacks)
+local function with_fallbacks(candidates, fallbacks, ctx)
     local present = {}
     local function key(target, port) return name_key(target) .. "\0" .. port end
     for _, candidate in ipairs(candidates) do
@@ -349,6 +367,7 @@ local function with_fallbacks(candidates, fallbacks)
             candidate.weight = candidate.weight or 0
             candidate.ttl = candidate.ttl or 0
             candidate.source = "policy"
+            note(ctx, "fallback", candidate)
             candidates[#candidates + 1] = candidate
         end
     end
@@ -430,8 +449,8 @@ function M.new(spec)
         if options.exclude then list = without_excluded(list, options.exclude, ctx) end
         if options.order then list = reordered(list, options.order, ctx) end
         if options.prefer then list = preferred_first(list, options.prefer, ctx) end
-        if options.pin then list = pinned_first(list, options.pin) end
-        if options.fallback then list = with_fallbacks(list, options.fallback) end
+        if options.pin then list = pinned_first(list, options.pin, ctx) end
+        if options.fallback then list = with_fallbacks(list, options.fallback, ctx) end
         return list
     end
     return new_policy(run, "{" .. table.concat(used, ", ") .. "}")

@@ -1,0 +1,139 @@
+-- srv.run.explain: `srv-run lookup --explain`, why each candidate is where
+-- it is: its priority group and weight share (RFC 2782), direct TLS or the
+-- transport, the fallback, what each policy option did to it (the trace's
+-- policy rules, and its place before and after the policy), a health mark;
+-- and what was left out.
+local names = require "srv.names"
+local format = require "srv.run.format"
+
+local M = {}
+
+local RULES = {
+    exclude = "removed by the policy (exclude)",
+    order = "placed by the policy's order function (order)",
+    prefer = "moved to the front of its priority by the policy (prefer)",
+    pin = "pinned first by the policy (pin)",
+    fallback = "appended by the policy as a fallback (fallback)",
+}
+
+local function percent(x)
+    return string.format("%.1f%%", 100 * x)
+end
+
+local function group_id(transport, priority)
+    return (transport or "") .. "|" .. tostring(priority)
+end
+
+-- Priority groups of the usable SRV records: count, weight total, weighted count.
+local function groups_of(answer)
+    local groups = {}
+    for _, a in ipairs(answer or {}) do
+        local id = group_id(a.transport, a.priority)
+        local g = groups[id] or { count = 0, total = 0, weighted = 0 }
+        groups[id] = g
+        g.count = g.count + 1
+        g.total = g.total + (a.weight or 0)
+        if (a.weight or 0) > 0 then g.weighted = g.weighted + 1 end
+    end
+    return groups
+end
+
+local function rfc_line(c, g)
+    local p = "priority " .. tostring(c.priority)
+    if not g or g.count == 1 then
+        return p .. ": the only usable record of this priority"
+    elseif (c.weight or 0) > 0 then
+        return string.format("%s: weight %d of the priority's %d: first among its %d records %s of the time (RFC 2782)",
+                             p, c.weight, g.total, g.count, percent(c.weight / g.total))
+    elseif g.total == 0 then
+        return string.format("%s: all %d records have weight 0: uniform random order among them", p, g.count)
+    end
+    return p .. ", weight 0: after the weighted records of its priority, in random order"
+end
+
+local function index_by_endpoint(list)
+    local index = {}
+    for i, e in ipairs(list or {}) do
+        if index[e.endpoint] == nil then index[e.endpoint] = i end
+    end
+    return index
+end
+
+local function key(target, port)
+    return names.key(target) .. "|" .. tostring(port)
+end
+
+-- -> { by_candidate = { [i] = { line, ... } }, left_out = { line, ... } }
+function M.lines(cands, info)
+    local trace = info.trace or {}
+    local groups = groups_of(info.answer)
+    local before, after = index_by_endpoint(info.before), index_by_endpoint(info.after)
+    local rules, fallback_reason = {}, nil
+    for _, e in ipairs(trace) do
+        if e.step == "policy" and e.rule then
+            local k = key(e.target, e.port)
+            rules[k] = rules[k] or {}
+            table.insert(rules[k], e.rule)
+        elseif e.step == "fallback" then
+            fallback_reason = e.reason
+        end
+    end
+
+    local by_candidate = {}
+    for i, c in ipairs(cands) do
+        local lines = {}
+        local endpoint = format.endpoint(c)
+        if c.source == "srv" then
+            lines[#lines + 1] = rfc_line(c, groups[group_id(c.transport, c.priority)])
+        elseif c.source == "fallback" then
+            lines[#lines + 1] = "fallback: " .. (fallback_reason or "no SRV records: the domain on the default port")
+        end
+        if c.tls then
+            lines[#lines + 1] = "direct TLS (XEP-0368): merged with the STARTTLS records by priority and weight"
+        end
+        if c.transport then
+            lines[#lines + 1] = "transport " .. c.transport .. ": transports are tried one after the other, in the order of preference (RFC 5928)"
+        end
+        local was, now = before[endpoint], after[endpoint]
+        for _, rule in ipairs(rules[key(c.target, c.port)] or {}) do
+            if rule ~= "exclude" then lines[#lines + 1] = RULES[rule] end
+        end
+        -- A policy of srv.policy options says what each did; for any other
+        -- (a function) the places before and after it are all there is.
+        if now and not was and c.source == "policy" and not rules[key(c.target, c.port)] then
+            lines[#lines + 1] = "added by the policy"
+        elseif was and now and was ~= now and next(rules) == nil then
+            lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)
+        end
+        if c.down then
+            lines[#lines + 1] = "marked down: moved behind the up candidates (still tried, last)"
+        end
+        if #lines == 0 then lines[1] = "source " .. tostring(c.source) end
+        by_candidate[i] = lines
+    end
+
+    local left_out = {}
+    for _, e in ipairs(trace) do
+        if e.step == "skip" then
+            local what = e.target and format.endpoint(e) or ("transport " .. tostring(e.transport))
+            left_out[#left_out + 1] = what .. ": " .. tostring(e.reason)
+        end
+    end
+    for _, e in ipairs(info.before or {}) do
+        if info.after and not after[e.endpoint] then
+            local excluded = false
+            for _, rule in ipairs(rules[key(e.target, e.port)] or {}) do excluded = excluded or rule == "exclude" end
+            left_out[#left_out + 1] = e.endpoint .. ": " .. (excluded and RULES.exclude or "removed by the policy")
+        end
+    end
+    return { by_candidate = by_candidate, left_out = left_out }
+end
+
+-- The same in JSON output: each candidate gets "why", the object "left_out".
+function M.add_to_json(out, cands, info)
+    local why = M.lines(cands, info)
+    for i, object in ipairs(out.candidates) do object.why = why.by_candidate[i] end
+    out.left_out = why.left_out
+end
+
+return M

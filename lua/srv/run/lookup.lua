@@ -1,0 +1,215 @@
+-- srv.run.lookup: `srv-run lookup NAME [OPTIONS]`, the ordered candidates
+-- of a service as srv's resolver gives them, as text or JSON, drawn many
+-- times (--simulate) or explained (--explain).
+local srv = require "srv"
+local names = require "srv.names"
+local options_check = require "srv.options"
+local args = require "srv.run.args"
+local exit = require "srv.run.exit"
+local usage = require "srv.run.usage"
+local source = require "srv.run.source"
+local query = require "srv.run.query"
+local format = require "srv.run.format"
+local json = require "srv.run.json"
+
+local M = {}
+
+-- A --down without an end is down for the whole run.
+local DOWN_FOR_EVER = 1e9
+
+local OPTIONS = {
+    policy = { kind = "string" },
+    down = { kind = "string", list = true },
+    addresses = { kind = "flag" },
+    ["no-fallback"] = { kind = "flag" },
+    xmpp = { kind = "string" },
+    turn = { kind = "string" },
+    stun = { kind = "string" },
+    json = { kind = "flag" },
+    simulate = { kind = "positive_integer" },
+    explain = { kind = "flag" },
+    help = { kind = "flag" },
+}
+for name, option in pairs(source.OPTIONS) do OPTIONS[name] = option end
+
+-- "host", "host:port", "[v6]:port", "v6" -> { target =, port = (or nil) }
+local function parse_down(text)
+    local target, port = text:match("^%[([^%]]+)%]:(%d+)$")
+    if not target then target, port = text:match("^([^:]+):(%d+)$") end
+    if not target then target = text:match("^%[([^%]]+)%]$") or text end
+    port = port and math.tointeger(tonumber(port))
+    if target == "" or (port and (port < 1 or port > 65535)) then
+        return nil, "bad value '" .. text .. "' for --down: TARGET or TARGET:PORT (port 1-65535) expected"
+    end
+    return { target = target, port = port }
+end
+
+-- Runs a policy script: it must return something callable.
+local function load_policy(path)
+    local chunk, problem = loadfile(path)
+    if not chunk then return nil, problem end
+    local ok, policy = xpcall(chunk, debug.traceback)
+    if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
+    if not options_check.is_callable(policy) then
+        return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
+                                  path, type(policy))
+    end
+    return policy
+end
+
+local function endpoints(list)
+    local out = {}
+    for i, c in ipairs(list) do
+        out[i] = { endpoint = format.endpoint(c), target = c.target, port = c.port,
+                   priority = c.priority, weight = c.weight, transport = c.transport }
+    end
+    return out
+end
+
+-- One resolution with everything --explain and --simulate need to know:
+-- candidates, info = { trace, answer, before, after } (answer: the usable
+-- SRV records; before/after: the list as the policy got and returned it),
+-- or nil, message, code. light: just the candidates, as fast as the
+-- resolver gives them (the draws of --simulate after the first).
+function M.resolve(run, light)
+    if light then
+        return run.query:resolve(run.resolver, run.light_options)
+    end
+    local info = { trace = {} }
+    local opts = {
+        fallback = not run.no_fallback,
+        addresses = run.addresses,
+        trace = info.trace,
+        policy = function(cands, ctx)
+            info.answer = endpoints(ctx.answer)
+            info.before = endpoints(cands)
+            local out = cands
+            if run.policy then out = run.policy(cands, ctx) end
+            if type(out) == "table" then info.after = endpoints(out) end
+            return out
+        end,
+    }
+    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    if not cands then return nil, msg, code end
+    local down = {}
+    for _, e in ipairs(info.trace) do
+        if e.step == "health" then down[names.key(e.target) .. "|" .. tostring(e.port)] = true end
+    end
+    for _, c in ipairs(cands) do
+        if down[names.key(c.target) .. "|" .. tostring(c.port)] then c.down = true end
+    end
+    return cands, info
+end
+
+-- --down: with a port, that target and port; without, every port the
+-- target has in the list (found by a first resolution).
+local function mark_down(run, downs)
+    local portless = {}
+    for _, d in ipairs(downs) do
+        if d.port then
+            run.resolver:mark_down(d.target, d.port, DOWN_FOR_EVER)
+        else
+            portless[names.key(d.target)] = true
+        end
+    end
+    if next(portless) == nil then return true end
+    local cands, msg, code = M.resolve(run)
+    if not cands then return nil, msg, code end
+    for _, c in ipairs(cands) do
+        if portless[names.key(c.target)] then run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER) end
+    end
+    return true
+end
+
+local function fail(progname, run, msg, code)
+    if run.json then
+        io.stdout:write(json.encode { name = run.query.name, error = msg, code = code }, "\n")
+    end
+    io.stderr:write(progname, ": ", msg, "\n")
+    return exit.for_code(code)
+end
+
+local function print_candidates(run, cands, info)
+    if run.json then
+        local list = {}
+        for i, c in ipairs(cands) do list[i] = format.candidate_object(c) end
+        local out = { name = run.query.name, candidates = list }
+        if run.explain then require("srv.run.explain").add_to_json(out, cands, info) end
+        io.stdout:write(json.encode(out), "\n")
+        return
+    end
+    io.stdout:write(string.format(";; %s: %d candidate%s, in the order to try them\n",
+                                  run.query.name, #cands, #cands == 1 and "" or "s"))
+    local why = run.explain and require("srv.run.explain").lines(cands, info)
+    for i, c in ipairs(cands) do
+        io.stdout:write(format.candidate_line(c), "\n")
+        if why then
+            for _, line in ipairs(why.by_candidate[i]) do io.stdout:write(";   ", line, "\n") end
+        end
+    end
+    if why then
+        for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", line, "\n") end
+    end
+end
+
+function M.main(progname, argv)
+    local options, operands = args.parse(argv, OPTIONS)
+    if not options then return usage.error(progname, operands) end
+    if options.help then
+        io.stdout:write(usage.TEXT)
+        return exit.OK
+    end
+    if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
+    if options.simulate and options.explain then
+        return usage.error(progname, "--simulate and --explain exclude each other")
+    end
+    local q, problem = query.from(options, operands)
+    if not q then return usage.error(progname, problem) end
+    local downs = {}
+    for i, text in ipairs(options.down or {}) do
+        downs[i], problem = parse_down(text)
+        if not downs[i] then return usage.error(progname, problem) end
+    end
+    local resolver_options
+    resolver_options, problem = source.resolver_options(options)
+    if not resolver_options then return usage.error(progname, problem) end
+
+    local run = {
+        query = q, json = options.json, explain = options.explain, addresses = options.addresses,
+        no_fallback = options["no-fallback"], seed = options.seed,
+    }
+    run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
+    if options.policy then
+        run.policy, problem = load_policy(options.policy)
+        if not run.policy then
+            io.stderr:write(progname, ": ", problem, "\n")
+            return exit.SCRIPT
+        end
+        run.light_options.policy = run.policy
+    end
+    local r, msg, code = srv.resolver(resolver_options)
+    if not r then
+        if code == nil then return usage.error(progname, msg) end   -- a bad --server
+        return fail(progname, run, msg, code)
+    end
+    run.resolver = r
+
+    local ok
+    ok, msg, code = mark_down(run, downs)
+    if not ok then return fail(progname, run, msg, code) end
+    if options.simulate then
+        local result
+        result, msg, code = require("srv.run.simulate").run(run, options.simulate)
+        if not result then return fail(progname, run, msg, code) end
+        require("srv.run.simulate").print(run, result)
+        return exit.OK
+    end
+    local cands, info
+    cands, info, code = M.resolve(run)
+    if not cands then return fail(progname, run, info, code) end
+    print_candidates(run, cands, info)
+    r:close()
+    return exit.OK
+end
+
+return M
