@@ -452,4 +452,37 @@ describe("srv.policy", function()
                 "bad argument #2 to 'apply' (table expected, got nil)")
         end)
     end)
+    describe("with a trace", function()
+        it("records the candidates each option acted on, in the order applied", function()
+            local candidates, ctx = reference()
+            ctx.trace = {}
+            local p = policy.new {
+                exclude = "server2.example.net", prefer = "server3.example.net",
+                pin = "backup.example.net", fallback = "relay.example.org:443",
+                order = function(group) return group end,
+            }
+            p(candidates, ctx)
+            local seen = {}
+            for i, e in ipairs(ctx.trace) do
+                assert.equal("policy", e.step)
+                seen[i] = e.rule .. " " .. e.target .. ":" .. e.port
+            end
+            assert.same({
+                "exclude server2.example.net:5222",
+                "order server1.example.net:5222",
+                "order server3.example.net:5222", "order server4.example.net:5222",
+                "order backup.example.net:5222",
+                "prefer server3.example.net:5222",
+                "pin backup.example.net:5222",
+                "fallback relay.example.org:443",
+            }, seen)
+        end)
+
+        it("records nothing without one", function()
+            local candidates, ctx = reference()
+            local out = policy.new { exclude = "server2.example.net" }(candidates, ctx)
+            assert.equal(4, #out)
+            assert.is_nil(ctx.trace)
+        end)
+    end)
 end)

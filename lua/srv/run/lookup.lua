@@ -125,8 +125,10 @@ local function fail(progname, run, msg, code)
     if run.json then
         io.stdout:write(json.encode { name = run.query.name, error = msg, code = code }, "\n")
     end
+    local status = exit.for_code(code)
+    if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
     io.stderr:write(progname, ": ", msg, "\n")
-    return exit.for_code(code)
+    return status
 end
 
 local function print_candidates(run, cands, info)
@@ -188,10 +190,7 @@ function M.main(progname, argv)
         run.light_options.policy = run.policy
     end
     local r, msg, code = srv.resolver(resolver_options)
-    if not r then
-        if code == nil then return usage.error(progname, msg) end   -- a bad --server
-        return fail(progname, run, msg, code)
-    end
+    if not r then return fail(progname, run, msg, code) end
     run.resolver = r
 
     local ok

@@ -1,0 +1,469 @@
+-- srv-run, the runner: scripts, `lookup` with every option, exit statuses.
+-- Each case runs build/srv-run as a separate process (spec/support/run.lua).
+local json = require "dkjson"
+local socket = require "socket"
+local run = require "spec.support.run"
+local env = require "spec.support.env"
+
+local srv_run, rows = run.srv_run, run.rows
+local ZONE = "docs/examples/example.net.zone"
+local NAME = "_xmpp-client._tcp.example.net"
+
+local function write_file(text)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(text)
+    f:close()
+    return path
+end
+
+local function targets(stdout)
+    local out = {}
+    for i, row in ipairs(rows(stdout)) do out[i] = row[4] end
+    return out
+end
+
+-- The usage error's shape: one line naming the problem, then the usage.
+local function assert_usage_error(result, problem)
+    assert.equal(2, result.code)
+    assert.equal("", result.stdout)
+    local first, second = result.stderr:match("^([^\n]*)\n([^\n]*)\n$")
+    assert.truthy(first, "two lines on stderr: " .. result.stderr)
+    assert.truthy(first:find(problem, 1, true), first)
+    assert.truthy(second:match("^usage: srv%-run"), second)
+end
+
+describe("srv-run SCRIPT", function()
+    it("runs the script with arg and ... set as lua5.4 sets them", function()
+        local path = write_file('print(arg[-1] ~= nil, arg[0] == ..., select("#", ...), ...)\n'
+                                .. 'print(arg[0], arg[1], arg[2], #arg)\n')
+        local r = srv_run { path, "one", "two words" }
+        os.remove(path)
+        assert.equal(0, r.code)
+        assert.equal(string.format("true\tfalse\t2\tone\ttwo words\n%s\tone\ttwo words\t2\n", path), r.stdout)
+    end)
+
+    it("has srv built in, whatever LUA_PATH and LUA_CPATH say", function()
+        local r = srv_run({ "-" }, {
+            stdin = 'local srv = require "srv"; print(type(srv.resolver), package.loaded["srv.core"] ~= nil)',
+            env = { LUA_PATH = "/nonexistent/?.lua", LUA_CPATH = "/nonexistent/?.so" },
+        })
+        assert.same({ 0, "function\ttrue\n", "" }, { r.code, r.stdout, r.stderr })
+    end)
+
+    it("reads the script from standard input for -, and takes a script after --", function()
+        local r = srv_run({ "-", "x" }, { stdin = 'print("stdin", ...)' })
+        assert.same({ 0, "stdin\tx\n" }, { r.code, r.stdout })
+        local path = write_file('print("after --", ...)')
+        r = srv_run { "--", path, "--zone" }
+        os.remove(path)
+        assert.same({ 0, "after --\t--zone\n" }, { r.code, r.stdout })
+    end)
+
+    it("prints an error with its traceback and exits 1", function()
+        local r = srv_run({ "-" }, { stdin = 'local function inner() error("boom") end\ninner()\n' })
+        assert.equal(1, r.code)
+        assert.truthy(r.stderr:match("^[^\n]*srv%-run: stdin:1: boom\nstack traceback:\n"), r.stderr)
+        assert.truthy(r.stderr:find("in local 'inner'", 1, true), r.stderr)
+        -- the runner's own frames are left out
+        assert.falsy(r.stderr:find("srv/run/script.lua", 1, true), r.stderr)
+    end)
+
+    it("reports error objects that are not strings, syntax errors and missing files", function()
+        local r = srv_run({ "-" }, { stdin = "error({})" })
+        assert.same({ 1, true }, { r.code, r.stderr:find("(error object is a table value)", 1, true) ~= nil })
+        r = srv_run({ "-" }, { stdin = "print(" })
+        assert.same({ 1, true }, { r.code, r.stderr:find("stdin:1:", 1, true) ~= nil })
+        r = srv_run { "/nonexistent/script.lua" }
+        assert.same({ 1, true }, { r.code, r.stderr:find("cannot open /nonexistent/script.lua", 1, true) ~= nil })
+    end)
+
+    it("passes os.exit statuses through", function()
+        assert.equal(7, srv_run({ "-" }, { stdin = "os.exit(7)" }).code)
+        assert.equal(0, srv_run({ "-" }, { stdin = "os.exit(true)" }).code)
+        assert.equal(1, srv_run({ "-" }, { stdin = "os.exit(false)" }).code)
+    end)
+
+    it("runs the tasks a script spawns concurrently and waits for them after the chunk", function()
+        local r = srv_run({ "-", env.server }, { stdin = [[
+            local srv = require "srv"
+            local r = assert(srv.resolver { servers = { ... }, cache = false })
+            local started, finished = 0, 0
+            for _, name in ipairs { "_xmpp-client._tcp.example.net", "_xmpp-server._tcp.example.net",
+                                    "_sip._tcp.port0.lua.test" } do
+                srv.spawn(function()
+                    started = started + 1
+                    local records = assert(r:lookup(name))
+                    finished = finished + 1
+                    -- every task had started before the first answer came
+                    print(name, #records, started)
+                end)
+            end
+            print("chunk done", finished)
+        ]] })
+        assert.equal(0, r.code, r.stderr)
+        local lines = {}
+        for line in r.stdout:gmatch("[^\n]+") do lines[#lines + 1] = line end
+        assert.equal("chunk done\t0", lines[1])
+        table.sort(lines)
+        assert.same({ "_sip._tcp.port0.lua.test\t2\t3", "_xmpp-client._tcp.example.net\t5\t3",
+                      "_xmpp-server._tcp.example.net\t5\t3", "chunk done\t0" }, lines)
+    end)
+
+    it("reports a failed task nobody waited for, and exits 1", function()
+        local r = srv_run({ "-" }, { stdin = [[
+            local srv = require "srv"
+            srv.spawn(function() error("task failed") end)
+            print("chunk done")
+        ]] })
+        assert.same({ 1, "chunk done\n" }, { r.code, r.stdout })
+        assert.truthy(r.stderr:find("stdin:2: task failed", 1, true), r.stderr)
+    end)
+
+    it("does not report a failed task the script looked at", function()
+        local r = srv_run({ "-" }, { stdin = [[
+            local srv = require "srv"
+            local t = srv.spawn(function() error("seen", 0) end)
+            local ok, err = t:result()
+            print(ok, (err:match("^[^\n]*")))
+        ]] })
+        assert.same({ 0, "false\tseen\n", "" }, { r.code, r.stdout, r.stderr })
+    end)
+
+    it("exits 130 on SIGINT", function()
+        local path = write_file("print('looping') io.stdout:flush() while true do end")
+        local pipe = assert(io.popen(string.format(
+            "%s %s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo status=$?", run.SRV_RUN, path)))
+        local out = pipe:read("a")
+        pipe:close()
+        os.remove(path)
+        assert.equal("looping\nstatus=130\n", out)
+    end)
+end)
+
+describe("srv-run with no command or a bad one", function()
+    it("prints a usage error and exits 2", function()
+        assert_usage_error(srv_run {}, "no script or command given")
+        assert_usage_error(srv_run { "--bogus" }, "unknown option --bogus")
+        assert_usage_error(srv_run { "--" }, "no script given after --")
+    end)
+
+    it("prints help and version on stdout", function()
+        local help = srv_run { "--help" }
+        assert.same({ 0, "" }, { help.code, help.stderr })
+        assert.truthy(help.stdout:find("srv-run lookup NAME [OPTIONS]", 1, true))
+        assert.equal(help.stdout, srv_run({ "-h" }).stdout)
+        assert.equal(help.stdout, srv_run({ "lookup", "--help" }).stdout)
+        local version = srv_run { "--version" }
+        assert.equal(0, version.code)
+        assert.truthy(version.stdout:match("^srv%-run %d+%.%d+%.%d+ %(Lua 5%.4%.%d+, c%-ares %d+%.%d+%.%d+%)\n$"),
+                      version.stdout)
+    end)
+end)
+
+describe("srv-run lookup", function()
+    it("prints the candidates in RFC 2782 order, one a line, from a zone file", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--seed", "1" }
+        assert.same({ 0, "" }, { r.code, r.stderr })
+        local lines = {}
+        for line in r.stdout:gmatch("[^\n]+") do lines[#lines + 1] = line end
+        assert.equal(";; " .. NAME .. ": 5 candidates, in the order to try them", lines[1])
+        assert.equal("5 50 5222 server1.example.net. srv", lines[2])
+        assert.equal("15 0 5222 backup.example.net. srv", lines[6])
+        local middle = { lines[3], lines[4], lines[5] }
+        table.sort(middle)
+        assert.same({ "10 10 5222 server3.example.net. srv", "10 10 5222 server4.example.net. srv",
+                      "10 30 5222 server2.example.net. srv" }, middle)
+    end)
+
+    it("asks a DNS server with --server, and takes NAME as three words", function()
+        local one = srv_run { "lookup", NAME, "--server", env.server, "--seed", "3" }
+        local three = srv_run { "lookup", "xmpp-client", "_tcp", "example.net", "--server", env.server, "--seed", "3" }
+        assert.same({ 0, 0 }, { one.code, three.code })
+        assert.equal(one.stdout, three.stdout)
+        local got = targets(one.stdout)
+        assert.equal("server1.example.net.", got[1])
+        assert.equal("backup.example.net.", got[5])
+    end)
+
+    it("gives the same order for the same --seed, and different orders across seeds", function()
+        local base = { "lookup", NAME, "--zone", ZONE, "--seed" }
+        local function order(seed)
+            local words = table.move(base, 1, #base, 1, {})
+            words[#words + 1] = tostring(seed)
+            return table.concat(targets(srv_run(words).stdout), " ")
+        end
+        assert.equal(order(5), order(5))
+        local seen = {}
+        for seed = 1, 12 do seen[order(seed)] = true end
+        local distinct = 0
+        for _ in pairs(seen) do distinct = distinct + 1 end
+        assert.is_true(distinct >= 3, "orders seen: " .. distinct)
+    end)
+
+    it("adds the targets' addresses with --addresses", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--addresses", "--seed", "1" }
+        assert.equal(0, r.code)
+        local by_target = {}
+        for _, row in ipairs(rows(r.stdout)) do by_target[row[4]] = row[6] end
+        assert.equal("addresses=192.0.2.11", by_target["server1.example.net."])
+        assert.equal("addresses=192.0.2.15,2001:db8::15", by_target["backup.example.net."])
+    end)
+
+    it("puts --down targets last: with a port, and without (every port)", function()
+        for _, down in ipairs { "server1.example.net", "server1.example.net:5222", "SERVER1.example.net." } do
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--down", down }
+            local got = targets(r.stdout)
+            assert.same({ 0, "server1.example.net.", "backup.example.net." }, { r.code, got[5], got[4] })
+            assert.equal("down=yes", rows(r.stdout)[5][6])
+        end
+        -- another port: not this candidate
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--down", "server1.example.net:5269" }
+        assert.equal("server1.example.net.", targets(r.stdout)[1])
+        -- repeatable
+        r = srv_run { "lookup", NAME, "--zone", ZONE, "--down", "server1.example.net", "--down", "backup.example.net" }
+        local got = targets(r.stdout)
+        -- down targets keep their RFC order among themselves
+        assert.same({ "server1.example.net.", "backup.example.net." }, { got[4], got[5] })
+    end)
+
+    it("applies a --policy script", function()
+        local path = write_file([[
+            local srv = require "srv"
+            return srv.policy { exclude = "server1.example.net", pin = "backup.example.net",
+                                fallback = "relay.example.org:443" }
+        ]])
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", path }
+        os.remove(path)
+        assert.equal(0, r.code, r.stderr)
+        local got = targets(r.stdout)
+        assert.same({ "backup.example.net.", "relay.example.org." }, { got[1], got[5] })
+        assert.same({ "65535", "0", "443", "relay.example.org.", "policy" }, rows(r.stdout)[5])
+    end)
+
+    it("exits 1 for a policy script that fails to load, returns no policy, or fails while resolving", function()
+        local cases = {
+            { "return 42", "returned number, not a policy" },
+            { "error('cannot start', 0)", "cannot start" },
+            { "return function() error('inside', 0) end", "policy failed: inside" },
+            { "return function() return {} end", "the policy left no candidates" },
+            { "syntax error here", "syntax error" },
+        }
+        for _, case in ipairs(cases) do
+            local path = write_file(case[1])
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", path }
+            os.remove(path)
+            assert.equal(1, r.code, case[1])
+            assert.truthy(r.stderr:find(case[2], 1, true), r.stderr)
+        end
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", "/nonexistent/policy.lua" }
+        assert.same({ 1, true }, { r.code, r.stderr:find("/nonexistent/policy.lua", 1, true) ~= nil })
+    end)
+
+    it("resolves XMPP with --xmpp client|server DOMAIN, direct TLS included", function()
+        local r = srv_run { "lookup", "--xmpp", "client", "example.net", "--zone", ZONE, "--seed", "1" }
+        assert.equal(0, r.code)
+        local tls = {}
+        for _, row in ipairs(rows(r.stdout)) do
+            if row[6] == "tls=yes" then tls[#tls + 1] = row[4] .. row[3] end
+        end
+        assert.same({ "example.net.5223" }, tls)
+        r = srv_run { "lookup", "--xmpp", "server", "example.net", "--zone", ZONE }
+        assert.same({ 0, "5269" }, { r.code, rows(r.stdout)[1][3] })
+    end)
+
+    it("resolves TURN and STUN URIs with --turn and --stun", function()
+        local r = srv_run { "lookup", "--turn", "turn:example.net", "--zone", ZONE, "--seed", "1" }
+        assert.equal(0, r.code)
+        local transports = {}
+        for i, row in ipairs(rows(r.stdout)) do transports[i] = row[6] end
+        assert.same({ "transport=udp", "transport=udp", "transport=tcp", "transport=tls" }, transports)
+        r = srv_run { "lookup", "--stun", "stuns:example.net", "--zone", ZONE }
+        assert.same({ { "5", "0", "5349", "server.example.net.", "srv", "transport=tls" } }, rows(r.stdout))
+    end)
+
+    it("falls back to the domain on NXDOMAIN, and exits 3 with --no-fallback", function()
+        local r = srv_run { "lookup", "_xmpp-client._tcp.missing.example.net", "--zone", ZONE }
+        assert.same({ 0, { { "0", "0", "5222", "missing.example.net.", "fallback" } } }, { r.code, rows(r.stdout) })
+        r = srv_run { "lookup", "_xmpp-client._tcp.missing.example.net", "--zone", ZONE, "--no-fallback" }
+        assert.same({ 3, "" }, { r.code, r.stdout })
+        assert.truthy(r.stderr:find("_xmpp-client._tcp.missing.example.net: domain name not found", 1, true))
+    end)
+
+    it("exits 3 for NODATA, 4 for NOSERVICE and 5 for a refused query, against knotd", function()
+        local r = srv_run { "lookup", "_sip._tcp.port0.lua.test", "--server", env.server, "--no-fallback" }
+        assert.equal(0, r.code, r.stderr)
+        -- a TXT record and no SRV at the name: NODATA, returned with --no-fallback
+        r = srv_run { "lookup", "_xmpp-client._tcp.nodata.srv.test", "--server", env.server, "--no-fallback" }
+        assert.same({ 3, true }, { r.code, r.stderr:find("no SRV records at this name", 1, true) ~= nil })
+        r = srv_run { "lookup", "_xmpps-client._tcp.notls.lua.test", "--server", env.server }
+        assert.same({ 4, true }, { r.code, r.stderr:find("service decidedly not available", 1, true) ~= nil })
+        r = srv_run { "lookup", "_xmpp-client._tcp.example.org", "--server", env.server }
+        assert.same({ 5, true }, { r.code, r.stderr:find("refused", 1, true) ~= nil })
+    end)
+
+    it("exits 5 when the server does not answer within --timeout", function()
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local started = socket.gettime()
+        local r = srv_run { "lookup", NAME, "--server", "127.0.0.1:" .. port, "--timeout", "0.1" }
+        silent:close()
+        assert.same({ 5, "" }, { r.code, r.stdout })
+        assert.truthy(r.stderr:find("no answer before the timeout", 1, true), r.stderr)
+        assert.is_true(socket.gettime() - started < 10)
+    end)
+
+    it("exits 2 for a bad name, a bad server, and an unreadable or broken zone file", function()
+        assert_usage_error(srv_run { "lookup", "not-an-srv-name", "--zone", ZONE }, "not a _service._proto.domain name")
+        assert_usage_error(srv_run { "lookup", NAME, "--server", "300.1.2.3" }, "bad server address '300.1.2.3'")
+        assert_usage_error(srv_run { "lookup", NAME, "--zone", "/nonexistent.zone" }, "cannot read the zone file")
+        local broken = write_file("this is not a zone\n")
+        local r = srv_run { "lookup", NAME, "--zone", broken }
+        os.remove(broken)
+        assert.same({ 2, true }, { r.code, r.stderr:find("PARSE", 1, true) ~= nil })
+    end)
+
+    it("exits 2 with a one-line error and the usage for every bad command line", function()
+        local cases = {
+            { { "lookup" }, "no NAME given" },
+            { { "lookup", "a", "b" }, "NAME is one word" },
+            { { "lookup", NAME, "--bogus" }, "unknown option --bogus" },
+            { { "lookup", NAME, "-x" }, "unknown option -x" },
+            { { "lookup", NAME, "--seed" }, "--seed needs a value" },
+            { { "lookup", NAME, "--seed", "x" }, "bad value 'x' for --seed" },
+            { { "lookup", NAME, "--seed", "-1" }, "bad value '-1' for --seed" },
+            { { "lookup", NAME, "--seed=1", "--seed=2" }, "--seed given twice" },
+            { { "lookup", NAME, "--json=yes" }, "--json takes no value" },
+            { { "lookup", NAME, "--timeout", "0" }, "bad value '0' for --timeout" },
+            { { "lookup", NAME, "--timeout", "nan" }, "bad value 'nan' for --timeout" },
+            { { "lookup", NAME, "--simulate", "0" }, "bad value '0' for --simulate" },
+            { { "lookup", NAME, "--simulate", "ten" }, "bad value 'ten' for --simulate" },
+            { { "lookup", NAME, "--down", "server1.example.net:0" }, "bad value 'server1.example.net:0' for --down" },
+            { { "lookup", NAME, "--down", "server1.example.net:70000" }, "for --down" },
+            { { "lookup", NAME, "--zone", ZONE, "--server", "127.0.0.1" }, "--server and --zone exclude each other" },
+            { { "lookup", NAME, "--simulate", "10", "--explain" }, "--simulate and --explain exclude each other" },
+            { { "lookup", "--xmpp", "peer", "example.net" }, "bad value 'peer' for --xmpp" },
+            { { "lookup", "--xmpp", "client" }, "--xmpp client needs one DOMAIN" },
+            { { "lookup", "--turn", "turn:example.net", NAME }, "--turn takes the URI, no NAME" },
+            { { "lookup", "--turn", "turn:x", "--stun", "stun:x" }, "exclude each other" },
+        }
+        for _, case in ipairs(cases) do assert_usage_error(srv_run(case[1]), case[2]) end
+    end)
+
+    it("prints JSON that parses back, for candidates and for failures", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--json", "--addresses", "--seed", "1" }
+        assert.equal(0, r.code)
+        local doc = assert(json.decode(r.stdout))
+        assert.equal(NAME, doc.name)
+        assert.equal(5, #doc.candidates)
+        assert.same({ target = "server1.example.net", port = 5222, priority = 5, weight = 50, ttl = 86400,
+                      source = "srv", addresses = { "192.0.2.11" } }, doc.candidates[1])
+        r = srv_run { "lookup", "_foo._tcp.example.net", "--zone", ZONE, "--json" }
+        assert.equal(3, r.code)
+        assert.same({ name = "_foo._tcp.example.net", code = "NXDOMAIN",
+                      error = "_foo._tcp.example.net: domain name not found" }, json.decode(r.stdout))
+    end)
+
+    describe("--simulate", function()
+        local DRAWS = 20000
+        -- 5 standard deviations of a share p over DRAWS draws, at least 0.005.
+        local function bound(p) return math.max(0.005, 5 * math.sqrt(p * (1 - p) / DRAWS)) end
+
+        local function simulate(...)
+            local words = { "lookup", NAME, "--zone", ZONE, "--simulate", tostring(DRAWS), "--json", ... }
+            local r = srv_run(words)
+            assert.equal(0, r.code, r.stderr)
+            local doc = assert(json.decode(r.stdout))
+            local by_target = {}
+            for _, t in ipairs(doc.targets) do by_target[t.target:match("^[^.]+")] = t end
+            return by_target, doc
+        end
+
+        it("puts server1 first every time, and shares the rest as the RFC predicts", function()
+            local t, doc = simulate()
+            assert.equal(DRAWS, doc.draws)
+            assert.equal(1, t.server1.first)
+            assert.same({ 1, 0, 0, 0, 0 }, t.server1.predicted)
+            assert.same({ 0, 0, 0, 0, 1 }, t.backup.observed)
+            for _, name in ipairs { "server2", "server3", "server4" } do
+                for position = 1, 5 do
+                    local p = t[name].predicted[position]
+                    assert.is_true(math.abs(t[name].observed[position] - p) <= bound(p),
+                                   string.format("%s #%d: %.4f vs %.4f", name, position, t[name].observed[position], p))
+                end
+            end
+            assert.near(0.6, t.server2.predicted[2], 1e-12)
+            assert.near(0.35, t.server3.predicted[3], 1e-12)
+        end)
+
+        it("shares the first place 60/20/20 among server2/3/4 with server1 down, backup never first", function()
+            local t = simulate("--down", "server1.example.net")
+            assert.near(0.6, t.server2.first, bound(0.6))
+            assert.near(0.2, t.server3.first, bound(0.2))
+            assert.near(0.2, t.server4.first, bound(0.2))
+            assert.same({ 0.6, 0.2, 0.2 }, { t.server2.predicted[1], t.server3.predicted[1], t.server4.predicted[1] })
+            assert.equal(0, t.backup.first)
+            assert.same({ 0, 0, 0, 1, 0 }, t.backup.observed)
+            assert.same({ 0, 0, 0, 0, 1 }, t.server1.observed)
+        end)
+
+        it("prints a table of observed and predicted shares", function()
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--simulate", "1000", "--seed", "2" }
+            assert.equal(0, r.code)
+            assert.truthy(r.stdout:find(";; " .. NAME .. ": 1000 draws, seed 2\n", 1, true), r.stdout)
+            assert.truthy(r.stdout:find("\nserver1.example.net:5222 100.00%% %(100.0%%%)"), r.stdout)
+            assert.truthy(r.stdout:find("\nbackup.example.net:5222 +0.00%% %(0.0%%%)"), r.stdout)
+        end)
+
+        it("fails like a lookup when the name does not resolve", function()
+            local r = srv_run { "lookup", "_foo._tcp.example.net", "--zone", ZONE, "--simulate", "10" }
+            assert.same({ 3, "" }, { r.code, r.stdout })
+        end)
+    end)
+
+    describe("--explain", function()
+        it("says why each candidate is where it is, and what was left out", function()
+            local path = write_file([[
+                local srv = require "srv"
+                return srv.policy { exclude = "server2.example.net", pin = "backup.example.net",
+                                    fallback = "relay.example.org:443" }
+            ]])
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--explain", "--policy", path,
+                                "--down", "server1.example.net" }
+            os.remove(path)
+            assert.equal(0, r.code, r.stderr)
+            local expect = {
+                "pinned first by the policy (pin)",
+                "weight 10 of the priority's 50: first among its 3 records 20.0% of the time",
+                "appended by the policy as a fallback (fallback)",
+                "marked down: moved behind the up candidates",
+                ";; left out: server2.example.net:5222: removed by the policy (exclude)",
+                "priority 15: the only usable record of this priority",
+            }
+            for _, text in ipairs(expect) do assert.truthy(r.stdout:find(text, 1, true), text .. "\n" .. r.stdout) end
+            -- the candidate lines are unchanged: explanations are comments
+            assert.same({ "backup.example.net.", "relay.example.org.", "server1.example.net." },
+                        { targets(r.stdout)[1], targets(r.stdout)[4], targets(r.stdout)[5] })
+        end)
+
+        it("explains fallbacks, skipped records and what a policy function moved", function()
+            local r = srv_run { "lookup", "_sip._tcp.port0.lua.test", "--server", env.server, "--explain" }
+            assert.equal(0, r.code)
+            assert.truthy(r.stdout:find(";; left out: a.lua.test:0: port 0", 1, true), r.stdout)
+            r = srv_run { "lookup", "_xmpp-client._tcp.missing.example.net", "--zone", ZONE, "--explain" }
+            assert.truthy(r.stdout:find(";   fallback: NXDOMAIN", 1, true), r.stdout)
+            local path = write_file("return function(c) table.insert(c, 1, table.remove(c)) return c end")
+            r = srv_run { "lookup", NAME, "--zone", ZONE, "--explain", "--policy", path }
+            os.remove(path)
+            assert.truthy(r.stdout:find("the policy moved it from #5 to #1", 1, true), r.stdout)
+        end)
+
+        it("adds why and left_out to the JSON", function()
+            local r = srv_run { "lookup", "_sip._tcp.port0.lua.test", "--server", env.server, "--explain", "--json" }
+            local doc = assert(json.decode(r.stdout))
+            assert.same({ "a.lua.test:0: port 0" }, doc.left_out)
+            assert.same({ "priority 1: the only usable record of this priority" }, doc.candidates[1].why)
+        end)
+    end)
+end)
