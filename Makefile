@@ -189,6 +189,8 @@ check-memory: $(ASAN_TESTS) $(LUA_MODULE) $(SRV_RUN)
 	@echo "== busted specs under valgrind"
 	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
 	    $(WITH_KNOTD) $(VALGRIND) $(LUA) $(BUSTED_SCRIPT) spec
+	@echo "== srv-run under valgrind"
+	@VALGRIND='$(VALGRIND)' $(WITH_KNOTD) sh spec/support/srv-run-memory.sh $(SRV_RUN)
 
 # The C benchmarks, then the Lua ones (bench/bench_lua_*.lua: srv.order against
 # plain Lua, cached r:resolve calls/s, lookups/s from Lua against the plain

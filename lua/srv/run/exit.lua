@@ -13,7 +13,7 @@ local by_code = {
     NXDOMAIN = M.NOT_FOUND, NODATA = M.NOT_FOUND,
     NOSERVICE = M.NOSERVICE,
     POLICY = M.SCRIPT,
-    BADNAME = M.USAGE, PARSE = M.USAGE, BADSERVER = M.USAGE,
+    BADNAME = M.USAGE, BADURI = M.USAGE, PARSE = M.USAGE, BADSERVER = M.USAGE,
 }
 
 -- The exit status for a failure code of srv ("NXDOMAIN", ...): every code

@@ -1,0 +1,39 @@
+#!/bin/sh
+# srv-run-memory.sh SRV_RUN - runs srv-run under $VALGRIND through each of its
+# paths (lookup with every output, a script with tasks, a failing script, a
+# usage error) and fails on any memory error or leak. Needs SRV_TEST_SERVER.
+set -u
+srv_run=$1
+zone=docs/examples/example.net.zone
+name=_xmpp-client._tcp.example.net
+failed=0
+
+# check EXPECTED_STATUS ARGS...: valgrind's own status is 99 on errors.
+check() {
+    expected=$1
+    shift
+    # shellcheck disable=SC2086
+    $VALGRIND "$srv_run" "$@" >/dev/null 2>/tmp/srv-run-memory.$$
+    status=$?
+    if [ "$status" -ne "$expected" ]; then
+        echo "srv-run $*: status $status, expected $expected" >&2
+        cat /tmp/srv-run-memory.$$ >&2
+        failed=1
+    fi
+}
+
+check 0 lookup "$name" --zone "$zone" --addresses --explain
+check 0 lookup "$name" --server "$SRV_TEST_SERVER" --json --explain --down server1.example.net
+check 0 lookup "$name" --zone "$zone" --simulate 500 --json
+check 0 lookup --xmpp client example.net --zone "$zone" --policy scripts/pin.lua
+check 0 lookup --turn turn:example.net --server "$SRV_TEST_SERVER"
+check 3 lookup _foo._tcp.example.net --zone "$zone"
+check 2 lookup "$name" --bogus
+printf 'local srv = require "srv"\nlocal r = srv.resolver { servers = { ... } }\nfor i = 1, 3 do srv.spawn(function() assert(r:resolve("%s")) end) end\n' "$name" \
+    > /tmp/srv-run-memory-script.$$
+check 0 /tmp/srv-run-memory-script.$$ "$SRV_TEST_SERVER"
+printf 'error("on purpose")\n' > /tmp/srv-run-memory-script.$$
+check 1 /tmp/srv-run-memory-script.$$
+rm -f /tmp/srv-run-memory.$$ /tmp/srv-run-memory-script.$$
+[ "$failed" -eq 0 ] && echo "srv-run: no memory errors, no leaks"
+exit "$failed"
