@@ -473,3 +473,44 @@ describe("srv-run lookup", function()
         end)
     end)
 end)
+
+describe("srv-run outside the checkout", function()
+    it("runs from a copy in another directory, with the checkout out of reach", function()
+        local dir = os.tmpname()
+        os.remove(dir)
+        assert(os.execute("mkdir " .. dir .. " && cp " .. run.SRV_RUN .. " " .. dir .. "/srv-run && cp " .. ZONE .. " " .. dir))
+        local pipe = assert(io.popen(string.format(
+            "cd %s && env -u LUA_PATH -u LUA_CPATH ./srv-run lookup %s --zone example.net.zone --seed 1 2>&1; echo status=$?",
+            dir, NAME)))
+        local out = pipe:read("a")
+        pipe:close()
+        os.execute("rm -rf " .. dir)
+        assert.truthy(out:find("5 50 5222 server1.example.net. srv\n", 1, true), out)
+        assert.truthy(out:find("\nstatus=0\n$"), out)
+    end)
+end)
+
+describe("make demo", function()
+    -- With unshare (root, or user namespaces) the demo runs with no network
+    -- device at all but loopback, down: proof that it needs none.
+    local isolate = os.execute("unshare -n true 2>/dev/null") and "unshare -n " or ""
+
+    it("shows a lookup, --explain, --simulate with and without server1, and a policy, offline", function()
+        local pipe = assert(io.popen(isolate .. "sh docs/examples/demo.sh " .. run.SRV_RUN .. " 2>&1; echo status=$?"))
+        local out = pipe:read("a")
+        pipe:close()
+        assert.truthy(out:find("\nstatus=0\n$"), out)
+        for _, text in ipairs {
+            "$ srv-run lookup _xmpp-client._tcp.example.net --zone docs/examples/example.net.zone --addresses\n",
+            "5 50 5222 server1.example.net. srv addresses=192.0.2.11\n",
+            "first among its 3 records 60.0% of the time",
+            "server1.example.net:5222 100.00% (100.0%)",
+            "--simulate 100000 --down server1.example.net\n",
+            "pinned first by the policy (pin)",
+            "5 0 5223 example.net. srv tls=yes",
+            "transport=udp",
+        } do
+            assert.truthy(out:find(text, 1, true), text)
+        end
+    end)
+end)
