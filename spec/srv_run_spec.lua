@@ -120,6 +120,16 @@ describe("srv-run SCRIPT", function()
         assert.truthy(r.stderr:find("stdin:2: task failed", 1, true), r.stderr)
     end)
 
+    it("reports every failed task nobody waited for", function()
+        local r = srv_run({ "-" }, { stdin = [[
+            local srv = require "srv"
+            srv.spawn(function() error("first", 0) end)
+            srv.spawn(function() error("second", 0) end)
+        ]] })
+        assert.equal(1, r.code)
+        assert.truthy(r.stderr:find("srv%-run: first\n.*srv%-run: second\n"), r.stderr)
+    end)
+
     it("does not report a failed task the script looked at", function()
         local r = srv_run({ "-" }, { stdin = [[
             local srv = require "srv"
@@ -144,6 +154,36 @@ describe("srv-run SCRIPT", function()
         os.remove(err_path)
         assert.equal("looping\nstatus=130\n", out)
         assert.truthy(err:find("srv-run: interrupted!\nstack traceback:", 1, true), err)
+    end)
+end)
+
+describe("srv-run interrupted while a task waits on DNS", function()
+    it("exits 130 without running the task again during shutdown", function()
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local path = write_file(string.format([[
+            local srv = require "srv"
+            local r = srv.resolver { servers = { "127.0.0.1:%d" }, timeout = 30 }
+            srv.spawn(function()
+                local _, msg = r:lookup("_xmpp-client._tcp.example.net")
+                print("task resumed: " .. tostring(msg))
+            end)
+            print("waiting") io.stdout:flush()
+        ]], port))
+        local err_path = os.tmpname()
+        local pipe = assert(io.popen(string.format(
+            "%s %s 2>%s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo status=$?", run.SRV_RUN, path, err_path)))
+        local out = pipe:read("a")
+        pipe:close()
+        silent:close()
+        local f = assert(io.open(err_path))
+        local err = f:read("a")
+        f:close()
+        os.remove(path)
+        os.remove(err_path)
+        assert.equal("waiting\nstatus=130\n", out)
+        assert.truthy(err:find("interrupted!", 1, true), err)
     end)
 end)
 
@@ -367,8 +407,50 @@ describe("srv-run lookup", function()
                       source = "srv", addresses = { "192.0.2.11" } }, doc.candidates[1])
         r = srv_run { "lookup", "_foo._tcp.example.net", "--zone", ZONE, "--json" }
         assert.equal(3, r.code)
+        assert.equal('{"code":"NXDOMAIN","error":"_foo._tcp.example.net: domain name not found",'
+                     .. '"name":"_foo._tcp.example.net"}\n', r.stdout)
         assert.same({ name = "_foo._tcp.example.net", code = "NXDOMAIN",
                       error = "_foo._tcp.example.net: domain name not found" }, json.decode(r.stdout))
+    end)
+
+    it("gives up on a silent server after --tries rounds", function()
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local started = socket.gettime()
+        local r = srv_run { "lookup", NAME, "--server", "127.0.0.1:" .. port, "--timeout", "0.2", "--tries", "1" }
+        local elapsed = socket.gettime() - started
+        silent:close()
+        assert.equal(5, r.code)
+        -- one try of 0.2 s, not 0.2 + 0.4 + 0.8 + 1.6 (the default 4 tries)
+        assert.is_true(elapsed < 1.2, "took " .. elapsed .. " s")
+        assert_usage_error(srv_run { "lookup", NAME, "--tries", "0" }, "bad value '0' for --tries")
+    end)
+
+    it("names the zone file that cannot be read or parsed", function()
+        assert_usage_error(srv_run { "lookup", NAME, "--zone", "docs/examples" },
+                           "cannot read the zone file: docs/examples: Is a directory")
+        local broken = write_file("x y z\n")
+        assert_usage_error(srv_run { "lookup", NAME, "--zone", broken }, broken .. ": PARSE: line 1")
+        os.remove(broken)
+    end)
+
+    it("takes three words only when service and proto are plain words", function()
+        -- "--" ends the options: the rest are operands, and must not become a name
+        assert_usage_error(srv_run { "lookup", "--", NAME, "--zone", ZONE }, "NAME is one word")
+    end)
+
+    it("warns about a --down that matches no candidate", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--down", "sever1.example.net" }
+        assert.same({ 0, "server1.example.net." }, { r.code, targets(r.stdout)[1] })
+        assert.truthy(r.stderr:find("warning: --down sever1.example.net: no such candidate", 1, true), r.stderr)
+    end)
+
+    it("exits 2 for a URI srv does not resolve", function()
+        assert_usage_error(srv_run { "lookup", "--turn", "http://example.net", "--zone", ZONE },
+                           'unsupported scheme "http"')
+        assert_usage_error(srv_run { "lookup", "--stun", "turn:example.net", "--zone", ZONE },
+                           "resolve_stun takes stun: and stuns: URIs, not turn:")
     end)
 
     describe("--simulate", function()
@@ -383,7 +465,7 @@ describe("srv-run lookup", function()
             local doc = assert(json.decode(r.stdout))
             local by_target = {}
             for _, t in ipairs(doc.targets) do by_target[t.target:match("^[^.]+")] = t end
-            return by_target, doc
+            return by_target, doc, r.stdout
         end
 
         it("puts server1 first every time, and shares the rest as the RFC predicts", function()
@@ -404,11 +486,13 @@ describe("srv-run lookup", function()
         end)
 
         it("shares the first place 60/20/20 among server2/3/4 with server1 down, backup never first", function()
-            local t = simulate("--down", "server1.example.net")
+            local t, _, doc_text = simulate("--down", "server1.example.net")
             assert.near(0.6, t.server2.first, bound(0.6))
             assert.near(0.2, t.server3.first, bound(0.2))
             assert.near(0.2, t.server4.first, bound(0.2))
             assert.same({ 0.6, 0.2, 0.2 }, { t.server2.predicted[1], t.server3.predicted[1], t.server4.predicted[1] })
+            -- the shortest form that reads back: 0.6, not 0.59999999999999998
+            assert.truthy(doc_text:find('"predicted":[0.6,0.3,0.1,0,0]', 1, true), doc_text)
             assert.equal(0, t.backup.first)
             assert.same({ 0, 0, 0, 1, 0 }, t.backup.observed)
             assert.same({ 0, 0, 0, 0, 1 }, t.server1.observed)

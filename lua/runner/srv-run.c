@@ -30,12 +30,15 @@ static const char *progname = "srv-run";
 static lua_State *global_state;
 static volatile sig_atomic_t interrupted;
 
-/* Hook set by the signal handler: raises at the next Lua instruction. */
+/* Hook set by the signal handler: raises at the next Lua instruction. No
+ * position in the message: the hook fires wherever Lua happens to be, often
+ * inside srv's event loop; the traceback says where the script was. */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted!");
+    lua_pushliteral(L, "interrupted!");
+    lua_error(L);
 }
 
 /* lua_sethook is the one Lua call that is safe in a signal handler. A second
@@ -56,6 +59,8 @@ static void report(const char *message)
 /* Message handler: the error as a string, with a traceback. */
 static int message_handler(lua_State *L)
 {
+    if (interrupted)
+        return 1;   /* where srv's loop was when Ctrl-C came is no news */
     const char *message = lua_tostring(L, 1);
     if (message == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -117,7 +122,7 @@ static int pmain(lua_State *L)
     lua_getglobal(L, "require");
     lua_pushliteral(L, "srv.run.main");
     lua_call(L, 1, 1);
-    lua_pushstring(L, argv[0] != NULL ? argv[0] : progname);
+    lua_pushstring(L, progname);
     lua_createtable(L, argc > 1 ? argc - 1 : 0, 0);
     for (int i = 1; i < argc; i++) {
         lua_pushstring(L, argv[i]);
@@ -142,6 +147,8 @@ static int pmain(lua_State *L)
 
 int main(int argc, char **argv)
 {
+    if (argv[0] != NULL && argv[0][0] != '\0')
+        progname = argv[0];
     lua_State *L = luaL_newstate();
     if (L == NULL) {
         report("cannot create the Lua state: not enough memory");

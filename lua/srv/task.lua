@@ -15,6 +15,9 @@ local unfinished = {}                                -- task -> true
 -- long-running program that drops its tasks must not accumulate them).
 local unobserved
 
+-- Set by abandon(): no task is resumed any more.
+local abandoned = false
+
 local task_mt = { __name = "srv.task" }
 task_mt.__index = task_mt
 
@@ -46,6 +49,7 @@ end
 
 -- Resumes a task with the values a blocking call returns.
 function M.resume(t, ...)
+    if abandoned then return end
     t.waiting_on = nil
     finish(t, coroutine.resume(t.co, ...))
 end
@@ -145,6 +149,13 @@ function M.wait(...)
         return table.unpack(t.results, 1, t.results.n)
     end
     return true
+end
+
+-- No task runs again: the runner calls this when the script has failed, so
+-- that closing the resolvers (which cancels what tasks wait for) does not
+-- run script code while the process is shutting down.
+function M.abandon()
+    abandoned = true
 end
 
 -- From now on, remember failed tasks until their result is looked at.

@@ -82,7 +82,7 @@ local function plan_for(kind, fname, text, opts)
     local parsed, msg, code = uri_mod.parse_target(text, kind)
     if not parsed then return nil, msg, code end
     if not SCHEMES[kind][parsed.scheme] then
-        return nil, string.format("%s: a %s: URI cannot be resolved by resolve_%s", text, parsed.scheme, kind),
+        return nil, string.format("%s: resolve_%s takes %s: and %ss: URIs, not %s:", text, kind, kind, kind, parsed.scheme),
             "BADURI"
     end
     local transports = opts.transports

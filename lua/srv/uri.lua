@@ -150,6 +150,12 @@ function M.parse_target(text, default_scheme)
     local scheme = text:match("^(%a[%w+.%-]*):")
     if scheme and SECURE[scheme:lower()] ~= nil then return parse_uri(text) end
 
+    -- "http://x", "sip:x": a scheme srv does not resolve. ("host:3478" is
+    -- a bare target with a port, below.)
+    if scheme and text:find("^%a[%w+.%-]*://") or (scheme and not scheme:find(".", 1, true)
+                                                    and not text:find("^[^:]*:%d+$")) then
+        return bad_uri(text, string.format("unsupported scheme %q (stun, stuns, turn or turns expected)", scheme))
+    end
     if text:find(":", 1, true) and services.is_ip_literal(text) == nil then
         return bad_uri(text, "a bare target is a host only; write scheme:host:port for a port")
     end

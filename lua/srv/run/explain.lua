@@ -63,7 +63,8 @@ local function key(target, port)
     return names.key(target) .. "|" .. tostring(port)
 end
 
--- -> { by_candidate = { [i] = { line, ... } }, left_out = { line, ... } }
+-- -> { by_candidate = { [i] = { line, ... } }, left_out = { line, ... },
+--      notes = { line, ... } (about the whole list: an XMPP answer used alone) }
 function M.lines(cands, info)
     local trace = info.trace or {}
     local groups = groups_of(info.answer)
@@ -112,8 +113,9 @@ function M.lines(cands, info)
         by_candidate[i] = lines
     end
 
-    local left_out = {}
+    local left_out, notes = {}, {}
     for _, e in ipairs(trace) do
+        if e.step == "partial" then notes[#notes + 1] = tostring(e.reason) end
         if e.step == "skip" then
             local what = e.target and format.endpoint(e) or ("transport " .. tostring(e.transport))
             left_out[#left_out + 1] = what .. ": " .. tostring(e.reason)
@@ -126,7 +128,7 @@ function M.lines(cands, info)
             left_out[#left_out + 1] = e.endpoint .. ": " .. (excluded and RULES.exclude or "removed by the policy")
         end
     end
-    return { by_candidate = by_candidate, left_out = left_out }
+    return { by_candidate = by_candidate, left_out = left_out, notes = notes }
 end
 
 -- The same in JSON output: each candidate gets "why", the object "left_out".
@@ -134,6 +136,7 @@ function M.add_to_json(out, cands, info)
     local why = M.lines(cands, info)
     for i, object in ipairs(out.candidates) do object.why = why.by_candidate[i] end
     out.left_out = why.left_out
+    out.notes = why.notes
 end
 
 return M

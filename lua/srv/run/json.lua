@@ -66,7 +66,14 @@ function encode(value, out, seen)
         elseif value ~= value or value == math.huge or value == -math.huge then
             out[#out + 1] = "null"
         else
-            out[#out + 1] = string.format("%.17g", value)
+            -- The shortest text that reads back as the same number: 0.6, not
+            -- 0.59999999999999998.
+            local text
+            for digits = 15, 17 do
+                text = string.format("%." .. digits .. "g", value)
+                if tonumber(text) == value then break end
+            end
+            out[#out + 1] = text
         end
     elseif kind == "string" then
         out[#out + 1] = quote(value)

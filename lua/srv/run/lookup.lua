@@ -41,14 +41,14 @@ local function parse_down(text)
     if target == "" or (port and (port < 1 or port > 65535)) then
         return nil, "bad value '" .. text .. "' for --down: TARGET or TARGET:PORT (port 1-65535) expected"
     end
-    return { target = target, port = port }
+    return { target = target, port = port, text = text }
 end
 
 -- Runs a policy script: it must return something callable.
 local function load_policy(path)
     local chunk, problem = loadfile(path)
     if not chunk then return nil, problem end
-    local ok, policy = xpcall(chunk, debug.traceback)
+    local ok, policy = xpcall(chunk, require("srv.run.script").traceback)
     if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
     if not options_check.is_callable(policy) then
         return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
@@ -102,21 +102,23 @@ function M.resolve(run, light)
 end
 
 -- --down: with a port, that target and port; without, every port the
--- target has in the list (found by a first resolution).
+-- target has in the list (found by a first resolution, which also shows a
+-- --down that matches nothing: a typo would otherwise go unnoticed).
 local function mark_down(run, downs)
-    local portless = {}
-    for _, d in ipairs(downs) do
-        if d.port then
-            run.resolver:mark_down(d.target, d.port, DOWN_FOR_EVER)
-        else
-            portless[names.key(d.target)] = true
-        end
-    end
-    if next(portless) == nil then return true end
+    if #downs == 0 then return true end
     local cands, msg, code = M.resolve(run)
     if not cands then return nil, msg, code end
-    for _, c in ipairs(cands) do
-        if portless[names.key(c.target)] then run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER) end
+    for _, d in ipairs(downs) do
+        local wanted, found = names.key(d.target), false
+        for _, c in ipairs(cands) do
+            if names.key(c.target) == wanted and (d.port == nil or d.port == c.port) then
+                found = true
+                run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER)
+            end
+        end
+        if not found then
+            io.stderr:write(run.progname, ": warning: --down ", d.text, ": no such candidate\n")
+        end
     end
     return true
 end
@@ -151,6 +153,7 @@ local function print_candidates(run, cands, info)
     end
     if why then
         for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", line, "\n") end
+        for _, line in ipairs(why.notes) do io.stdout:write(";; note: ", line, "\n") end
     end
 end
 
@@ -178,7 +181,7 @@ function M.main(progname, argv)
 
     local run = {
         query = q, json = options.json, explain = options.explain, addresses = options.addresses,
-        no_fallback = options["no-fallback"], seed = options.seed,
+        no_fallback = options["no-fallback"], seed = options.seed, progname = progname,
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
     if options.policy then
@@ -190,7 +193,7 @@ function M.main(progname, argv)
         run.light_options.policy = run.policy
     end
     local r, msg, code = srv.resolver(resolver_options)
-    if not r then return fail(progname, run, msg, code) end
+    if not r then return fail(progname, run, source.problem(options, msg, code), code) end
     run.resolver = r
 
     local ok

@@ -37,7 +37,7 @@ function M.from(options, operands)
     end
     if #operands == 1 then
         return setmetatable({ kind = "srv", name = operands[1] }, query_mt)
-    elseif #operands == 3 then
+    elseif #operands == 3 and not (operands[1] .. operands[2]):find("[.%s]") then
         local service, proto, domain = operands[1]:gsub("^_", ""), operands[2]:gsub("^_", ""), operands[3]
         return setmetatable({ kind = "srv", name = "_" .. service .. "._" .. proto .. "." .. domain }, query_mt)
     elseif #operands == 0 then

@@ -12,8 +12,8 @@ local function report(progname, message)
     io.stderr:write(progname, ": ", tostring(message), "\n")
 end
 
--- The traceback handler for the script's chunk. Level 2 leaves out the
--- handler itself.
+-- The traceback handler for user code run by srv-run (a script's chunk, a
+-- policy file). Level 2 leaves out the handler itself.
 local function traceback(message)
     if type(message) ~= "string" then
         local mt = getmetatable(message)
@@ -25,6 +25,8 @@ local function traceback(message)
     local cut = text:find("\n\t%[C%]: in function 'xpcall'")
     return cut and text:sub(1, cut - 1) or text
 end
+
+M.traceback = traceback
 
 -- Runs path ("-" for standard input) with args; returns the exit status.
 function M.run(progname, path, args)
@@ -43,16 +45,18 @@ function M.run(progname, path, args)
         -- Errors of tasks that finished on their own are raised here too:
         -- a runner must not lose a failure nobody waited for.
         ok, err = xpcall(srv.wait, traceback)
-        if ok then
-            local failed = task.unobserved_failure()
-            if failed then ok, err = false, failed end
-        end
     end
     if not ok then
+        task.abandon()
         report(progname, err)
         return exit.SCRIPT
     end
-    return exit.OK
+    local status = exit.OK
+    for failure in task.unobserved_failure do
+        report(progname, failure)
+        status = exit.SCRIPT
+    end
+    return status
 end
 
 return M

@@ -2,8 +2,9 @@
 -- same way by `srv-run lookup` and by the example scripts:
 --   --server IP[:PORT]   (repeatable) ask these DNS servers
 --   --zone FILE          answer from a zone file, no network
---   --timeout SECONDS    per try (c-ares' timeout)
---   --seed N             a fixed seed: the same order on every run
+--   --timeout SECONDS    the first try's timeout (c-ares doubles it for each round)
+--   --tries N            tries per server
+--   --seed N             a fixed seed: the same answer gives the same order
 -- Without --server and --zone the system's resolvers (/etc/resolv.conf) are asked.
 local srv = require "srv"
 local args = require "srv.run.args"
@@ -14,6 +15,7 @@ M.OPTIONS = {
     server = { kind = "string", list = true },
     zone = { kind = "string" },
     timeout = { kind = "seconds" },
+    tries = { kind = "positive_integer" },
     seed = { kind = "integer" },
 }
 
@@ -23,14 +25,27 @@ M.OPTIONS = {
 -- nil, message when it cannot be read.
 function M.resolver_options(options, extra)
     if options.zone then
+        -- io.open succeeds on a directory; the read says what it is.
         local file, problem = io.open(options.zone, "r")
-        if not file then return nil, "cannot read the zone file: " .. problem end
-        file:close()
+        if file then
+            local _, read_problem = file:read(1)
+            file:close()
+            if read_problem then problem = options.zone .. ": " .. read_problem end
+        end
+        if not file or problem then return nil, "cannot read the zone file: " .. problem end
     end
     local o = { servers = options.server, zone = options.zone, seed = options.seed }
     if options.timeout then o.timeout = options.timeout end
+    if options.tries then o.tries = options.tries end
     for k, v in pairs(extra or {}) do o[k] = v end
     return o
+end
+
+-- The message for a resolver that could not be made: a zone that does not
+-- parse is named, the parser only knows lines and columns.
+function M.problem(options, msg, code)
+    if code == "PARSE" and options.zone then return options.zone .. ": " .. msg end
+    return msg
 end
 
 -- For scripts: takes the source options out of argv (a script's `arg` or
@@ -47,8 +62,8 @@ function M.resolver(argv, extra)
     if options.server and options.zone then return nil, "--server and --zone exclude each other" end
     local resolver_options, problem = M.resolver_options(options, extra)
     if not resolver_options then return nil, problem end
-    local r, msg = srv.resolver(resolver_options)
-    if not r then return nil, msg end
+    local r, msg, code = srv.resolver(resolver_options)
+    if not r then return nil, M.problem(options, msg, code) end
     return r, rest
 end
 
