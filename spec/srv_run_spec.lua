@@ -306,6 +306,94 @@ describe("srv-run lookup", function()
         assert.same({ 1, true }, { r.code, r.stderr:find("/nonexistent/policy.lua", 1, true) ~= nil })
     end)
 
+    describe("policy sandbox", function()
+        local function with_policy(body, ...)
+            local path = write_file(body)
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", path, ... }
+            os.remove(path)
+            return r
+        end
+
+        it("stops a policy that never returns, at load time or per call", function()
+            for _, body in ipairs {
+                "while true do end",
+                "return function(c) while true do end end",
+                -- pcall cannot swallow the budget's error
+                "return function(c) while true do pcall(function() while true do end end) end end",
+                -- nor can a coroutine escape it
+                "return function(c) coroutine.wrap(function() while true do end end)() end",
+                "return function(c) local co = coroutine.create(function() while true do end end)"
+                    .. " while true do coroutine.resume(co) end end",
+            } do
+                local started = os.time()
+                local r = with_policy(body, "--budget", "2000000")
+                assert.equal(1, r.code, body)
+                assert.truthy(r.stderr:find("the policy ran out of its budget of 2000000 instructions", 1, true),
+                              body .. "\n" .. r.stderr)
+                assert.is_true(os.time() - started < 30)
+            end
+        end)
+
+        it("offers no way to run commands, open files, load C modules or bytecode", function()
+            local cases = {
+                { 'os.execute("true")', "attempt to call a nil value (field 'execute')" },
+                { 'io.open("/etc/hostname")', "attempt to index a nil value (global 'io')" },
+                { 'return require("socket")', "module 'socket' is not available to a sandboxed policy" },
+                { 'return require("srv.core")', "module 'srv.core' is not available to a sandboxed policy" },
+                { 'return require("srv.run.script")', "module 'srv.run.script' is not available" },
+                { 'return assert(load(string.dump(function() end)))', "attempt to load a binary chunk" },
+                { 'return debug.getinfo(1)', "attempt to index a nil value (global 'debug')" },
+                { 'return package.loadlib("x", "y")', "attempt to index a nil value (global 'package')" },
+                { 'return dofile("/etc/hostname")', "attempt to call a nil value (global 'dofile')" },
+                { 'getmetatable("").__index = {}', "attempt to index a nil value" },
+            }
+            for _, case in ipairs(cases) do
+                local r = with_policy(case[1])
+                assert.equal(1, r.code, case[1])
+                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+            end
+        end)
+
+        it("gives a policy srv, its Lua modules and the safe standard library", function()
+            local r = with_policy([[
+                local srv = require "srv"
+                local names = require "srv.names"
+                assert(os.getenv("HOME") ~= nil or true)
+                assert(string.format("%d", 1) == "1" and math.max(1, 2) == 2 and #table.pack(1, 2) == 2)
+                return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
+                    local ok, err = pcall(error, "caught")
+                    assert(not ok and err == "caught")
+                    return c
+                end)
+            ]])
+            assert.same({ 0, "backup.example.net." }, { r.code, targets(r.stdout)[1] }, r.stderr)
+        end)
+
+        it("runs the file with all of Lua and no budget with --no-sandbox", function()
+            local r = with_policy([[
+                local f = assert(io.open("docs/examples/example.net.zone"))
+                f:close()
+                return function(c) return c end
+            ]], "--no-sandbox")
+            assert.same({ 0, "" }, { r.code, r.stderr })
+            assert_usage_error(with_policy("return nil", "--budget", "0"), "bad value '0' for --budget")
+        end)
+
+        it("reports a policy that yields, returns no list, or uses the resolver after closing it", function()
+            local cases = {
+                { "return function(c) coroutine.yield() return c end", "a policy must not yield" },
+                { "return function(c) return 'x' end", "policy returned" },
+                { "return function(c, ctx) ctx.resolver:close() ctx.resolver:lookup('x') end",
+                  "attempt to use a closed resolver" },
+            }
+            for _, case in ipairs(cases) do
+                local r = with_policy(case[1])
+                assert.equal(1, r.code, case[1])
+                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+            end
+        end)
+    end)
+
     it("resolves XMPP with --xmpp client|server DOMAIN, direct TLS included", function()
         local r = srv_run { "lookup", "--xmpp", "client", "example.net", "--zone", ZONE, "--seed", "1" }
         assert.equal(0, r.code)

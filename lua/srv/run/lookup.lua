@@ -3,7 +3,6 @@
 -- times (--simulate) or explained (--explain).
 local srv = require "srv"
 local names = require "srv.names"
-local options_check = require "srv.options"
 local args = require "srv.run.args"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
@@ -19,6 +18,8 @@ local DOWN_FOR_EVER = 1e9
 
 local OPTIONS = {
     policy = { kind = "string" },
+    ["no-sandbox"] = { kind = "flag" },
+    budget = { kind = "positive_integer" },
     down = { kind = "string", list = true },
     addresses = { kind = "flag" },
     ["no-fallback"] = { kind = "flag" },
@@ -42,19 +43,6 @@ local function parse_down(text)
         return nil, "bad value '" .. text .. "' for --down: TARGET or TARGET:PORT (port 1-65535) expected"
     end
     return { target = target, port = port, text = text }
-end
-
--- Runs a policy script: it must return something callable.
-local function load_policy(path)
-    local chunk, problem = loadfile(path)
-    if not chunk then return nil, problem end
-    local ok, policy = xpcall(chunk, require("srv.run.script").traceback)
-    if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
-    if not options_check.is_callable(policy) then
-        return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
-                                  path, type(policy))
-    end
-    return policy
 end
 
 local function endpoints(list)
@@ -185,7 +173,9 @@ function M.main(progname, argv)
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
     if options.policy then
-        run.policy, problem = load_policy(options.policy)
+        run.policy, problem = require("srv.run.sandbox").load_policy(options.policy, {
+            sandbox = not options["no-sandbox"], budget = options.budget,
+        })
         if not run.policy then
             io.stderr:write(progname, ": ", problem, "\n")
             return exit.SCRIPT

@@ -23,7 +23,10 @@ NAME is _service._proto.domain, or three words: service proto domain.
   --tries N            tries per server (default 4)
   --seed N             seed of the random order: the same N and the same
                        answer give the same order
-  --policy FILE        a Lua script returning a policy (srv.policy{...} or a function)
+  --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
+                       run in a sandbox with an instruction budget
+  --budget N           instructions a policy may run per call (default 100000000)
+  --no-sandbox         run the policy file with all of Lua and no budget
   --down TARGET[:PORT] mark a target down (repeatable; no PORT: every port)
   --addresses          look up the targets' A and AAAA addresses
   --no-fallback        no fallback to the domain when there are no SRV records
