@@ -3,7 +3,7 @@
  * The skeleton is lua.c's: everything runs in pmain under lua_pcall, so an
  * error (out of memory included) is reported, never a crash; a message
  * handler adds the traceback; messages go to stderr as "srv-run: message";
- * SIGINT sets a hook that raises "interrupted!" at the next Lua instruction.
+ * SIGINT raises "interrupted!" in whatever Lua code runs next.
  *
  * What srv-run does lives in Lua (lua/srv/run/main.lua): this file only
  * builds the Lua state. The srv modules and srv.core are preloaded from the
@@ -26,19 +26,41 @@ int luaopen_srv_core(lua_State *L);
 
 enum { EXIT_INTERRUPTED = 130 };   /* 128 + SIGINT, as shells report it */
 
+enum { INTERRUPT_CHECK_EVERY = 1000 };   /* instructions */
+
 static const char *progname = "srv-run";
 static lua_State *global_state;
+/* 0: no SIGINT; 1: SIGINT came, not raised yet; 2: raised. It is raised
+ * once, so that the code reporting it is not interrupted in turn. */
 static volatile sig_atomic_t interrupted;
 
-/* Hook set by the signal handler: raises at the next Lua instruction. No
- * position in the message: the hook fires wherever Lua happens to be, often
- * inside srv's event loop; the traceback says where the script was. */
+/* No position in the message: the hook fires wherever Lua happens to be,
+ * often inside srv's event loop; the traceback says where the script was. */
+static void raise_interrupt(lua_State *L)
+{
+    interrupted = 2;
+    lua_pushliteral(L, "interrupted!");
+    lua_error(L);
+}
+
+/* Set by the signal handler on the main thread: raises at its next
+ * instruction. */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    lua_pushliteral(L, "interrupted!");
-    lua_error(L);
+    if (interrupted == 1)
+        raise_interrupt(L);
+}
+
+/* Set on the main thread before anything runs, so every coroutine inherits
+ * it (lua_newthread copies the hook): a script busy in a task, which the
+ * signal handler cannot reach, is stopped too. */
+static void interrupt_check_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (interrupted == 1)
+        raise_interrupt(L);
 }
 
 /* lua_sethook is the one Lua call that is safe in a signal handler. A second
@@ -131,6 +153,7 @@ static int pmain(lua_State *L)
     push_build_info(L);
 
     global_state = L;
+    lua_sethook(L, interrupt_check_hook, LUA_MASKCOUNT, INTERRUPT_CHECK_EVERY);
     signal(SIGINT, on_sigint);
     int status = lua_pcall(L, 3, 1, handler);
     signal(SIGINT, SIG_DFL);

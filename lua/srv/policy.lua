@@ -236,12 +236,14 @@ end
 -- The steps of a policy, in the order they are applied
 
 -- With a trace (ctx.trace), each option records the candidates it acted on:
--- { step = "policy", rule = "exclude", target =, port = }. srv-run --explain
--- reads these to say which option moved, removed or added a candidate.
+-- { step = "policy", rule = "exclude", target =, port =, transport = }.
+-- srv-run --explain reads these to say which option moved, removed or
+-- added a candidate.
 local function note(ctx, rule, candidate)
     local trace = type(ctx) == "table" and ctx.trace
     if type(trace) ~= "table" then return end
-    trace[#trace + 1] = { step = "policy", rule = rule, target = candidate.target, port = candidate.port }
+    trace[#trace + 1] = { step = "policy", rule = rule, target = candidate.target, port = candidate.port,
+                          transport = candidate.transport }
 end
 
 local function without_excluded(candidates, is_excluded, ctx)
@@ -582,8 +584,13 @@ local function validate(n, list)
 end
 
 local function traceback_handler(err)
-    local ok, text = pcall(tostring, err)
-    if not ok then text = "(error object is a " .. type(err) .. " value)" end
+    local text = err
+    if type(err) ~= "string" then
+        local mt = getmetatable(err)
+        local ok = mt and mt.__tostring and true
+        if ok then ok, text = pcall(tostring, err) end
+        if not ok or type(text) ~= "string" then text = "(error object is a " .. type(err) .. " value)" end
+    end
     return debug.traceback(text, 2)
 end
 

@@ -163,17 +163,23 @@ function M.track_failures()
     unobserved = unobserved or {}
 end
 
--- The error of the oldest failed task whose result nobody looked at (with
--- srv.wait or t:result()), or nil; each is returned once.
+-- true and the error of the oldest failed task whose result nobody looked
+-- at (with srv.wait or t:result()), or false; each is returned once. (The
+-- error itself may be nil: error(nil) is a failure too.)
 function M.unobserved_failure()
     while unobserved and #unobserved > 0 do
         local t = table.remove(unobserved, 1)
         if not t.observed then
             t.observed = true
-            return t.error
+            return true, t.error
         end
     end
-    return nil
+    return false
+end
+
+-- Whether any task has not finished yet.
+function M.has_unfinished()
+    return next(unfinished) ~= nil
 end
 
 return M

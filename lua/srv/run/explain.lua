@@ -21,7 +21,7 @@ local function percent(x)
 end
 
 local function group_id(transport, priority)
-    return (transport or "") .. "|" .. tostring(priority)
+    return tostring(transport or "") .. "|" .. tostring(priority)
 end
 
 -- Priority groups of the usable SRV records: count, weight total, weighted count.
@@ -59,8 +59,8 @@ local function index_by_endpoint(list)
     return index
 end
 
-local function key(target, port)
-    return names.key(target) .. "|" .. tostring(port)
+local function key(target, port, transport)
+    return names.key(target) .. "|" .. tostring(port) .. "|" .. tostring(transport)
 end
 
 -- -> { by_candidate = { [i] = { line, ... } }, left_out = { line, ... },
@@ -72,7 +72,7 @@ function M.lines(cands, info)
     local rules, fallback_reason = {}, nil
     for _, e in ipairs(trace) do
         if e.step == "policy" and e.rule then
-            local k = key(e.target, e.port)
+            local k = key(e.target, e.port, e.transport)
             rules[k] = rules[k] or {}
             table.insert(rules[k], e.rule)
         elseif e.step == "fallback" then
@@ -93,15 +93,15 @@ function M.lines(cands, info)
             lines[#lines + 1] = "direct TLS (XEP-0368): merged with the STARTTLS records by priority and weight"
         end
         if c.transport then
-            lines[#lines + 1] = "transport " .. c.transport .. ": transports are tried one after the other, in the order of preference (RFC 5928)"
+            lines[#lines + 1] = "transport " .. tostring(c.transport) .. ": transports are tried one after the other, in the order of preference (RFC 5928)"
         end
         local was, now = before[endpoint], after[endpoint]
-        for _, rule in ipairs(rules[key(c.target, c.port)] or {}) do
+        for _, rule in ipairs(rules[key(c.target, c.port, c.transport)] or {}) do
             if rule ~= "exclude" then lines[#lines + 1] = RULES[rule] end
         end
         -- A policy of srv.policy options says what each did; for any other
         -- (a function) the places before and after it are all there is.
-        if now and not was and c.source == "policy" and not rules[key(c.target, c.port)] then
+        if now and not was and c.source == "policy" and not rules[key(c.target, c.port, c.transport)] then
             lines[#lines + 1] = "added by the policy"
         elseif was and now and was ~= now and next(rules) == nil then
             lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)
@@ -124,7 +124,7 @@ function M.lines(cands, info)
     for _, e in ipairs(info.before or {}) do
         if info.after and not after[e.endpoint] then
             local excluded = false
-            for _, rule in ipairs(rules[key(e.target, e.port)] or {}) do excluded = excluded or rule == "exclude" end
+            for _, rule in ipairs(rules[key(e.target, e.port, e.transport)] or {}) do excluded = excluded or rule == "exclude" end
             left_out[#left_out + 1] = e.endpoint .. ": " .. (excluded and RULES.exclude or "removed by the policy")
         end
     end

@@ -4,13 +4,24 @@
 -- (target with its trailing dot unless it is an IP literal; "-" for a
 -- missing priority or weight; keys: transport, tls, down, addresses,
 -- address_error). JSON gives the same fields by name.
+--
+-- srv checks target, port, priority and weight of what a policy returns;
+-- the other fields may be anything, so every value is turned into text
+-- here rather than trusted to be a string or a list.
 local M = {}
+
+-- One word: no blanks or control characters, which would split the line.
+local function word(value)
+    if value == nil then return "-" end
+    return (tostring(value):gsub("[%s%c]", "?"))
+end
 
 local function is_ip_literal(target)
     return target:match("^%d+%.%d+%.%d+%.%d+$") ~= nil or target:find(":", 1, true) ~= nil
 end
 
 function M.display_target(target)
+    target = word(target)
     if is_ip_literal(target) or target:sub(-1) == "." then return target end
     return target .. "."
 end
@@ -19,34 +30,48 @@ end
 -- simulations (with "/transport" for TURN and STUN, whose lists may hold one
 -- target and port on several transports).
 function M.endpoint(c)
-    local host = c.target:find(":", 1, true) and "[" .. c.target .. "]" or c.target
-    local text = host .. ":" .. tostring(c.port)
-    if c.transport then text = text .. "/" .. c.transport end
+    local target = word(c.target)
+    local host = target:find(":", 1, true) and "[" .. target .. "]" or target
+    local text = host .. ":" .. word(c.port)
+    if c.transport ~= nil then text = text .. "/" .. word(c.transport) end
     return text
 end
 
-local function field(value)
-    return value == nil and "-" or tostring(value)
+-- A list of addresses (or whatever a policy put there) as strings.
+local function address_list(value)
+    if type(value) ~= "table" then return { word(value) } end
+    local out = {}
+    for i, a in ipairs(value) do out[i] = word(a) end
+    return out
 end
 
 function M.candidate_line(c)
-    local words = { field(c.priority), field(c.weight), field(c.port), M.display_target(c.target), field(c.source) }
-    if c.transport then words[#words + 1] = "transport=" .. c.transport end
+    local words = { word(c.priority), word(c.weight), word(c.port), M.display_target(c.target), word(c.source) }
+    if c.transport ~= nil then words[#words + 1] = "transport=" .. word(c.transport) end
     if c.tls then words[#words + 1] = "tls=yes" end
     if c.down then words[#words + 1] = "down=yes" end
-    if c.addresses and #c.addresses > 0 then
-        words[#words + 1] = "addresses=" .. table.concat(c.addresses, ",")
+    if c.addresses ~= nil then
+        local list = address_list(c.addresses)
+        if #list > 0 then words[#words + 1] = "addresses=" .. table.concat(list, ",") end
     end
-    if c.address_error then words[#words + 1] = "address_error=" .. c.address_error end
+    if c.address_error ~= nil then words[#words + 1] = "address_error=" .. word(c.address_error) end
     return table.concat(words, " ")
 end
 
--- The fields of a candidate for JSON.
+local function scalar(value)
+    local kind = type(value)
+    if value == nil or kind == "string" or kind == "number" or kind == "boolean" then return value end
+    return tostring(value)
+end
+
+-- The fields of a candidate for JSON. tls and down appear only when true.
 function M.candidate_object(c)
     return {
-        target = c.target, port = c.port, priority = c.priority, weight = c.weight,
-        ttl = c.ttl, source = c.source, transport = c.transport, tls = c.tls,
-        down = c.down, addresses = c.addresses, address_error = c.address_error,
+        target = scalar(c.target), port = scalar(c.port), priority = scalar(c.priority),
+        weight = scalar(c.weight), ttl = scalar(c.ttl), source = scalar(c.source),
+        transport = scalar(c.transport), tls = c.tls and true or nil, down = c.down and true or nil,
+        addresses = c.addresses ~= nil and address_list(c.addresses) or nil,
+        address_error = scalar(c.address_error),
     }
 end
 

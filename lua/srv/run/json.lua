@@ -9,7 +9,27 @@ local escapes = {
     ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
 }
 
+-- JSON text is UTF-8: a string that is not (a name given on the command
+-- line, say) has each byte of its invalid sequences replaced by U+FFFD.
+local function valid_utf8(text)
+    if utf8.len(text) then return text end
+    local out, i = {}, 1
+    while i <= #text do
+        local ok, n = pcall(utf8.codepoint, text, i)
+        if ok and n then
+            local char = utf8.char(n)
+            out[#out + 1] = char
+            i = i + #char
+        else
+            out[#out + 1] = "\u{FFFD}"
+            i = i + 1
+        end
+    end
+    return table.concat(out)
+end
+
 local function quote(text)
+    text = valid_utf8(text)
     return '"' .. text:gsub('[%c"\\]', function(c)
         return escapes[c] or string.format("\\u%04x", c:byte())
     end) .. '"'

@@ -45,11 +45,16 @@ local function parse_down(text)
     return { target = target, port = port, text = text }
 end
 
+-- What --explain and --simulate keep of a list: a policy's list is taken
+-- before srv has checked it, so anything that is not a table is skipped.
 local function endpoints(list)
     local out = {}
-    for i, c in ipairs(list) do
-        out[i] = { endpoint = format.endpoint(c), target = c.target, port = c.port,
-                   priority = c.priority, weight = c.weight, transport = c.transport }
+    for _, c in ipairs(list) do
+        if type(c) == "table" then
+            out[#out + 1] = { endpoint = format.endpoint(c), target = c.target, port = c.port,
+                              priority = c.priority, weight = c.weight, transport = c.transport,
+                              source = c.source }
+        end
     end
     return out
 end
@@ -91,10 +96,16 @@ end
 
 -- --down: with a port, that target and port; without, every port the
 -- target has in the list (found by a first resolution, which also shows a
--- --down that matches nothing: a typo would otherwise go unnoticed).
+-- --down that matches nothing: a typo would otherwise go unnoticed). That
+-- resolution uses a resolver of its own, so that it takes no draws from the
+-- seeded one: --seed N gives the same order with and without --down.
 local function mark_down(run, downs)
     if #downs == 0 then return true end
-    local cands, msg, code = M.resolve(run)
+    local scout, msg, code = srv.resolver(run.resolver_options)
+    if not scout then return nil, msg, code end
+    local cands
+    cands, msg, code = M.resolve(setmetatable({ resolver = scout }, { __index = run }))
+    scout:close()
     if not cands then return nil, msg, code end
     for _, d in ipairs(downs) do
         local wanted, found = names.key(d.target), false
@@ -146,6 +157,10 @@ local function print_candidates(run, cands, info)
 end
 
 function M.main(progname, argv)
+    for _, word in ipairs(argv) do
+        if word == "--" then break end
+        if word == "-h" then argv = { "--help" } break end
+    end
     local options, operands = args.parse(argv, OPTIONS)
     if not options then return usage.error(progname, operands) end
     if options.help then
@@ -153,6 +168,9 @@ function M.main(progname, argv)
         return exit.OK
     end
     if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
+    if options.budget and options["no-sandbox"] then
+        return usage.error(progname, "--budget and --no-sandbox exclude each other")
+    end
     if options.simulate and options.explain then
         return usage.error(progname, "--simulate and --explain exclude each other")
     end
@@ -184,7 +202,7 @@ function M.main(progname, argv)
     end
     local r, msg, code = srv.resolver(resolver_options)
     if not r then return fail(progname, run, source.problem(options, msg, code), code) end
-    run.resolver = r
+    run.resolver, run.resolver_options = r, resolver_options
 
     local ok
     ok, msg, code = mark_down(run, downs)

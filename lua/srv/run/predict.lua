@@ -69,16 +69,19 @@ local function group_positions(members)
 end
 
 -- records: a list of { key =, priority =, weight =, segment = (optional,
--- orders before priority: a TURN transport's rank), down = (optional) }.
+-- orders before priority: a TURN transport's rank), down = (optional),
+-- fixed = (optional: a record whose place is not drawn, such as a fallback;
+-- it is a group of its own, ordered by this number) }.
 -- Down records come after all up ones (srv's health marks), each part in
 -- RFC order. Returns key -> { [position] = probability } over the whole
--- list, or nil when a group is too large to compute.
+-- list; a record in a group too large to compute has no entry.
 function M.positions(records)
     local groups, order = {}, {}
     for _, r in ipairs(records) do
-        local id = string.format("%d\0%d\0%d", r.down and 1 or 0, r.segment or 0, r.priority)
+        local down, segment, fixed = r.down and 1 or 0, r.segment or 0, r.fixed or 0
+        local id = string.format("%d\0%d\0%d\0%d", down, segment, r.priority, fixed)
         if not groups[id] then
-            groups[id] = { down = r.down and 1 or 0, segment = r.segment or 0, priority = r.priority }
+            groups[id] = { down = down, segment = segment, priority = r.priority, fixed = fixed }
             order[#order + 1] = groups[id]
         end
         table.insert(groups[id], r)
@@ -86,17 +89,19 @@ function M.positions(records)
     table.sort(order, function(a, b)
         if a.down ~= b.down then return a.down < b.down end
         if a.segment ~= b.segment then return a.segment < b.segment end
-        return a.priority < b.priority
+        if a.priority ~= b.priority then return a.priority < b.priority end
+        return a.fixed < b.fixed
     end)
     local result, offset, size = {}, 0, #records
     for _, group in ipairs(order) do
         local inside = group_positions(group)
-        if not inside then return nil end
         for _, m in ipairs(group) do
-            local row = {}
-            for p = 1, size do row[p] = 0 end
-            for p, q in pairs(inside[m]) do row[offset + p] = q end
-            result[m.key] = row
+            if inside then
+                local row = {}
+                for p = 1, size do row[p] = 0 end
+                for p, q in pairs(inside[m]) do row[offset + p] = q end
+                result[m.key] = row
+            end
         end
         offset = offset + #group
     end

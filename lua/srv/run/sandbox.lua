@@ -76,20 +76,29 @@ local function sandbox_coroutine()
     return co
 end
 
--- srv and its Lua modules; not srv.core (C) nor srv.run.* (they read and
--- run files).
+-- srv and its Lua modules as built into srv-run (package.preload: never a
+-- file that LUA_PATH or the current directory could supply); not srv.core
+-- (C) nor srv.run.* (they read and run files).
 local function is_allowed_module(name)
+    if type(name) ~= "string" or package.preload[name] == nil then return false end
     if name == "srv" then return true end
-    return type(name) == "string" and name:match("^srv%.") ~= nil
-        and name ~= "srv.core" and name:match("^srv%.run%.") == nil
+    return name:match("^srv%.") ~= nil and name ~= "srv.core" and name:match("^srv%.run%.") == nil
 end
 
 local function new_environment()
     local env = {}
     for _, name in ipairs { "assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen",
-                            "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "print",
+                            "rawset", "select", "setmetatable", "tonumber", "tostring", "type",
                             "_VERSION" } do
         env[name] = _G[name]
+    end
+    -- print goes to stderr: a policy's debugging output must not mix with
+    -- the candidates (or break --json).
+    env.print = function(...)
+        local n = select("#", ...)
+        local parts = table.pack(...)
+        for i = 1, n do parts[i] = tostring(parts[i]) end
+        io.stderr:write(table.concat(parts, "\t", 1, n), "\n")
     end
     env.pcall, env.xpcall = sandbox_pcall, sandbox_xpcall
     -- The string metatable is shared with the runner: not the policy's to change.
@@ -146,12 +155,24 @@ function M.load_policy(path, opts)
         chunk, problem = load(text, "@" .. path, "bt")
     end
     if not chunk then return nil, problem end
-    local run = sandboxed and function() return with_budget(new_budget(limit), chunk) end or chunk
-    local ok, policy = real_xpcall(run, traceback)
-    if not ok then
-        budget_done()
-        return nil, "policy " .. path .. ": " .. tostring(policy)
+    local ok, policy
+    if sandboxed then
+        -- In a thread of its own: the budget's hook must not replace the
+        -- main thread's (srv-run's Ctrl-C check).
+        local thread = coroutine.create(function()
+            return real_xpcall(function() return with_budget(new_budget(limit), chunk) end, traceback)
+        end)
+        local resumed
+        resumed, ok, policy = coroutine.resume(thread)
+        if not resumed then
+            ok, policy = false, ok
+        elseif coroutine.status(thread) ~= "dead" then
+            ok, policy = false, "a policy file must not yield"
+        end
+    else
+        ok, policy = real_xpcall(chunk, traceback)
     end
+    if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
     if not require("srv.options").is_callable(policy) then
         return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
                                   path, type(policy))

@@ -8,18 +8,26 @@ local exit = require "srv.run.exit"
 
 local M = {}
 
-local function report(progname, message)
-    io.stderr:write(progname, ": ", tostring(message), "\n")
+-- An error value as text: a string as it is, an object by its __tostring,
+-- anything else by its type (as lua5.4 reports them).
+local function describe(err)
+    if type(err) == "string" then return err end
+    local mt = getmetatable(err)
+    if mt and mt.__tostring then
+        local ok, text = pcall(tostring, err)
+        if ok and type(text) == "string" then return text end
+    end
+    return string.format("(error object is a %s value)", type(err))
+end
+
+local function report(progname, err)
+    io.stderr:write(progname, ": ", describe(err), "\n")
 end
 
 -- The traceback handler for user code run by srv-run (a script's chunk, a
 -- policy file). Level 2 leaves out the handler itself.
 local function traceback(message)
-    if type(message) ~= "string" then
-        local mt = getmetatable(message)
-        if mt and mt.__tostring then return tostring(message) end
-        message = string.format("(error object is a %s value)", type(message))
-    end
+    if type(message) ~= "string" then return describe(message) end
     -- The frames below the script's own (the runner's) say nothing to its author.
     local text = debug.traceback(message, 2)
     local cut = text:find("\n\t%[C%]: in function 'xpcall'")
@@ -41,18 +49,21 @@ function M.run(progname, path, args)
     task.track_failures()
 
     local ok, err = xpcall(chunk, traceback, table.unpack(args))
-    if ok then
-        -- Errors of tasks that finished on their own are raised here too:
-        -- a runner must not lose a failure nobody waited for.
-        ok, err = xpcall(srv.wait, traceback)
+    -- The scheduler: wait until no task is left, tasks started by tasks
+    -- included. A task's error already carries the task's traceback.
+    while ok and task.has_unfinished() do
+        ok, err = pcall(srv.wait)
     end
     if not ok then
         task.abandon()
         report(progname, err)
         return exit.SCRIPT
     end
+    -- A runner must not lose a failure nobody waited for.
     local status = exit.OK
-    for failure in task.unobserved_failure do
+    while true do
+        local found, failure = task.unobserved_failure()
+        if not found then break end
         report(progname, failure)
         status = exit.SCRIPT
     end

@@ -8,34 +8,34 @@ local predict = require "srv.run.predict"
 
 local M = {}
 
--- What RFC 2782 ordering predicts for the first draw's answer: the usable
--- SRV records of every priority, TURN/STUN transports in the order the
--- list has them, marked-down records after the others. Without SRV records
--- (a fallback) the list is fixed, and the first draw is the prediction.
+-- A row is one candidate: the same target and port at two priorities are
+-- two rows.
+local function row_key(c)
+    return format.endpoint(c) .. "#" .. tostring(c.priority)
+end
+
+-- What RFC 2782 ordering predicts for the list as srv built it before the
+-- policy (info.before): the usable SRV records of each priority drawn by
+-- weight, TURN/STUN transports in the order the list has them, a fallback
+-- where srv put it, marked-down candidates after the others.
 local function prediction(first, info)
-    if not info or not info.answer then return nil end
-    if #info.answer == 0 then
-        local fixed = {}
-        for i, c in ipairs(first) do
-            local row = {}
-            for p = 1, #first do row[p] = p == i and 1 or 0 end
-            fixed[format.endpoint(c)] = row
-        end
-        return fixed
-    end
-    local segment, segments, down = {}, 0, {}
+    if not info or not info.before then return nil end
+    local down = {}
     for _, c in ipairs(first) do
-        local t = c.transport or ""
+        if c.down then down[row_key(c)] = true end
+    end
+    local segment, segments, records = {}, 0, {}
+    for i, e in ipairs(info.before) do
+        local t = tostring(e.transport or "")
         if not segment[t] then
             segments = segments + 1
             segment[t] = segments
         end
-        if c.down then down[format.endpoint(c)] = true end
-    end
-    local records = {}
-    for i, a in ipairs(info.answer) do
-        records[i] = { key = a.endpoint, priority = a.priority, weight = a.weight,
-                       segment = segment[a.transport or ""] or 0, down = down[a.endpoint] }
+        local key = row_key(e)
+        local record = { key = key, priority = math.tointeger(e.priority) or 0, weight = math.tointeger(e.weight) or 0,
+                         segment = segment[t], down = down[key] }
+        if e.source ~= "srv" then record.weight, record.fixed = 0, i end
+        records[#records + 1] = record
     end
     return predict.positions(records)
 end
@@ -53,25 +53,35 @@ function M.run(run, draws)
         if draw == 1 then predicted = prediction(cands, info) end
         if #cands > positions then positions = #cands end
         for position, c in ipairs(cands) do
-            local key = format.endpoint(c)
+            local key = row_key(c)
             local row = by_endpoint[key]
             if not row then
-                row = { endpoint = key, target = c.target, port = c.port, transport = c.transport, counts = {} }
+                row = { key = key, endpoint = format.endpoint(c), target = c.target, port = c.port,
+                        priority = c.priority, transport = c.transport, counts = {} }
                 by_endpoint[key] = row
                 rows[#rows + 1] = row
             end
             row.counts[position] = (row.counts[position] or 0) + 1
         end
     end
+    local seen = {}
+    for _, row in ipairs(rows) do seen[row.endpoint] = (seen[row.endpoint] or 0) + 1 end
     for _, row in ipairs(rows) do
-        row.predicted = predicted and predicted[row.endpoint]
+        -- the same endpoint at two priorities: say which row is which
+        row.label = seen[row.endpoint] > 1 and (row.endpoint .. " (priority " .. tostring(row.priority) .. ")")
+                    or row.endpoint
+        row.predicted = predicted and predicted[row.key]
+        if row.predicted then
+            -- a policy may make the list longer than the RFC's
+            for p = #row.predicted + 1, positions do row.predicted[p] = 0 end
+        end
         local mean = 0
         for position, n in pairs(row.counts) do mean = mean + position * n end
         row.mean = mean / draws
     end
     table.sort(rows, function(a, b)
         if a.mean ~= b.mean then return a.mean < b.mean end
-        return a.endpoint < b.endpoint
+        return a.key < b.key
     end)
     return { draws = draws, positions = positions, rows = rows, with_policy = run.policy ~= nil }
 end
@@ -87,15 +97,17 @@ function M.print(run, result)
         for i, row in ipairs(result.rows) do
             local observed = {}
             for p = 1, positions do observed[p] = share(row, p, draws) end
-            targets[i] = { target = row.target, port = row.port, transport = row.transport,
-                           first = observed[1], observed = observed, predicted = row.predicted }
+            targets[i] = { target = row.target, port = row.port, priority = row.priority,
+                           transport = row.transport, first = observed[1], observed = observed,
+                           predicted = row.predicted }
         end
         io.stdout:write(json.encode { name = run.query.name, draws = draws, seed = run.seed,
-                                      targets = targets }, "\n")
+                                      targets = targets,
+                                      predicted_before_policy = result.with_policy or nil }, "\n")
         return
     end
     local width = 8
-    for _, row in ipairs(result.rows) do width = math.max(width, #row.endpoint) end
+    for _, row in ipairs(result.rows) do width = math.max(width, #row.label) end
     io.stdout:write(string.format(";; %s: %d draws%s\n", run.query.name, draws,
                                   run.seed and (", seed " .. run.seed) or ""))
     io.stdout:write(";; share of draws with the target in each position: observed (RFC 2782 prediction",
@@ -104,7 +116,7 @@ function M.print(run, result)
     for p = 1, positions do header[#header + 1] = string.format("%-16s", "#" .. p .. (p == 1 and " (first)" or "")) end
     io.stdout:write(table.concat(header, " "):gsub("%s+$", ""), "\n")
     for _, row in ipairs(result.rows) do
-        local cells = { string.format("%-" .. width .. "s", row.endpoint) }
+        local cells = { string.format("%-" .. width .. "s", row.label) }
         for p = 1, positions do
             local expected = row.predicted and row.predicted[p]
             cells[#cells + 1] = string.format("%6.2f%% %-8s", 100 * share(row, p, draws),
