@@ -26,10 +26,12 @@ int luaopen_srv_core(lua_State *L);
 
 enum { EXIT_INTERRUPTED = 130 };   /* 128 + SIGINT, as shells report it */
 
-enum { INTERRUPT_CHECK_EVERY = 1000 };   /* instructions */
-
 static const char *progname = "srv-run";
 static lua_State *global_state;
+/* The coroutine running now (NULL: the main thread), kept up to date by the
+ * coroutine.resume that srv.run.main installs, so that SIGINT can stop a
+ * script busy inside a task, where a hook on the main thread never fires. */
+static lua_State *volatile running_thread;
 /* 0: no SIGINT; 1: SIGINT came, not raised yet; 2: raised. It is raised
  * once, so that the code reporting it is not interrupted in turn. */
 static volatile sig_atomic_t interrupted;
@@ -43,8 +45,9 @@ static void raise_interrupt(lua_State *L)
     lua_error(L);
 }
 
-/* Set by the signal handler on the main thread: raises at its next
- * instruction. */
+/* Set by the signal handler: raises at the thread's next instruction. (A
+ * hook that is always on would cost every instruction: Lua 5.4 checks each
+ * one while any hook is set.) */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -53,23 +56,27 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
         raise_interrupt(L);
 }
 
-/* Set on the main thread before anything runs, so every coroutine inherits
- * it (lua_newthread copies the hook): a script busy in a task, which the
- * signal handler cannot reach, is stopped too. */
-static void interrupt_check_hook(lua_State *L, lua_Debug *ar)
-{
-    (void)ar;
-    if (interrupted == 1)
-        raise_interrupt(L);
-}
-
-/* lua_sethook is the one Lua call that is safe in a signal handler. A second
- * SIGINT gets the default action, so a script stuck in C still dies. */
+/* lua_sethook is the one Lua call that is safe in a signal handler. The
+ * main thread and the running coroutine both get the hook; whichever runs
+ * first raises. A second SIGINT gets the default action, so a script stuck
+ * in C still dies. */
 static void on_sigint(int sig)
 {
     signal(sig, SIG_DFL);
     interrupted = 1;
-    lua_sethook(global_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT;
+    lua_sethook(global_state, stop_hook, mask, 1);
+    if (running_thread != NULL)
+        lua_sethook(running_thread, stop_hook, mask, 1);
+}
+
+/* set_running(thread | nil): the coroutine that is about to run, or that
+ * runs again after a resume returned. */
+static int set_running(lua_State *L)
+{
+    lua_State *thread = lua_tothread(L, 1);
+    running_thread = (thread == global_state) ? NULL : thread;
+    return 0;
 }
 
 static void report(const char *message)
@@ -119,10 +126,12 @@ static void preload_modules(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* The versions srv-run was built with, for --version. */
+/* The versions srv-run was built with, for --version, and set_running. */
 static void push_build_info(lua_State *L)
 {
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, set_running);
+    lua_setfield(L, -2, "set_running");
     lua_pushliteral(L, LUA_RELEASE);
     lua_setfield(L, -2, "lua");
     lua_pushstring(L, ares_version(NULL));
@@ -153,7 +162,6 @@ static int pmain(lua_State *L)
     push_build_info(L);
 
     global_state = L;
-    lua_sethook(L, interrupt_check_hook, LUA_MASKCOUNT, INTERRUPT_CHECK_EVERY);
     signal(SIGINT, on_sigint);
     int status = lua_pcall(L, 3, 1, handler);
     signal(SIGINT, SIG_DFL);
