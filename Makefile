@@ -22,11 +22,16 @@
 # Targets:
 #   all           libsrvcore.a, the Lua module build/srv/core.so, the runner build/srv-run,
 #                 the C tests, the C demo program
-#   test          every test: test-c, test-lua (each against a knotd started for it), check-memory
+#   test          every test: test-c, test-lua (each against a knotd started for it), check-memory,
+#                 fuzz-smoke
 #   test-c        the C tests
 #   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
 #   check-memory  the C tests built with ASan+UBSan, and the busted specs (the
 #                 binding) under valgrind: zero leaks, zero errors
+#   fuzz          the libFuzzer targets of the core, FUZZ_SECONDS each (core/fuzz/fuzz.mk,
+#                 docs/fuzzing.md); fuzz-smoke, a short run, is part of test
+#   soak          the bounded soak (bench/soak.sh): up to a million lookups with
+#                 faults mixed in, RSS must stay flat; minutes, not part of test
 #   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua
 #   demo          the main job: builds, then runs srv-run on the bundled example zone
 #                 (lookup, --explain, --simulate, a policy; no network)
@@ -93,7 +98,7 @@ else
 Q = @echo '  build' $@;
 endif
 
-.PHONY: all test test-c test-lua check-memory bench demo demo-c deps clean
+.PHONY: all test test-c test-lua check-memory bench soak demo demo-c deps clean
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
 all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(TEST_BINS) $(BUILD)/srv-demo
@@ -180,6 +185,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-c
 	@$(MAKE) --no-print-directory test-lua
 	@$(MAKE) --no-print-directory check-memory
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The binding is C as well: the busted specs run once more under valgrind
 # (the interpreter is not built with ASan, so the shared module cannot be).
@@ -199,6 +205,12 @@ bench: $(BENCH_BINS) $(LUA_MODULE)
 	@LUA='$(LUA)' BUILD='$(BUILD)' $(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
 
 # srv-run on the bundled zone, answered from the file: no network at all.
+# Not part of test: minutes. SOAK_LOOKUPS, SOAK_SECONDS bound it.
+SOAK_LOOKUPS ?= 1000000
+SOAK_SECONDS ?= 300
+soak: $(LUA_MODULE)
+	@LUA='$(LUA)' BUILD='$(BUILD)' sh bench/soak.sh $(SOAK_LOOKUPS) $(SOAK_SECONDS)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh docs/examples/demo.sh $(SRV_RUN)
@@ -210,3 +222,5 @@ demo-c: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include core/fuzz/fuzz.mk

@@ -157,6 +157,7 @@ srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
 {
     if (!reply || !qname || !out || !negative_ttl)
         return SRV_EINVAL;
+    *negative_ttl = 0;   /* on every answer, even one too short to read */
     if (len < HEADER_SIZE)
         return SRV_EBADRESP;
 
@@ -165,7 +166,6 @@ srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
     srv_recordset_init(&records);
     wire_reader_t reader;
     wire_reader_init(&reader, reply, len);
-    *negative_ttl = 0;
 
     srv_status_t status = parse_reply(&reader, qname, &records, negative_ttl);
     if (status != SRV_OK && status != SRV_ENOSERVICE) {

@@ -130,15 +130,20 @@ int srv_name_equal(const char *a, const char *b)
     return 1;
 }
 
+/* The dot that makes a name absolute; the root "." has it already. */
+static const char *absolute_dot(const char *name)
+{
+    return strcmp(name, ".") == 0 ? "" : ".";
+}
+
 int srv_record_format(const srv_record_t *record, char *buf, size_t size)
 {
-    /* The root target is written "." and every other name absolute. */
-    const char *dot = strcmp(record->target, ".") == 0 ? "" : ".";
+    const char *dot = absolute_dot(record->target);
     if (record->name)
-        return snprintf(buf, size, "%s. %u IN SRV %u %u %u %s%s", record->name,
-                        (unsigned)record->ttl, (unsigned)record->priority,
-                        (unsigned)record->weight, (unsigned)record->port,
-                        record->target, dot);
+        return snprintf(buf, size, "%s%s %u IN SRV %u %u %u %s%s", record->name,
+                        absolute_dot(record->name), (unsigned)record->ttl,
+                        (unsigned)record->priority, (unsigned)record->weight,
+                        (unsigned)record->port, record->target, dot);
     return snprintf(buf, size, "%u IN SRV %u %u %u %s%s", (unsigned)record->ttl,
                     (unsigned)record->priority, (unsigned)record->weight,
                     (unsigned)record->port, record->target, dot);

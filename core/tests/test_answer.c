@@ -247,6 +247,22 @@ static void test_query_instead_of_response_is_badresp(void **state)
     assert_int_equal(srv_answer_parse(tiny, sizeof tiny, QNAME, &set, &negative_ttl), SRV_EBADRESP);
 }
 
+/* Found by fuzz_answer: a reply shorter than a header left *negative_ttl
+ * as the caller had it, where srv.h promises the SOA's value or 0. */
+static void test_short_reply_sets_negative_ttl_to_zero(void **state)
+{
+    (void)state;
+    unsigned char tiny[5] = {0};
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl = 0xdeadbeef;
+    assert_int_equal(srv_answer_parse(tiny, sizeof tiny, QNAME, &set, &negative_ttl), SRV_EBADRESP);
+    assert_int_equal(negative_ttl, 0);
+    negative_ttl = 0xdeadbeef;
+    assert_int_equal(srv_answer_parse(tiny, 0, QNAME, &set, &negative_ttl), SRV_EBADRESP);
+    assert_int_equal(negative_ttl, 0);
+    assert_int_equal(set.count, 0);
+}
+
 static void test_escapes_odd_octets_in_names(void **state)
 {
     (void)state;
@@ -283,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_target_overrunning_rdata_is_badresp),
         cmocka_unit_test(test_name_over_255_octets_is_badresp),
         cmocka_unit_test(test_query_instead_of_response_is_badresp),
+        cmocka_unit_test(test_short_reply_sets_negative_ttl_to_zero),
         cmocka_unit_test(test_escapes_odd_octets_in_names),
     };
     return cmocka_run_group_tests_name("answer", tests, NULL, NULL);
