@@ -157,4 +157,12 @@ describe("after review", function()
         assert.has_error(function() r:mark_down("a", 1, 0 / 0) end)
         r:close()
     end)
+
+    it("writes a record whose target ends in an escaped dot with the root dot after it", function()
+        local r = srv.parse("_x._tcp.example. 60 IN SRV 1 1 1 x.example.")[1]
+        r.target = "a\\."
+        assert.equal("_x._tcp.example. 60 IN SRV 1 1 1 a\\..", tostring(r))
+        r.target = "a\\\\."   -- an escaped backslash, then the root dot
+        assert.equal("_x._tcp.example. 60 IN SRV 1 1 1 a\\\\.", tostring(r))
+    end)
 end)

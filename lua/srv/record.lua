@@ -5,8 +5,11 @@
 -- index, copy and compare records like any table.
 local M = {}
 
+-- A final dot after an odd number of backslashes ("a\.") is part of the
+-- last label, not the root.
 local function absolute(name)
-    if name == "." or name:sub(-1) == "." then return name end
+    local backslashes = name:match("(\\*)%.$")
+    if name == "." or (backslashes and #backslashes % 2 == 0) then return name end
     return name .. "."
 end
 
