@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,10 @@ static srv_status_t reserve(srv_recordset_t *set, size_t wanted)
 {
     if (wanted <= set->capacity)
         return SRV_OK;
+    /* Doubling must not wrap around, nor the size in bytes. */
+    const size_t most = SIZE_MAX / 2 / sizeof *set->records;
+    if (wanted > most)
+        return SRV_ENOMEM;
     size_t capacity = set->capacity ? set->capacity * 2 : 8;
     while (capacity < wanted)
         capacity *= 2;
