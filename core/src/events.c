@@ -130,6 +130,26 @@ static void process_channels(srv_resolver_t *resolver, ares_socket_t read_fd, ar
         ares_process_fd(resolver->fallback, read_fd, write_fd);
 }
 
+/* c-ares 1.18 reads one length prefix or one message per call from a TCP
+ * socket, so answers already waiting in it would wait for later rounds, and
+ * a slow event loop would turn them into timeouts. The socket is handed
+ * over again while it stays readable, a bounded number of times (a UDP
+ * socket is read to the end in one call and stops this at once). */
+enum { READS_PER_ROUND = 64 };
+
+static void process_readable(srv_resolver_t *resolver, ares_socket_t read_fd, ares_socket_t write_fd)
+{
+    process_channels(resolver, read_fd, write_fd);
+    for (int i = 1; i < READS_PER_ROUND && read_fd != ARES_SOCKET_BAD; i++) {
+        /* c-ares may have closed the socket: poll then says POLLNVAL. */
+        struct pollfd again = {.fd = read_fd, .events = POLLIN, .revents = 0};
+        if (poll(&again, 1, 0) <= 0 || (again.revents & (POLLIN | POLLERR | POLLHUP)) == 0 ||
+            (again.revents & POLLNVAL))
+            break;
+        process_channels(resolver, read_fd, ARES_SOCKET_BAD);
+    }
+}
+
 /* Waits up to wait_ms for socket events (0: just look), then hands every
  * ready socket to c-ares. Without any ready socket, c-ares still gets to
  * expire timeouts. */
@@ -165,7 +185,7 @@ static void process_sockets(srv_resolver_t *resolver, int wait_ms)
                 continue;
             ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
             ares_socket_t write_fd = revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
-            process_channels(resolver, read_fd, write_fd);
+            process_readable(resolver, read_fd, write_fd);
         }
     }
     if (fds != batch)

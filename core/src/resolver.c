@@ -63,6 +63,8 @@ static void complete(query_t *query, srv_status_t status)
     srv_resolver_t *resolver = query->resolver;
     query->status = status;
     resolver->inflight--;
+    if (status == SRV_ETIMEOUT)
+        resolver->reset_sockets = 1;
     query_list_push(&resolver->done, query);
     /* Refill the pipe at once rather than at the next processing round. */
     resolver_launch_waiting(resolver);
@@ -70,12 +72,12 @@ static void complete(query_t *query, srv_status_t status)
 
 static void launch_on(ares_channel channel, query_t *query);
 
-/* A SERVFAIL or REFUSED from the first server is asked again of the
+/* A SERVFAIL, REFUSED or NOTIMP from the first server is asked again of the
  * others. Returns 1 when the query went to the fallback channel. */
 static int retry_on_fallback(query_t *query, srv_status_t status)
 {
     srv_resolver_t *resolver = query->resolver;
-    if ((status != SRV_ESERVFAIL && status != SRV_EREFUSED) || !resolver->fallback ||
+    if ((status != SRV_ESERVFAIL && status != SRV_EREFUSED && status != SRV_ENOTIMP) || !resolver->fallback ||
         query->first_failure != SRV_OK || resolver->closing)
         return 0;
     query->first_failure = status;
@@ -92,7 +94,7 @@ static srv_status_t after_fallback(const query_t *query, srv_status_t status)
     if (query->first_failure == SRV_OK)
         return status;
     if (status == SRV_ECONNREFUSED || status == SRV_ETIMEOUT || status == SRV_ESERVFAIL ||
-        status == SRV_EREFUSED)
+        status == SRV_EREFUSED || status == SRV_ENOTIMP)
         return query->first_failure;
     return status;
 }
@@ -214,8 +216,35 @@ static void deliver(query_t *query)
     }
 }
 
+/* c-ares 1.18 never closes a TCP connection on which a query timed out,
+ * and with STAYOPEN (below) not even when it falls idle: a server that sent
+ * half an answer leaves the stream in mid-message, and every later answer
+ * on it is read from the wrong offset (lost, or spliced with another). So
+ * after a timeout, once nothing is in flight, setting the same servers again
+ * closes every socket (c-ares refuses that while queries are pending) and
+ * the next query opens fresh ones. */
+static void reset_channel_sockets(ares_channel channel)
+{
+    struct ares_addr_port_node *servers = NULL;
+    if (ares_get_servers_ports(channel, &servers) != ARES_SUCCESS)
+        return;
+    (void)ares_set_servers_ports(channel, servers);
+    ares_free_data(servers);
+}
+
+static void reset_sockets_when_idle(srv_resolver_t *resolver)
+{
+    if (!resolver->reset_sockets || resolver->inflight > 0 || resolver->closing)
+        return;
+    resolver->reset_sockets = 0;
+    reset_channel_sockets(resolver->channel);
+    if (resolver->fallback)
+        reset_channel_sockets(resolver->fallback);
+}
+
 void resolver_deliver_done(srv_resolver_t *resolver)
 {
+    reset_sockets_when_idle(resolver);
     query_t *query;
     while ((query = query_list_pop(&resolver->done))) {
         deliver(query);

@@ -26,6 +26,7 @@ struct srv_resolver {
     int depth;                /* nesting of processing calls (callbacks may process) */
     int destroy_requested;    /* srv_resolver_destroy() ran inside a callback */
     int closing;              /* destruction under way: no new queries */
+    int reset_sockets;        /* a query timed out: reopen the sockets once idle (resolver.c) */
 };
 
 /* resolver.c */

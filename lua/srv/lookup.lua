@@ -46,7 +46,12 @@ end
 
 -- Addresses (A and AAAA together) of a name: cb(list of strings) or
 -- cb(nil, msg, code).
+-- The core's NODATA sentence speaks of SRV records; an address lookup's
+-- NODATA is about A and AAAA.
+local ADDRESS_NODATA = "no A or AAAA records at this name"
+
 local function address_list(name, code, addresses)
+    if code == "NODATA" then return nil, name .. ": " .. ADDRESS_NODATA, code end
     if code ~= "OK" then return nil, message(name, code), code end
     local out = {}
     for i = 1, #addresses do out[i] = addresses[i].address end
