@@ -118,10 +118,16 @@ typedef struct srv_parse_error {
     char reason[160];
 } srv_parse_error_t;
 
+/* Records one parse may add unless the options say otherwise: a bound, so
+ * that a runaway or hostile text fails with a message, not by eating memory
+ * (a DNS answer holds at most about 3,300 SRV records). */
+#define SRV_PARSE_DEFAULT_MAX_RECORDS 1000000
+
 typedef struct srv_parse_options {
     const char *origin;    /* initial $ORIGIN; NULL = the root */
     uint32_t default_ttl;  /* TTL when neither the record, an earlier record nor $TTL gives one */
     int srv_only;          /* nonzero: any type other than SRV is an error */
+    size_t max_records;    /* records of every type one call may add; 0 = SRV_PARSE_DEFAULT_MAX_RECORDS */
 } srv_parse_options_t;
 
 /* A non-SRV record of a zone, rdata in canonical presentation text:
@@ -142,7 +148,7 @@ typedef struct srv_zone {
     size_t rr_capacity;
 } srv_zone_t;
 
-void srv_parse_options_init(srv_parse_options_t *opts); /* root origin, TTL 3600, any type */
+void srv_parse_options_init(srv_parse_options_t *opts); /* root origin, TTL 3600, any type, default bound */
 void srv_zone_init(srv_zone_t *zone);
 void srv_zone_clear(srv_zone_t *zone);
 

@@ -21,6 +21,7 @@ void srv_parse_options_init(srv_parse_options_t *opts)
     opts->origin = NULL;
     opts->default_ttl = 3600;
     opts->srv_only = 0;
+    opts->max_records = SRV_PARSE_DEFAULT_MAX_RECORDS;
 }
 
 static int token_is(const parse_token_t *token, const char *word)

@@ -199,6 +199,9 @@ static int is_generic_rdata(const parse_token_t *token)
 srv_status_t parse_rdata(parse_reader_t *reader, const parse_entry_t *entry,
                          const parse_type_t *type)
 {
+    size_t most = reader->opts.max_records ? reader->opts.max_records : SRV_PARSE_DEFAULT_MAX_RECORDS;
+    if (reader->zone.srv.count + reader->zone.rr_count >= most)
+        return parse_reader_fail(reader, &reader->token, "more than %zu records", most);
     if (type->shape != PARSE_RDATA_REST && is_generic_rdata(&reader->token))
         return parse_reader_fail(reader, &reader->token,
                                  "generic rdata (\\#) not supported for type %s",

@@ -957,6 +957,26 @@ static void test_long_line_of_back_to_back_records(void **state)
     srv_recordset_clear(&set);
 }
 
+static void test_more_records_than_the_bound_is_an_error(void **state)
+{
+    (void)state;
+    srv_parse_options_t opts;
+    srv_parse_options_init(&opts);
+    assert_int_equal(opts.max_records, SRV_PARSE_DEFAULT_MAX_RECORDS);
+    opts.max_records = 3;
+    /* SRV and other types count alike; the fourth record's rdata is blamed. */
+    assert_zone_error("a. 60 IN SRV 1 1 1 t.\n"
+                      "b. 60 IN A 192.0.2.1\n"
+                      "c. 60 IN SRV 1 1 1 t.\n"
+                      "d. 60 IN TXT x\n", &opts, 4, 14, "more than 3 records");
+    srv_zone_t zone;
+    srv_zone_init(&zone);
+    assert_int_equal(parse_zone_with("a. 60 IN SRV 1 1 1 t. b. 60 IN A 192.0.2.1 c. 60 IN SRV 1 1 1 t.",
+                                     &opts, &zone, NULL), SRV_OK);
+    assert_int_equal(zone.srv.count + zone.rr_count, 3);
+    srv_zone_clear(&zone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -998,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_empty_text_gives_no_records),
         cmocka_unit_test(test_null_error_and_bad_arguments),
         cmocka_unit_test(test_long_line_of_back_to_back_records),
+        cmocka_unit_test(test_more_records_than_the_bound_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
