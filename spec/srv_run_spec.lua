@@ -346,6 +346,9 @@ describe("srv-run lookup", function()
                 { 'return package.loadlib("x", "y")', "attempt to index a nil value (global 'package')" },
                 { 'return dofile("/etc/hostname")', "attempt to call a nil value (global 'dofile')" },
                 { 'getmetatable("").__index = {}', "attempt to index a nil value" },
+                -- a finalizer would run later, outside the budget
+                { 'setmetatable({}, { __gc = function() while true do end end })',
+                  "a sandboxed policy cannot set __gc" },
             }
             for _, case in ipairs(cases) do
                 local r = with_policy(case[1])

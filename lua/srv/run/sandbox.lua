@@ -88,9 +88,16 @@ end
 local function new_environment()
     local env = {}
     for _, name in ipairs { "assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen",
-                            "rawset", "select", "setmetatable", "tonumber", "tostring", "type",
-                            "_VERSION" } do
+                            "rawset", "select", "tonumber", "tostring", "type", "_VERSION" } do
         env[name] = _G[name]
+    end
+    -- A finalizer would run policy code at some later collection, outside
+    -- the budget (or at exit, where a loop would hang srv-run).
+    env.setmetatable = function(t, mt)
+        if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+            real_error("a sandboxed policy cannot set __gc", 2)
+        end
+        return setmetatable(t, mt)
     end
     -- print goes to stderr: a policy's debugging output must not mix with
     -- the candidates (or break --json).
