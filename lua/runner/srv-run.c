@@ -28,9 +28,11 @@ enum { EXIT_INTERRUPTED = 130 };   /* 128 + SIGINT, as shells report it */
 
 static const char *progname = "srv-run";
 static lua_State *global_state;
-/* The coroutine running now (NULL: the main thread), kept up to date by the
- * coroutine.resume that srv.run.main installs, so that SIGINT can stop a
- * script busy inside a task, where a hook on the main thread never fires. */
+/* The coroutine running now (NULL: the main thread), kept up to date by
+ * srv-run's coroutine.resume and coroutine.wrap (below), so that SIGINT can
+ * stop a script busy inside a task, where a hook on the main thread never
+ * fires. Only a running thread is recorded, so it cannot have been
+ * collected. */
 static lua_State *volatile running_thread;
 /* 0: no SIGINT; 1: SIGINT came, not raised yet; 2: raised. It is raised
  * once, so that the code reporting it is not interrupted in turn. */
@@ -70,13 +72,86 @@ static void on_sigint(int sig)
         lua_sethook(running_thread, stop_hook, mask, 1);
 }
 
-/* set_running(thread | nil): the coroutine that is about to run, or that
- * runs again after a resume returned. */
-static int set_running(lua_State *L)
+/* coroutine.resume and coroutine.wrap as Lua 5.4's lcorolib.c has them,
+ * with running_thread set around lua_resume, and put back on every path. */
+static int resume_tracked(lua_State *L, lua_State *co, int narg)
 {
-    lua_State *thread = lua_tothread(L, 1);
-    running_thread = (thread == global_state) ? NULL : thread;
-    return 0;
+    int nres;
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    lua_xmove(L, co, narg);
+    lua_State *previous = running_thread;
+    running_thread = co;
+    int status = lua_resume(co, L, narg, &nres);
+    running_thread = previous;
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);   /* the error */
+    return -1;
+}
+
+static int coroutine_resume(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    lua_State *co = lua_tothread(L, 1);
+    int r = resume_tracked(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int wrapped_call(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = resume_tracked(L, co, lua_gettop(L));
+    if (r < 0) {
+        int status = lua_status(co);
+        if (status != LUA_OK && status != LUA_YIELD) {   /* an error in the coroutine */
+            status = lua_resetthread(co);                 /* closes its to-be-closed variables */
+            lua_xmove(co, L, 1);
+        }
+        if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+static int coroutine_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, wrapped_call, 1);
+    return 1;
+}
+
+static void install_tracked_coroutines(lua_State *L)
+{
+    lua_getglobal(L, "coroutine");
+    lua_pushcfunction(L, coroutine_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pushcfunction(L, coroutine_wrap);
+    lua_setfield(L, -2, "wrap");
+    lua_pop(L, 1);
 }
 
 static void report(const char *message)
@@ -126,12 +201,10 @@ static void preload_modules(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* The versions srv-run was built with, for --version, and set_running. */
+/* The versions srv-run was built with, for --version. */
 static void push_build_info(lua_State *L)
 {
-    lua_createtable(L, 0, 3);
-    lua_pushcfunction(L, set_running);
-    lua_setfield(L, -2, "set_running");
+    lua_createtable(L, 0, 2);
     lua_pushliteral(L, LUA_RELEASE);
     lua_setfield(L, -2, "lua");
     lua_pushstring(L, ares_version(NULL));
@@ -146,6 +219,7 @@ static int pmain(lua_State *L)
     char **argv = lua_touserdata(L, 2);
     luaL_checkversion(L);
     luaL_openlibs(L);
+    install_tracked_coroutines(L);
     preload_modules(L);
 
     lua_pushcfunction(L, message_handler);

@@ -182,4 +182,11 @@ function M.has_unfinished()
     return next(unfinished) ~= nil
 end
 
+-- Drives every task to its end, tasks they start included, and raises
+-- nothing for failed ones: the runner reports them afterwards, each one,
+-- in the order they failed (unobserved_failure).
+function M.drive_all()
+    while next(unfinished) ~= nil do drive() end
+end
+
 return M

@@ -9,37 +9,11 @@ local srv = require "srv"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
 
--- coroutine.resume and coroutine.wrap that tell srv-run's C side which
--- coroutine runs, so that Ctrl-C can stop one (lua/runner/srv-run.c).
-local function track_running_coroutines(set_running)
-    local real_resume, running, create = coroutine.resume, coroutine.running, coroutine.create
-    local function back(previous, ...)
-        set_running(previous)
-        return ...
-    end
-    local function resume(co, ...)
-        local previous = running()
-        set_running(co)
-        return back(previous, real_resume(co, ...))
-    end
-    coroutine.resume = resume
-    coroutine.wrap = function(f)
-        local co = create(f)
-        return function(...)
-            return (function(ok, ...)
-                if not ok then error((...), 0) end
-                return ...
-            end)(resume(co, ...))
-        end
-    end
-end
-
 local function version(build)
     return string.format("srv-run %s (%s, c-ares %s)", srv.version, build.lua, build.cares)
 end
 
 return function(progname, argv, build)
-    track_running_coroutines(build.set_running)
     local first = argv[1]
     local rest = table.move(argv, 2, #argv, 1, {})
     if first == nil then

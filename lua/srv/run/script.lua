@@ -2,7 +2,6 @@
 -- it (arg, ...), plus a scheduler: when the chunk returns, the runner waits
 -- for the tasks it spawned (srv.spawn), so straight-line code in tasks runs
 -- concurrently without the script driving anything itself.
-local srv = require "srv"
 local task = require "srv.task"
 local exit = require "srv.run.exit"
 
@@ -49,11 +48,9 @@ function M.run(progname, path, args)
     task.track_failures()
 
     local ok, err = xpcall(chunk, traceback, table.unpack(args))
-    -- The scheduler: wait until no task is left, tasks started by tasks
-    -- included. A task's error already carries the task's traceback.
-    while ok and task.has_unfinished() do
-        ok, err = pcall(srv.wait)
-    end
+    -- The scheduler: run until no task is left, tasks started by tasks
+    -- included. Failed tasks are reported below, every one.
+    if ok then ok, err = pcall(task.drive_all) end
     if not ok then
         task.abandon()
         report(progname, err)
