@@ -63,8 +63,6 @@ static void complete(query_t *query, srv_status_t status)
     srv_resolver_t *resolver = query->resolver;
     query->status = status;
     resolver->inflight--;
-    if (status == SRV_ETIMEOUT)
-        resolver->reset_sockets = 1;
     query_list_push(&resolver->done, query);
     /* Refill the pipe at once rather than at the next processing round. */
     resolver_launch_waiting(resolver);
@@ -105,11 +103,21 @@ static void finish(query_t *query, srv_status_t status)
         complete(query, after_fallback(query, status));
 }
 
+/* Any try that timed out, whatever the query's outcome (c-ares may have
+ * gone on to another server, or the fallback channel's answer may stand in
+ * for the first server's), may have left a connection in mid-message: the
+ * sockets are reopened once the resolver is idle (reset_sockets_when_idle). */
+static void note_timeouts(query_t *query, int status, int timeouts)
+{
+    if (timeouts > 0 || status == ARES_ETIMEOUT)
+        query->resolver->reset_sockets = 1;
+}
+
 static void on_srv_reply(void *arg, int status, int timeouts,
                          unsigned char *reply, int reply_len)
 {
-    (void)timeouts;
     query_t *query = arg;
+    note_timeouts(query, status, timeouts);
     if (reply && reply_len > 0 && reply_is_readable(status))
         finish(query, srv_answer_parse(reply, (size_t)reply_len, query->name,
                                        &query->records, &query->negative_ttl));
@@ -147,8 +155,8 @@ static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *i
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *info)
 {
-    (void)timeouts;
     query_t *query = arg;
+    note_timeouts(query, status, timeouts);
     srv_status_t result = status_of_ares(status);
     if (result == SRV_OK)
         result = info ? copy_addresses(query, info) : SRV_ENODATA;
@@ -216,7 +224,7 @@ static void deliver(query_t *query)
     }
 }
 
-/* c-ares 1.18 never closes a TCP connection on which a query timed out,
+/* c-ares 1.18 never closes a TCP connection on which a try timed out,
  * and with STAYOPEN (below) not even when it falls idle: a server that sent
  * half an answer leaves the stream in mid-message, and every later answer
  * on it is read from the wrong offset (lost, or spliced with another). So
