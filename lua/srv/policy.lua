@@ -586,7 +586,7 @@ end
 local function traceback_handler(err)
     local text = err
     if type(err) ~= "string" then
-        local mt = getmetatable(err)
+        local mt = debug.getmetatable(err)   -- the real one, as lua.c reads it
         local ok = mt and mt.__tostring and true
         if ok then ok, text = pcall(tostring, err) end
         if not ok or type(text) ~= "string" then text = "(error object is a " .. type(err) .. " value)" end

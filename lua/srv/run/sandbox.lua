@@ -1,20 +1,37 @@
 -- srv.run.sandbox: how `srv-run lookup --policy FILE` runs a policy file.
 --
--- By default the file runs in a restricted environment: Lua's safe base
--- functions, string/table/math/utf8/coroutine, os.time/clock/date/difftime/
--- getenv, print, and require for srv's own Lua modules only. Nothing that
--- runs commands (os.execute, io.popen), touches files (io, dofile, loadfile,
--- os.remove), loads C code (require of C modules, package) or bytecode (load
--- takes text only), and no debug library. Every call of the policy, and the
--- loading of the file, get an instruction budget: a loop that never ends
--- fails the lookup with POLICY instead of hanging it. --no-sandbox runs the
--- file as a script (all of Lua, no budget), for a policy that needs more.
+-- By default the file runs in a restricted environment, and so does every
+-- call of the policy it returns:
+--   * Lua's base functions that cannot reach outside the interpreter, copies
+--     of string/table/math/utf8, a coroutine library whose threads share the
+--     budget, os.time/clock/date/difftime/getenv, print (to stderr), and
+--     load of text only;
+--   * require "srv" gives a view of srv for building policies (policy,
+--     chain, order, parse, services, default_port, version): no resolvers
+--     (they would open files and sockets of the policy's choosing), no tasks;
+--   * ctx.resolver is a stand-in offering the blocking lookups (lookup,
+--     addresses) and the health marks (mark_down, mark_up) of the runner's
+--     resolver: no callbacks, which would run later, outside the budget;
+--   * getmetatable only shows metatables the policy set itself, and
+--     setmetatable refuses __gc: srv's own metatables and finalizers are
+--     out of reach;
+--   * what the policy returns is copied, inside the budget, to plain
+--     tables of strings, numbers and booleans: no code of the policy's
+--     (a metamethod, a function) runs after it has returned.
+-- Each call, and the running of the file, get an instruction budget: a loop
+-- that never ends fails the lookup with POLICY instead of hanging it.
+-- --no-sandbox runs the file as a script (all of Lua, no budget).
 local M = {}
 
 M.DEFAULT_BUDGET = 100000000   -- instructions: about a second of plain Lua
 local STEP = 1000              -- the hook runs every STEP instructions
 
+-- What srv-run's C side raises on Ctrl-C: sandboxed code must not catch it.
+local INTERRUPTED = "interrupted!"
+
 local real_pcall, real_xpcall, real_error = pcall, xpcall, error
+local real_create, real_resume, real_close = coroutine.create, coroutine.resume, coroutine.close
+local sethook, raw_getmetatable = debug.sethook, debug.getmetatable
 
 local function copy(t)
     local out = {}
@@ -22,82 +39,128 @@ local function copy(t)
     return out
 end
 
--- A budget: the error object it raises, and a hook that raises it once
--- `limit` instructions have run in the threads it is set on.
+-- A budget: the opaque error object it raises (nothing in it to change),
+-- and the hook that counts. The count lives in the hook's upvalue.
 local function new_budget(limit)
-    local budget = setmetatable({ used = 0 }, {
-        __tostring = function() return string.format("the policy ran out of its budget of %d instructions", limit) end,
-    })
-    budget.hook = function()
-        budget.used = budget.used + STEP
-        if budget.used > limit then real_error(budget, 0) end
+    local message = string.format("the policy ran out of its budget of %d instructions", limit)
+    local exceeded = setmetatable({}, { __tostring = function() return message end, __metatable = false })
+    local used = 0
+    local function hook()
+        used = used + STEP
+        if used > limit then real_error(exceeded, 0) end
     end
-    return budget
+    return { exceeded = exceeded, hook = hook }
 end
 
 -- The budget in force for the code running now (the policy's, while it runs).
 local current
 
--- pcall/xpcall for sandboxed code: they cannot catch the budget's error,
--- or a policy could loop around a pcall for ever.
-local function rethrow_budget(ok, ...)
-    if not ok and current and (...) == current then real_error(current, 0) end
+local function must_propagate(err)
+    return err == INTERRUPTED or (current ~= nil and err == current.exceeded)
+end
+
+-- pcall/xpcall/coroutine.resume/close for sandboxed code: none of them may
+-- stop the budget's error or Ctrl-C, or a policy could loop around them.
+local function rethrow(ok, ...)
+    if not ok and must_propagate((...)) then real_error((...), 0) end
     return ok, ...
 end
 
 local function sandbox_pcall(f, ...)
-    return rethrow_budget(real_pcall(f, ...))
+    return rethrow(real_pcall(f, ...))
 end
 
 local function sandbox_xpcall(f, handler, ...)
     local function guarded(err)
-        if current and err == current then return err end
+        if must_propagate(err) then return err end
         return handler(err)
     end
-    return rethrow_budget(real_xpcall(f, guarded, ...))
+    return rethrow(real_xpcall(f, guarded, ...))
 end
 
--- Coroutines the policy makes run under the same budget.
+-- Threads the policy makes run under the same budget (Lua hooks are per
+-- thread, and a new thread has none).
 local function sandbox_coroutine()
     local co = copy(coroutine)
     function co.create(f)
-        local thread = coroutine.create(f)
-        if current then debug.sethook(thread, current.hook, "", STEP) end
+        local thread = real_create(f)
+        if current then sethook(thread, current.hook, "", STEP) end
         return thread
+    end
+    function co.resume(thread, ...)
+        return rethrow(real_resume(thread, ...))
+    end
+    function co.close(thread)
+        return rethrow(real_close(thread))
     end
     function co.wrap(f)
         local thread = co.create(f)
-        return function(...)
-            local results = table.pack(coroutine.resume(thread, ...))
-            if not results[1] then real_error(results[2], 0) end
-            return table.unpack(results, 2, results.n)
+        local function pass(ok, ...)
+            if not ok then
+                real_close(thread)   -- its to-be-closed variables, as Lua's wrap does
+                real_error((...), 0)
+            end
+            return ...
         end
+        return function(...) return pass(co.resume(thread, ...)) end
     end
     return co
 end
 
--- srv and its Lua modules as built into srv-run (package.preload: never a
--- file that LUA_PATH or the current directory could supply); not srv.core
--- (C) nor srv.run.* (they read and run files).
-local function is_allowed_module(name)
-    if type(name) ~= "string" or package.preload[name] == nil then return false end
-    if name == "srv" then return true end
-    return name:match("^srv%.") ~= nil and name ~= "srv.core" and name:match("^srv%.run%.") == nil
+-- The part of srv a policy builds with. Tables are copies: nothing the
+-- runner reads can be changed from inside.
+local function srv_view()
+    local srv = require "srv"
+    local services = {}
+    for name, entries in pairs(srv.services) do
+        services[name] = {}
+        for i, entry in ipairs(entries) do services[name][i] = copy(entry) end
+    end
+    return {
+        policy = srv.policy, chain = srv.chain, order = srv.order, parse = srv.parse,
+        services = services, default_port = srv.default_port, version = srv.version,
+    }
+end
+
+-- ctx.resolver for a sandboxed policy: blocking lookups and health marks.
+local function resolver_view(real)
+    local view = {}
+    local function method(name)
+        return function(self, ...)
+            if self ~= view then
+                real_error(string.format("bad self to '%s' (use resolver:%s(...))", name, name), 2)
+            end
+            return real[name](real, ...)
+        end
+    end
+    for _, name in ipairs { "lookup", "addresses", "mark_down", "mark_up" } do view[name] = method(name) end
+    return setmetatable(view, { __metatable = false, __name = "srv.resolver (policy view)" })
 end
 
 local function new_environment()
     local env = {}
+    local own = setmetatable({}, { __mode = "k" })   -- metatables the policy set
     for _, name in ipairs { "assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen",
                             "rawset", "select", "tonumber", "tostring", "type", "_VERSION" } do
         env[name] = _G[name]
     end
+    env.pcall, env.xpcall = sandbox_pcall, sandbox_xpcall
     -- A finalizer would run policy code at some later collection, outside
     -- the budget (or at exit, where a loop would hang srv-run).
     env.setmetatable = function(t, mt)
         if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
             real_error("a sandboxed policy cannot set __gc", 2)
         end
-        return setmetatable(t, mt)
+        local result = setmetatable(t, mt)
+        if type(mt) == "table" then own[mt] = true end
+        return result
+    end
+    -- srv's metatables (records, policies, the string metatable) are
+    -- shared with the runner: not the policy's to see or change.
+    env.getmetatable = function(value)
+        local mt = raw_getmetatable(value)
+        if mt == nil or not own[mt] then return nil end
+        return getmetatable(value)
     end
     -- print goes to stderr: a policy's debugging output must not mix with
     -- the candidates (or break --json).
@@ -107,20 +170,17 @@ local function new_environment()
         for i = 1, n do parts[i] = tostring(parts[i]) end
         io.stderr:write(table.concat(parts, "\t", 1, n), "\n")
     end
-    env.pcall, env.xpcall = sandbox_pcall, sandbox_xpcall
-    -- The string metatable is shared with the runner: not the policy's to change.
-    env.getmetatable = function(value)
-        if type(value) == "string" then return nil end
-        return getmetatable(value)
-    end
     env.string, env.table, env.math, env.utf8 = copy(string), copy(table), copy(math), copy(utf8)
     env.coroutine = sandbox_coroutine()
     env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime, getenv = os.getenv }
+    local view
     env.require = function(name)
-        if not is_allowed_module(name) then
-            real_error(string.format("module '%s' is not available to a sandboxed policy", tostring(name)), 2)
+        if name ~= "srv" then
+            real_error(string.format("module '%s' is not available to a sandboxed policy (only srv)",
+                                     tostring(name)), 2)
         end
-        return require(name)
+        view = view or srv_view()
+        return view
     end
     env.load = function(chunk, chunkname, _, chunk_env)
         return load(chunk, chunkname, "t", chunk_env or env)
@@ -130,18 +190,79 @@ local function new_environment()
 end
 
 local function budget_done(...)
-    debug.sethook()
+    sethook()
     current = nil
     return ...
 end
 
 -- Runs fn(...) under budget in the running thread. An error is not caught
 -- here, so that the traceback the caller takes shows where it happened; the
--- policy's thread ends with it, and load_policy clears the hook itself.
+-- thread (the policy's own, or the file's) ends with it.
 local function with_budget(budget, fn, ...)
     current = budget
-    debug.sethook(budget.hook, "", STEP)
+    sethook(budget.hook, "", STEP)
     return budget_done(fn(...))
+end
+
+-- Plain copies of what a policy returned, made with raw access only (no
+-- metamethod runs): candidate fields that are strings, numbers or
+-- booleans, and an addresses list of strings; anything else is dropped.
+local function plain_value(value)
+    local kind = type(value)
+    if kind == "string" or kind == "number" or kind == "boolean" then return value end
+    return nil
+end
+
+local function plain_candidate(candidate)
+    if type(candidate) ~= "table" then return candidate end
+    local out = {}
+    for key, value in next, candidate do
+        if type(key) == "string" then
+            if key == "addresses" and type(value) == "table" then
+                local list = {}
+                for i, address in next, value do
+                    if math.type(i) == "integer" then list[i] = plain_value(address) end
+                end
+                out[key] = list
+            else
+                out[key] = plain_value(value)
+            end
+        end
+    end
+    return out
+end
+
+local function plain_list(list)
+    if type(list) ~= "table" then return list end
+    local out = {}
+    for key, candidate in next, list do out[key] = plain_candidate(candidate) end
+    return out
+end
+
+-- Trace entries a policy's srv.policy options wrote, copied the same way
+-- into the call's real trace.
+local function copy_trace(from, into)
+    if type(into) ~= "table" then return end
+    for i = 1, rawlen(from) do
+        local entry = plain_candidate(rawget(from, i))
+        if type(entry) == "table" then into[#into + 1] = entry end
+    end
+end
+
+local function sandboxed_call(policy, limit)
+    return function(candidates, ctx)
+        local trace = {}
+        local view_ctx = {
+            name = ctx.name, service = ctx.service, proto = ctx.proto, domain = ctx.domain,
+            answer = ctx.answer, resolver = resolver_view(ctx.resolver),
+            trace = type(ctx.trace) == "table" and trace or nil,
+        }
+        local out = with_budget(new_budget(limit), function()
+            return plain_list(policy(candidates, view_ctx))
+        end)
+        copy_trace(trace, ctx.trace)
+        return out
+    end
 end
 
 -- M.load_policy(path, { sandbox = true|false, budget = instructions }) ->
@@ -149,6 +270,7 @@ end
 -- file has the file's own traceback.
 function M.load_policy(path, opts)
     local traceback = require("srv.run.script").traceback
+    local policy_module = require "srv.policy"
     local sandboxed = opts.sandbox ~= false
     local limit = opts.budget or M.DEFAULT_BUDGET
     local file, problem = io.open(path, "r")
@@ -166,11 +288,11 @@ function M.load_policy(path, opts)
     if sandboxed then
         -- In a thread of its own: the budget's hook must not replace the
         -- main thread's (srv-run's Ctrl-C check).
-        local thread = coroutine.create(function()
+        local thread = real_create(function()
             return real_xpcall(function() return with_budget(new_budget(limit), chunk) end, traceback)
         end)
         local resumed
-        resumed, ok, policy = coroutine.resume(thread)
+        resumed, ok, policy = real_resume(thread)
         if not resumed then
             ok, policy = false, ok
         elseif coroutine.status(thread) ~= "dead" then
@@ -180,14 +302,15 @@ function M.load_policy(path, opts)
         ok, policy = real_xpcall(chunk, traceback)
     end
     if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
-    if not require("srv.options").is_callable(policy) then
-        return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
-                                  path, type(policy))
+    if not sandboxed then
+        if require("srv.options").is_callable(policy) then return policy end
+    elseif type(policy) == "function" or policy_module.is_policy(policy) then
+        -- Any other callable would run its __call (policy code) where the
+        -- runner calls it; a function or an srv.policy is all a policy needs.
+        return sandboxed_call(policy, limit)
     end
-    if not sandboxed then return policy end
-    return function(candidates, ctx)
-        return with_budget(new_budget(limit), policy, candidates, ctx)
-    end
+    return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
+                              path, type(policy))
 end
 
 return M

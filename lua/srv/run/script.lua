@@ -11,7 +11,7 @@ local M = {}
 -- anything else by its type (as lua5.4 reports them).
 local function describe(err)
     if type(err) == "string" then return err end
-    local mt = getmetatable(err)
+    local mt = debug.getmetatable(err)   -- the real one, as lua.c reads it
     if mt and mt.__tostring then
         local ok, text = pcall(tostring, err)
         if ok and type(text) == "string" then return text end
