@@ -35,7 +35,7 @@ local SENTENCE = {
     FORMERR = "the server could not read the query",
     DNSERROR = "resolver failure",
     BADRESP = "malformed reply",
-    CONNREFUSED = "connection refused by every server",
+    CONNREFUSED = "every server refused or dropped the connection",
     CANCELLED = "query cancelled",
 }
 

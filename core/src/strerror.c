@@ -15,7 +15,7 @@ static const struct {
     [SRV_EBADNAME]     = {"BADNAME", "malformed domain name"},
     [SRV_EBADRESP]     = {"BADRESP", "malformed reply"},
     [SRV_ECANCELLED]   = {"CANCELLED", "query cancelled"},
-    [SRV_ECONNREFUSED] = {"CONNREFUSED", "connection refused by every server"},
+    [SRV_ECONNREFUSED] = {"CONNREFUSED", "every server refused or dropped the connection"},
     [SRV_EFORMERR]     = {"FORMERR", "the server could not read the query"},
     [SRV_ENOTIMP]      = {"NOTIMP", "query not implemented by the server"},
     [SRV_ENOMEM]       = {"NOMEM", "out of memory"},
