@@ -13,24 +13,7 @@ local bad_dns = require "spec.support.bad_dns_server"
 local ZONE = "docs/examples/example.net.zone"
 local NAME = "_xmpp-client._tcp.example.net"
 
-local function quote(word)
-    return "'" .. tostring(word):gsub("'", "'\\''") .. "'"
-end
-
-local function write_file(text)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-end
-
-local function read_file(path)
-    local f = assert(io.open(path))
-    local text = f:read("a")
-    f:close()
-    return text
-end
+local quote, write_file, read_file = run.quote, run.write_file, run.read_file
 
 -- srv-run WORDS under `timeout SECONDS`: a policy that escapes its budget
 -- must not hang the spec. { stdout, stderr, code } (124: killed by timeout).
@@ -344,17 +327,8 @@ describe("review2: srv-run scripts", function()
                 while true do end
             end)
         ]])
-        local err_path = os.tmpname()
-        local pipe = assert(io.popen(string.format(
-            "exec 2>/dev/null; %s %s 2>%s & pid=$!; sleep 0.5; kill -INT $pid; i=0; "
-            .. "while kill -0 $pid 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; "
-            .. "if kill -0 $pid 2>/dev/null; then echo still-running; kill -KILL $pid; fi; "
-            .. "wait $pid; echo status=$?", run.SRV_RUN, path, err_path)))
-        local out = pipe:read("a")
-        pipe:close()
-        local err = read_file(err_path)
+        local out, err = run.interrupt({ path }, 0.5, 2)
         os.remove(path)
-        os.remove(err_path)
         assert.equal("spinning\nstatus=130\n", out)
         assert.truthy(err:find("interrupted!", 1, true), err)
     end)

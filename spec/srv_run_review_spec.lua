@@ -9,13 +9,7 @@ local srv_run, rows = run.srv_run, run.rows
 local ZONE = "docs/examples/example.net.zone"
 local NAME = "_xmpp-client._tcp.example.net"
 
-local function write_file(text)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-end
+local write_file = run.write_file
 
 -- A zone of this spec's own: TURN with a transport that has no SRV records,
 -- and one target:port listed at two priorities.
@@ -100,19 +94,8 @@ describe("srv-run review", function()
                 while true do end
             end)
         ]])
-        local err_path = os.tmpname()
-        local pipe = assert(io.popen(string.format(
-            "exec 2>/dev/null; %s %s 2>%s & pid=$!; sleep 0.5; kill -INT $pid; i=0; "
-            .. "while kill -0 $pid 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; "
-            .. "if kill -0 $pid 2>/dev/null; then echo still-running; kill -KILL $pid; fi; "
-            .. "wait $pid; echo status=$?", run.SRV_RUN, path, err_path)))
-        local out = pipe:read("a")
-        pipe:close()
-        local f = assert(io.open(err_path))
-        local err = f:read("a")
-        f:close()
+        local out, err = run.interrupt { path }
         os.remove(path)
-        os.remove(err_path)
         assert.equal("spinning\nstatus=130\n", out)
         assert.truthy(err:find("interrupted!", 1, true), err)
     end)

@@ -9,13 +9,7 @@ local srv_run, rows = run.srv_run, run.rows
 local ZONE = "docs/examples/example.net.zone"
 local NAME = "_xmpp-client._tcp.example.net"
 
-local function write_file(text)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-end
+local write_file = run.write_file
 
 local function targets(stdout)
     local out = {}
@@ -142,16 +136,8 @@ describe("srv-run SCRIPT", function()
 
     it("exits 130 on SIGINT", function()
         local path = write_file("print('looping') io.stdout:flush() while true do end")
-        local err_path = os.tmpname()
-        local pipe = assert(io.popen(string.format(
-            "%s %s 2>%s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo status=$?", run.SRV_RUN, path, err_path)))
-        local out = pipe:read("a")
-        pipe:close()
-        local f = assert(io.open(err_path))
-        local err = f:read("a")
-        f:close()
+        local out, err = run.interrupt { path }
         os.remove(path)
-        os.remove(err_path)
         assert.equal("looping\nstatus=130\n", out)
         assert.truthy(err:find("srv-run: interrupted!\nstack traceback:", 1, true), err)
     end)
@@ -171,17 +157,9 @@ describe("srv-run interrupted while a task waits on DNS", function()
             end)
             print("waiting") io.stdout:flush()
         ]], port))
-        local err_path = os.tmpname()
-        local pipe = assert(io.popen(string.format(
-            "%s %s 2>%s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid; echo status=$?", run.SRV_RUN, path, err_path)))
-        local out = pipe:read("a")
-        pipe:close()
+        local out, err = run.interrupt { path }
         silent:close()
-        local f = assert(io.open(err_path))
-        local err = f:read("a")
-        f:close()
         os.remove(path)
-        os.remove(err_path)
         assert.equal("waiting\nstatus=130\n", out)
         assert.truthy(err:find("interrupted!", 1, true), err)
     end)

@@ -7,6 +7,44 @@ M.SRV_RUN = (os.getenv("BUILD") or "build") .. "/srv-run"
 local function quote(word)
     return "'" .. tostring(word):gsub("'", "'\\''") .. "'"
 end
+M.quote = quote
+
+-- A temporary file holding text; its path.
+function M.write_file(text)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(text)
+    f:close()
+    return path
+end
+
+function M.read_file(path)
+    local f = assert(io.open(path))
+    local text = f:read("a")
+    f:close()
+    return text
+end
+
+-- Runs srv-run with words in the background, sends it SIGINT after delay
+-- seconds (0.5) and gives it grace seconds (3) to end, then SIGKILL (and
+-- "still-running" is printed). Returns what the shell printed (srv-run's
+-- stdout, then "status=N") and srv-run's stderr.
+function M.interrupt(words, delay, grace)
+    local parts = { quote(M.SRV_RUN) }
+    for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
+    local err_file = os.tmpname()
+    local pipe = assert(io.popen(string.format(
+        "exec 2>/dev/null; %s 2>%s & pid=$!; sleep %s; kill -INT $pid; i=0; "
+        .. "while kill -0 $pid 2>/dev/null && [ $i -lt %d ]; do sleep 0.1; i=$((i+1)); done; "
+        .. "if kill -0 $pid 2>/dev/null; then echo still-running; kill -KILL $pid; fi; "
+        .. "wait $pid; echo status=$?",
+        table.concat(parts, " "), quote(err_file), tostring(delay or 0.5), math.floor((grace or 3) * 10))))
+    local out = pipe:read("a")
+    pipe:close()
+    local err = M.read_file(err_file)
+    os.remove(err_file)
+    return out, err
+end
 
 -- opts.stdin: text fed to the program; opts.env: { NAME = value } added.
 function M.srv_run(words, opts)
