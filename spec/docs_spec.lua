@@ -6,12 +6,7 @@
 -- the code), whose output holds a random port: those must only succeed.
 local DOC = "docs/lua-api.md"
 
-local function read(path)
-    local f = assert(io.open(path, "rb"))
-    local text = f:read("a")
-    f:close()
-    return text
-end
+local read = require("spec.support.run").read_file
 
 local function examples(text)
     local list = {}

@@ -17,12 +17,7 @@ local DOC = "docs/srv-run.md"
 local MAN = "docs/srv-run.1"
 local README = "README.md"
 
-local function read(path)
-    local f = assert(io.open(path, "rb"))
-    local text = f:read("a")
-    f:close()
-    return text
-end
+local read = require("spec.support.run").read_file
 
 -- sh-like word splitting: whitespace separates words; '...' is literal;
 -- "..." is literal except for \" \\ \$ \`; a \ outside quotes escapes the

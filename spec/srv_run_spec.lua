@@ -292,6 +292,15 @@ describe("srv-run lookup", function()
             return r
         end
 
+        -- cases: { policy file text, what stderr must say }; each exits 1.
+        local function assert_policies_fail(cases)
+            for _, case in ipairs(cases) do
+                local r = with_policy(case[1])
+                assert.equal(1, r.code, case[1])
+                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+            end
+        end
+
         it("stops a policy that never returns, at load time or per call", function()
             for _, body in ipairs {
                 "while true do end",
@@ -330,11 +339,7 @@ describe("srv-run lookup", function()
                 { 'setmetatable({}, { __gc = function() while true do end end })',
                   "a sandboxed policy cannot set __gc" },
             }
-            for _, case in ipairs(cases) do
-                local r = with_policy(case[1])
-                assert.equal(1, r.code, case[1])
-                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
-            end
+            assert_policies_fail(cases)
         end)
 
         it("gives a policy srv, its Lua modules and the safe standard library", function()
@@ -371,11 +376,7 @@ describe("srv-run lookup", function()
                 { "return function(c, ctx) ctx.resolver:close() end",
                   "attempt to call a nil value (method 'close')" },
             }
-            for _, case in ipairs(cases) do
-                local r = with_policy(case[1])
-                assert.equal(1, r.code, case[1])
-                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
-            end
+            assert_policies_fail(cases)
         end)
     end)
 

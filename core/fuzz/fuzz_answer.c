@@ -79,25 +79,6 @@ static srv_status_t status_of_rcode(unsigned rcode)
     }
 }
 
-static void check_round_trip(const srv_record_t *record)
-{
-    int needed = srv_record_format(record, NULL, 0);
-    FUZZ_CHECK(needed > 0, "srv_record_format gave %d", needed);
-    char *line = malloc((size_t)needed + 1);
-    FUZZ_CHECK(line != NULL, "out of memory");
-    srv_record_format(record, line, (size_t)needed + 1);
-    srv_recordset_t again;
-    srv_recordset_init(&again);
-    srv_parse_error_t err;
-    srv_status_t status = srv_parse_srv(line, (size_t)needed, &again, &err);
-    FUZZ_CHECK(status == SRV_OK, "\"%s\" does not parse back: %u:%u %s", line,
-               err.line, err.column, err.reason);
-    FUZZ_CHECK(again.count == 1 && fuzz_same_record(&again.records[0], record),
-               "\"%s\" parses back as something else", line);
-    srv_recordset_clear(&again);
-    free(line);
-}
-
 static void check_new_records(const srv_recordset_t *set, size_t first, srv_status_t status)
 {
     size_t added = set->count - first;
@@ -111,7 +92,7 @@ static void check_new_records(const srv_recordset_t *set, size_t first, srv_stat
         FUZZ_CHECK(fuzz_is_name(r->name), "owner \"%s\"", r->name);
         FUZZ_CHECK(fuzz_is_name(r->target), "target \"%s\"", r->target);
         FUZZ_CHECK(r->ttl <= FUZZ_TTL_MAX, "TTL %lu", (unsigned long)r->ttl);
-        check_round_trip(r);
+        fuzz_check_formats_back(r);
     }
 }
 

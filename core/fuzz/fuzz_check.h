@@ -106,4 +106,25 @@ static inline int fuzz_same_recordset(const srv_recordset_t *a, const srv_record
     return 1;
 }
 
+/* srv_record_format() writes the record as one line of text, and
+ * srv_parse_srv() reads that line back as the same record. */
+static inline void fuzz_check_formats_back(const srv_record_t *record)
+{
+    int needed = srv_record_format(record, NULL, 0);
+    FUZZ_CHECK(needed > 0, "srv_record_format gave %d", needed);
+    char *line = malloc((size_t)needed + 1);
+    FUZZ_CHECK(line != NULL, "out of memory");
+    FUZZ_CHECK(srv_record_format(record, line, (size_t)needed + 1) == needed, "length changed");
+    srv_recordset_t again;
+    srv_recordset_init(&again);
+    srv_parse_error_t err;
+    srv_status_t status = srv_parse_srv(line, (size_t)needed, &again, &err);
+    FUZZ_CHECK(status == SRV_OK, "\"%s\" does not parse back: %u:%u %s", line,
+               err.line, err.column, err.reason);
+    FUZZ_CHECK(again.count == 1 && fuzz_same_record(&again.records[0], record),
+               "\"%s\" parses back as something else", line);
+    srv_recordset_clear(&again);
+    free(line);
+}
+
 #endif

@@ -66,21 +66,7 @@ static void check_round_trip(const srv_record_t *record)
 {
     if (record->ttl > FUZZ_TTL_MAX || (record->name && record->name[0] == '$'))
         return;
-    int needed = srv_record_format(record, NULL, 0);
-    FUZZ_CHECK(needed > 0, "srv_record_format gave %d", needed);
-    char *line = malloc((size_t)needed + 1);
-    FUZZ_CHECK(line != NULL, "out of memory");
-    FUZZ_CHECK(srv_record_format(record, line, (size_t)needed + 1) == needed, "length changed");
-    srv_recordset_t again;
-    srv_recordset_init(&again);
-    srv_parse_error_t err;
-    srv_status_t status = srv_parse_srv(line, (size_t)needed, &again, &err);
-    FUZZ_CHECK(status == SRV_OK, "\"%s\" does not parse back: %u:%u %s", line,
-               err.line, err.column, err.reason);
-    FUZZ_CHECK(again.count == 1 && fuzz_same_record(&again.records[0], record),
-               "\"%s\" parses back as something else", line);
-    srv_recordset_clear(&again);
-    free(line);
+    fuzz_check_formats_back(record);
 }
 
 static void check_records(const srv_zone_t *zone, size_t srv_before, size_t rr_before,
