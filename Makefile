@@ -8,9 +8,11 @@
 #   CFLAGS     optimisation and debug flags         (-O2 -g)
 #   WARNINGS   warning flags; WERROR=1 makes them errors (CI sets it)
 #   SANITIZE   flags for the check-memory build     (-fsanitize=address,undefined)
-#   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default
+#   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default; or give
+#              CARES_INCDIR / CARES_LIBDIR (what the rockspec passes)
 #   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
-#   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4); the
+#   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4, or
+#              -I$(LUA_INCDIR) when LUA_INCDIR is given); the
 #              module does not link liblua, the interpreter provides it
 #   LUA_LIBS   the Lua 5.4 library srv-run links (pkg-config lua5.4)
 #   LUA        the Lua 5.4 interpreter                 (lua5.4); also runs
@@ -18,14 +20,22 @@
 #   BUSTED     the spec runner, on Lua 5.4             (busted --lua=lua5.4)
 #   BUSTED_SCRIPT  busted's script, run by $(LUA) under valgrind (command -v busted)
 #   VALGRIND   the memory checker for the Lua specs    (valgrind, leaks are errors)
+# Where install puts things (all under DESTDIR when it is given):
+#   BINDIR srv-run ($(PREFIX)/bin), MANDIR its man page ($(PREFIX)/share/man),
+#   LIBDIR libsrv.a, libsrv.so ($(PREFIX)/lib), INCLUDEDIR srv.h ($(PREFIX)/include),
+#   PKGCONFIGDIR srv.pc ($(LIBDIR)/pkgconfig),
+#   LUA_LMOD the Lua modules ($(PREFIX)/share/lua/5.4),
+#   LUA_CMOD the C module srv/core.so ($(PREFIX)/lib/lua/5.4): Lua 5.4's own
+#            defaults, which Debian's lua5.4 searches for PREFIX=/usr/local
 #
 # Targets:
 #   all           libsrvcore.a, the Lua module build/srv/core.so, the runner build/srv-run,
 #                 the C tests, the C demo program
-#   test          every test: test-c, test-lua (each against a knotd started for it), check-memory,
-#                 fuzz-smoke
+#   test          every test: test-c, test-lua (each against a knotd started for it),
+#                 test-install, check-memory, fuzz-smoke
 #   test-c        the C tests
-#   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua)
+#   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua);
+#                 SPECS=spec/x_spec.lua runs some of them
 #   check-memory  the C tests built with ASan+UBSan, and the busted specs (the
 #                 binding) under valgrind: zero leaks, zero errors
 #   fuzz          the libFuzzer targets of the core, FUZZ_SECONDS each (core/fuzz/fuzz.mk,
@@ -36,6 +46,11 @@
 #   demo          the main job: builds, then runs srv-run on the bundled example zone
 #                 (lookup, --explain, --simulate, a policy; no network)
 #   demo-c        the C API's example program (core/demo) on the same zone, through knotd
+#   install       the Lua module, srv-run and its man page, the C library (static and
+#                 shared), srv.h and srv.pc; uninstall removes exactly those files
+#   test-install  make install and luarocks make into temporary directories, then uses
+#                 what they installed (spec/support/test-install.sh); part of test
+#   rock, rock-install  what rockspec/srv-scm-1.rockspec has luarocks run
 #   deps          installs missing Debian packages (test and demo do this themselves)
 #   clean
 
@@ -53,6 +68,16 @@ endif
 SANITIZE ?= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PKG_CONFIG    ?= pkg-config
+# LuaRocks hands over the directories it found rather than flags.
+ifdef CARES_INCDIR
+CARES_CFLAGS  ?= -I$(CARES_INCDIR)
+endif
+ifdef CARES_LIBDIR
+CARES_LIBS    ?= -L$(CARES_LIBDIR) -lcares
+endif
+ifdef LUA_INCDIR
+LUA_CFLAGS    ?= -I$(LUA_INCDIR)
+endif
 CARES_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
 CARES_LIBS    ?= $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null || echo -lcares)
 CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -84,6 +109,11 @@ LUA_MODULE := $(BUILD)/srv/core.so
 # Every Lua module goes into srv-run (lua/runner/embedded.h).
 LUA_SOURCES := lua/srv.lua $(wildcard lua/srv/*.lua) $(wildcard lua/srv/run/*.lua)
 SRV_RUN    := $(BUILD)/srv-run
+# The installed C library: the core's objects as libsrv.a and libsrv.so.
+VERSION    := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"/\1/p' core/include/srv.h)
+SOVERSION  := 0
+LIB_STATIC := $(BUILD)/lib/libsrv.a
+LIB_SHARED := $(BUILD)/lib/libsrv.so.$(VERSION)
 
 ASAN       := $(BUILD)/asan
 ASAN_OBJ   := $(call objs,$(ASAN),$(CORE_SRC))
@@ -98,10 +128,11 @@ else
 Q = @echo '  build' $@;
 endif
 
-.PHONY: all test test-c test-lua check-memory bench soak demo demo-c deps clean
+.PHONY: all test test-c test-lua check-memory bench soak demo demo-c deps clean \
+        install uninstall test-install rock rock-install
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
-all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(TEST_BINS) $(BUILD)/srv-demo
+all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED) $(TEST_BINS) $(BUILD)/srv-demo
 
 # -- core ---------------------------------------------------------------
 # -fPIC: the same objects go into the test programs and into the Lua module.
@@ -146,6 +177,18 @@ $(SRV_RUN): lua/runner/srv-run.c lua/runner/embedded.h $(BUILD)/runner/embedded.
 	    lua/runner/srv-run.c $(BUILD)/runner/embedded.c $(BINDING_OBJ) -o $@ \
 	    $(BUILD)/libsrvcore.a $(LUA_LIBS) $(CARES_LIBS) -lm
 
+# -- the C library as installed ------------------------------------------------
+$(LIB_STATIC): $(BUILD)/libsrvcore.a
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# Only the srv_* functions are exported (core/libsrv.map); the soname carries
+# SOVERSION, which changes when srv.h changes incompatibly.
+$(LIB_SHARED): $(CORE_OBJ) core/libsrv.map
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(CFLAGS) -Wl,-soname,libsrv.so.$(SOVERSION) -Wl,--version-script=core/libsrv.map \
+	    $(CORE_OBJ) -o $@ $(CARES_LIBS) -lm
+
 # -- sanitizer build ----------------------------------------------------------
 $(ASAN)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h)
 	@mkdir -p $(dir $@)
@@ -178,12 +221,14 @@ test-c: all
 # paths go through the environment, not --lpath/--cpath: busted --lua re-runs
 # itself through the shell with its arguments unquoted, and the ';' of a path
 # list would end that command line.
+SPECS ?= spec
 test-lua: $(LUA_MODULE) $(SRV_RUN)
-	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' $(WITH_KNOTD) $(BUSTED) spec
+	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' $(WITH_KNOTD) $(BUSTED) $(SPECS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-c
 	@$(MAKE) --no-print-directory test-lua
+	@$(MAKE) --no-print-directory test-install
 	@$(MAKE) --no-print-directory check-memory
 	@$(MAKE) --no-print-directory fuzz-smoke
 
@@ -222,5 +267,7 @@ demo-c: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include rockspec/install.mk
 
 include core/fuzz/fuzz.mk

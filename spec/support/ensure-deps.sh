@@ -3,7 +3,7 @@
 # missing (apt-get; as root, or through sudo). Does nothing when all are there.
 set -e
 packages="gcc make pkg-config libc-ares-dev libcmocka-dev knot knot-dnsutils
-lua5.4 liblua5.4-dev lua-busted luarocks lua-dkjson lua-socket valgrind groff-base
+lua5.4 liblua5.4-dev lua-busted luarocks lua-dkjson lua-socket lua-cqueues lua-luv valgrind groff-base
 clang libclang-rt-14-dev"
 
 missing=
