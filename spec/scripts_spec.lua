@@ -6,6 +6,7 @@
 -- run too and must print what the page shows.
 local socket = require "socket"
 local run = require "spec.support.run"
+local doc_blocks = require "spec.support.doc_blocks"
 
 local SERVER = os.getenv("SRV_TEST_SERVER")
 local REFERENCE = "_xmpp-client._tcp.example.net"
@@ -342,27 +343,40 @@ describe("scripts/turn_transports.lua", function()
     end)
 end)
 
+-- The ports of _health._tcp.scripts.test, fixed by the zone: its primary
+-- refuses (nothing listens), its backup is up.
+local HEALTH_DOWN_PORT, HEALTH_UP_PORT = 29417, 29418
+
+-- Runs fn() with a listener on the backup's port and nothing on the
+-- primary's, and returns what fn returned and whether a connection came in;
+-- returns nothing, the test pending, when the machine does not allow it.
+local function with_health_listener(fn)
+    local probe = socket.tcp()
+    probe:settimeout(1)
+    local taken = probe:connect("127.0.0.1", HEALTH_DOWN_PORT)
+    probe:close()
+    if taken then return pending("something listens on 127.0.0.1:" .. HEALTH_DOWN_PORT .. ": cannot test") end
+    local listener, problem = socket.bind("127.0.0.1", HEALTH_UP_PORT)
+    if not listener then
+        return pending("cannot listen on 127.0.0.1:" .. HEALTH_UP_PORT .. " (" .. tostring(problem) .. "): cannot test")
+    end
+    local ok, res = pcall(fn)
+    listener:settimeout(0)
+    local accepted = listener:accept()    -- the script's connect waits in the backlog
+    if accepted then accepted:close() end
+    listener:close()
+    assert(ok, res)
+    return res, accepted ~= nil
+end
+
 describe("scripts/health.lua", function()
     local NAME = "_health._tcp.scripts.test"
-    local DOWN_PORT, UP_PORT = 29417, 29418   -- fixed by the zone
 
     it("marks the refusing primary down and shows the backup taking over", function()
-        -- the zone fixes the ports: make sure of both, or say why not
-        local probe = socket.tcp()
-        probe:settimeout(1)
-        local taken = probe:connect("127.0.0.1", DOWN_PORT)
-        probe:close()
-        if taken then return pending("something listens on 127.0.0.1:" .. DOWN_PORT .. ": cannot test") end
-        local listener, problem = socket.bind("127.0.0.1", UP_PORT)
-        if not listener then
-            return pending("cannot listen on 127.0.0.1:" .. UP_PORT .. " (" .. tostring(problem) .. "): cannot test")
-        end
-        local ok, res = pcall(script, "health.lua", { "--seed", 1, NAME })
-        listener:settimeout(0)
-        local accepted = listener:accept()    -- the script's connect waits in the backlog
-        if accepted then accepted:close() end
-        listener:close()
-        assert(ok, res)
+        local res, accepted = with_health_listener(function()
+            return script("health.lua", { "--seed", 1, NAME })
+        end)
+        if not res then return end
         assert.equal(0, res.code, res.stderr)
         assert.same({
             "primary.scripts.test:29417               down (connection refused), marked down",
@@ -372,7 +386,7 @@ describe("scripts/health.lua", function()
             " 2. remote.scripts.test:29419",
             " 3. primary.scripts.test:29417 (marked down)",
         }, lines(res.stdout))
-        assert.is_not_nil(accepted)
+        assert.is_true(accepted)
     end)
 
     it("never connects to an address that is not loopback", function()
@@ -461,16 +475,12 @@ end)
 
 describe("docs/scripts.md", function()
     -- Each ```sh block followed by a ```text block: the command runs from the
-    -- checkout (offline: --zone, --seed 1) and prints the text. Blocks whose
-    -- command starts a listener (health.lua's) depend on the machine: they
-    -- only have to be there.
-    local f = assert(io.open("docs/scripts.md"))
-    local text = f:read("a")
-    f:close()
-    local examples = {}
-    for command, output in text:gmatch("```sh\n([^`]*)```%s*```text\n([^`]*)```") do
-        examples[#examples + 1] = { command = command, output = output }
-    end
+    -- checkout (offline: --zone, --seed 1) and prints the text. A block that
+    -- starts health.lua's listener in the background ("... &", then "sleep")
+    -- runs its other lines with the spec's own listener on that port instead
+    -- (with_health_listener), so that no process outlives the test.
+    local text = run.read_file("docs/scripts.md")
+    local examples = doc_blocks.sh_examples(text)
 
     it("shows every script run", function()
         for _, name in ipairs { "pin", "exclude_fallback", "prefer_ipv6", "prefer_site", "xmpp_client",
@@ -480,16 +490,24 @@ describe("docs/scripts.md", function()
         assert.is_true(#examples >= 8)
     end)
 
-    for i, example in ipairs(examples) do
-        if not example.command:find("socket", 1, true) then
-            it("example " .. i .. " prints what the page shows", function()
-                local command = example.command:gsub("build/srv%-run", (run.SRV_RUN:gsub("%%", "%%%%")))
-                local pipe = assert(io.popen("env -u LUA_PATH -u LUA_CPATH sh -c '"
-                    .. command:gsub("'", "'\\''") .. "' 2>/dev/null </dev/null"))
-                local out = pipe:read("a")
-                pipe:close()
-                assert.equal(example.output, out)
-            end)
-        end
+    -- The command's output, with build/srv-run the one under test.
+    local function sh(command)
+        command = command:gsub("build/srv%-run", (run.SRV_RUN:gsub("%%", "%%%%")))
+        local pipe = assert(io.popen("env -u LUA_PATH -u LUA_CPATH sh -c '"
+            .. command:gsub("'", "'\\''") .. "' 2>/dev/null </dev/null"))
+        local out = pipe:read("a")
+        pipe:close()
+        return out
+    end
+
+    for _, example in ipairs(examples) do
+        it("example at line " .. example.line .. " prints what the page shows", function()
+            local listener = example.command:match("^[^\n]*&\n")
+            if not listener then return assert.equal(example.output, sh(example.command)) end
+            assert.truthy(listener:find(tostring(HEALTH_UP_PORT), 1, true), listener)
+            local rest = example.command:sub(#listener + 1):gsub("^sleep [%d.]+\n", "")
+            local out = with_health_listener(function() return sh(rest) end)
+            if out then assert.equal(example.output, out) end
+        end)
     end
 end)

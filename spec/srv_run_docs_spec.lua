@@ -85,19 +85,7 @@ local function parse_command(block)
     return { words = words, stdin = stdin, merge_stderr = merge_stderr }
 end
 
-local function examples(text)
-    local list = {}
-    local pos = 1
-    while true do
-        local start, finish, block = text:find("```sh\n%$ (build/srv%-run.-)\n```\n", pos)
-        if not start then break end
-        local output = text:sub(finish + 1):match("^\n*```text\n(.-)```\n")
-        local line = select(2, text:sub(1, start):gsub("\n", "")) + 1
-        list[#list + 1] = { block = block, output = output, line = line }
-        pos = finish + 1
-    end
-    return list
-end
+local examples = require("spec.support.doc_blocks").srv_run_examples
 
 -- The options srv-run --help lists: every "--name" in it.
 local function help_options()
@@ -165,6 +153,10 @@ end)
 
 describe(README, function()
     check_examples(README, 1)
+end)
+
+describe("docs/policies.md", function()
+    check_examples("docs/policies.md", 1)
 end)
 
 describe(MAN, function()
