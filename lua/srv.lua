@@ -30,6 +30,7 @@ local srv = {
     default_port = services.default_port,
     policy = policy.new,
     chain = policy.chain,
+    matcher = policy.matcher,
     spawn = task.spawn,
     wait = task.wait,
 }

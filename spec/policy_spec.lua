@@ -234,9 +234,10 @@ describe("srv.policy", function()
                         targets(run({ pin = { "server3.example.net", "backup.example.net", "absent.example.net" } })))
         end)
 
-        it("treats pins as names, not patterns", function()
-            assert.same({ "server1", "server4", "server2", "server3", "backup" },
-                        targets(run({ pin = "server.*" })))
+        it("refuses a pattern: pins are names", function()
+            assert.has_error(function() policy.new({ pin = "server.*" }) end,
+                "bad argument #1 to 'policy' (pin: \"server.*\" is not a host name (pin takes names, not patterns))")
+            assert.has_error(function() policy.new({ pin = { "backup.example.net", "server[23]%..*" } }) end)
         end)
     end)
 

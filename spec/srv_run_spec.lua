@@ -349,13 +349,18 @@ describe("srv-run lookup", function()
                 assert(srv.resolver == nil and srv.spawn == nil)
                 assert(os.getenv("HOME") ~= nil or true)
                 assert(string.format("%d", 1) == "1" and math.max(1, 2) == 2 and #table.pack(1, 2) == 2)
+                local is_server2 = srv.matcher("SERVER2.example.net.")
                 return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
                     local ok, err = pcall(error, "caught")
                     assert(not ok and err == "caught")
-                    return c
+                    local kept = {}
+                    for _, candidate in ipairs(c) do
+                        if not is_server2(candidate) then kept[#kept + 1] = candidate end
+                    end
+                    return kept
                 end)
             ]])
-            assert.same({ 0, "backup.example.net." }, { r.code, targets(r.stdout)[1] }, r.stderr)
+            assert.same({ 0, "backup.example.net.", 4 }, { r.code, targets(r.stdout)[1], #targets(r.stdout) }, r.stderr)
         end)
 
         it("runs the file with all of Lua and no budget with --no-sandbox", function()
@@ -518,6 +523,16 @@ describe("srv-run lookup", function()
         local r = srv_run { "lookup", NAME, "--zone", ZONE, "--down", "sever1.example.net" }
         assert.same({ 0, "server1.example.net." }, { r.code, targets(r.stdout)[1] })
         assert.truthy(r.stderr:find("warning: --down sever1.example.net: no such candidate", 1, true), r.stderr)
+    end)
+
+    it("knows the hosts a policy excludes and the ones it adds for --down", function()
+        -- exclude_fallback.lua drops server1 and adds relay.example.org on 5222 and 443
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", "scripts/exclude_fallback.lua",
+                            "--down", "server1.example.net", "--down", "relay.example.org:5222" }
+        assert.same({ 0, "" }, { r.code, r.stderr })
+        local rows = run.rows(r.stdout)
+        assert.equal("relay.example.org.", rows[#rows][4])
+        assert.same({ "443", "5222" }, { rows[#rows - 1][3], rows[#rows][3] })  -- the one down goes last
     end)
 
     it("exits 2 for a URI srv does not resolve", function()

@@ -98,18 +98,22 @@ end
 -- target has in the list (found by a first resolution, which also shows a
 -- --down that matches nothing: a typo would otherwise go unnoticed). That
 -- resolution uses a resolver of its own, so that it takes no draws from the
--- seeded one: --seed N gives the same order with and without --down.
+-- seeded one: --seed N gives the same order with and without --down. The
+-- list searched is the one before the policy and the one after it: a host
+-- the policy excludes is still a host of the service, and one it adds is a
+-- candidate too.
 local function mark_down(run, downs)
     if #downs == 0 then return true end
     local scout, msg, code = srv.resolver(run.resolver_options)
     if not scout then return nil, msg, code end
-    local cands
-    cands, msg, code = M.resolve(setmetatable({ resolver = scout }, { __index = run }))
+    local cands, info, failure = M.resolve(setmetatable({ resolver = scout }, { __index = run }))
     scout:close()
-    if not cands then return nil, msg, code end
+    if not cands then return nil, info, failure end
+    local before = info.before or {}
+    local known = table.move(before, 1, #before, #cands + 1, table.move(cands, 1, #cands, 1, {}))
     for _, d in ipairs(downs) do
         local wanted, found = names.key(d.target), false
-        for _, c in ipairs(cands) do
+        for _, c in ipairs(known) do
             if names.key(c.target) == wanted and (d.port == nil or d.port == c.port) then
                 found = true
                 run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER)

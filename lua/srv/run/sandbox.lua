@@ -7,7 +7,7 @@
 --     budget, os.time/clock/date/difftime/getenv, print (to stderr), and
 --     load of text only;
 --   * require "srv" gives a view of srv for building policies (policy,
---     chain, order, parse, services, default_port, version): no resolvers
+--     chain, matcher, order, parse, services, default_port, version): no resolvers
 --     (they would open files and sockets of the policy's choosing), no tasks;
 --   * ctx.resolver is a stand-in offering the blocking lookups (lookup,
 --     addresses) and the health marks (mark_down, mark_up) of the runner's
@@ -117,7 +117,7 @@ local function srv_view()
         for i, entry in ipairs(entries) do services[name][i] = copy(entry) end
     end
     return {
-        policy = srv.policy, chain = srv.chain, order = srv.order, parse = srv.parse,
+        policy = srv.policy, chain = srv.chain, matcher = srv.matcher, order = srv.order, parse = srv.parse,
         services = services, default_port = srv.default_port, version = srv.version,
     }
 end
