@@ -638,6 +638,25 @@ describe("srv-run lookup", function()
             assert.truthy(r.stdout:find("the policy moved it from #5 to #1", 1, true), r.stdout)
         end)
 
+        it("says what a function in a chain moved, and not what a pin only shifted", function()
+            -- the pin puts backup first, shifting everyone by one; then the
+            -- function moves the last candidate to second place
+            local path = write_file([[
+                local srv = require "srv"
+                return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
+                    table.insert(c, 2, table.remove(c))
+                    return c
+                end)
+            ]])
+            local r = srv_run { "lookup", NAME, "--zone", ZONE, "--seed", "1", "--explain", "--policy", path }
+            os.remove(path)
+            assert.equal(0, r.code, r.stderr)
+            local moves = {}
+            for line in r.stdout:gmatch("the policy moved it from #%d+ to #%d+") do moves[#moves + 1] = line end
+            assert.same({ "the policy moved it from #4 to #2" }, moves)
+            assert.truthy(r.stdout:find("pinned first by the policy (pin)", 1, true), r.stdout)
+        end)
+
         it("adds why and left_out to the JSON", function()
             local r = srv_run { "lookup", "_sip._tcp.port0.lua.test", "--server", env.server, "--explain", "--json" }
             local doc = assert(json.decode(r.stdout))

@@ -63,6 +63,47 @@ local function key(target, port, transport)
     return names.key(target) .. "|" .. tostring(port) .. "|" .. tostring(transport)
 end
 
+-- The candidates a function moved when srv.policy options acted too (a
+-- function alone: every candidate whose place changed). Of those no option acted on
+-- and that are in both lists, the longest run that kept its relative order
+-- stayed put; the others were moved. A pin or a removal shifts everyone's
+-- place without moving anyone in this sense; a function of a chain that
+-- reorders does.
+local function moved_by_function(before, after, rules)
+    local rank, sequence = {}, {}
+    for i, e in ipairs(before or {}) do
+        if not rules[key(e.target, e.port, e.transport)] and rank[e.endpoint] == nil then rank[e.endpoint] = i end
+    end
+    local seen = {}
+    for _, e in ipairs(after or {}) do
+        if rank[e.endpoint] and not seen[e.endpoint] then
+            seen[e.endpoint] = true
+            sequence[#sequence + 1] = e.endpoint
+        end
+    end
+    -- longest increasing subsequence of the ranks, O(n^2): lists are short
+    local length, previous, best = {}, {}, nil
+    for i, endpoint in ipairs(sequence) do
+        length[i] = 1
+        for j = 1, i - 1 do
+            if rank[sequence[j]] < rank[endpoint] and length[j] + 1 > length[i] then
+                length[i], previous[i] = length[j] + 1, j
+            end
+        end
+        if not best or length[i] > length[best] then best = i end
+    end
+    local stayed = {}
+    while best do
+        stayed[sequence[best]] = true
+        best = previous[best]
+    end
+    local moved = {}
+    for _, endpoint in ipairs(sequence) do
+        if not stayed[endpoint] then moved[endpoint] = true end
+    end
+    return moved
+end
+
 -- -> { by_candidate = { [i] = { line, ... } }, left_out = { line, ... },
 --      notes = { line, ... } (about the whole list: an XMPP answer used alone) }
 function M.lines(cands, info)
@@ -80,6 +121,7 @@ function M.lines(cands, info)
         end
     end
 
+    local moved = moved_by_function(info.before, info.after, rules)
     local by_candidate = {}
     for i, c in ipairs(cands) do
         local lines = {}
@@ -100,10 +142,11 @@ function M.lines(cands, info)
             if rule ~= "exclude" then lines[#lines + 1] = RULES[rule] end
         end
         -- A policy of srv.policy options says what each did; for any other
-        -- (a function) the places before and after it are all there is.
+        -- (a function, alone or in a chain) the places before and after it
+        -- are all there is.
         if now and not was and c.source == "policy" and not rules[key(c.target, c.port, c.transport)] then
             lines[#lines + 1] = "added by the policy"
-        elseif was and now and was ~= now and next(rules) == nil then
+        elseif was and now and was ~= now and (next(rules) == nil or moved[endpoint]) then
             lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)
         end
         if c.down then
