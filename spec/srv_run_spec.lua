@@ -301,6 +301,22 @@ describe("srv-run lookup", function()
             end
         end
 
+        it("shows a failing policy's own frames, not srv's", function()
+            for _, extra in ipairs { {}, { "--no-sandbox" } } do
+                for _, body in ipairs {
+                    "local function inner() error('boom') end\nreturn function(c) inner() return c end",
+                    "local x\nreturn x.y",
+                } do
+                    local r = with_policy(body, table.unpack(extra))
+                    assert.equal(1, r.code, r.stderr)
+                    assert.truthy(r.stderr:find("stack traceback:\n", 1, true), r.stderr)
+                    assert.truthy(r.stderr:find(":[12]: in "), r.stderr)       -- the policy's lines
+                    assert.falsy(r.stderr:find("lua/srv", 1, true), r.stderr)
+                    assert.falsy(r.stderr:find("xpcall", 1, true), r.stderr)
+                end
+            end
+        end)
+
         it("stops a policy that never returns, at load time or per call", function()
             for _, body in ipairs {
                 "while true do end",

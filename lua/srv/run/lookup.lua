@@ -132,6 +132,7 @@ local function fail(progname, run, msg, code)
     end
     local status = exit.for_code(code)
     if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
+    if code == "POLICY" then msg = require("srv.run.script").policy_frames_only(msg) end
     io.stderr:write(progname, ": ", msg, "\n")
     return status
 end

@@ -301,7 +301,9 @@ function M.load_policy(path, opts)
     else
         ok, policy = real_xpcall(chunk, traceback)
     end
-    if not ok then return nil, "policy " .. path .. ": " .. tostring(policy) end
+    if not ok then
+        return nil, "policy " .. path .. ": " .. require("srv.run.script").policy_frames_only(tostring(policy))
+    end
     if not sandboxed then
         if require("srv.options").is_callable(policy) then return policy end
     elseif type(policy) == "function" or policy_module.is_policy(policy) then

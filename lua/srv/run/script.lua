@@ -35,6 +35,22 @@ end
 
 M.traceback = traceback
 
+-- A policy's error without the frames of srv itself: the policy runs
+-- inside the library and the runner (the sandbox, the budget, the resolve
+-- step), whose frames say nothing to the policy's author. A traceback with
+-- no frame left loses its header too.
+function M.policy_frames_only(text)
+    local out = {}
+    for line in (text .. "\n"):gmatch("(.-)\n") do
+        if not (line:match("^\tlua/srv[/.]") or line == "\t[C]: in function 'xpcall'"
+                or line == "\t(...tail calls...)") then
+            out[#out + 1] = line
+        end
+    end
+    if out[#out] == "stack traceback:" then out[#out] = nil end
+    return table.concat(out, "\n")
+end
+
 -- Runs path ("-" for standard input) with args; returns the exit status.
 function M.run(progname, path, args)
     local chunk, problem = loadfile(path ~= "-" and path or nil)
