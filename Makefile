@@ -6,6 +6,7 @@
 #   BUILD      where every build output goes        (build)
 #   CC         C compiler                           (cc)
 #   CFLAGS     optimisation and debug flags         (-O2 -g)
+#   CPPFLAGS, LDFLAGS  extra preprocessor and link flags (a distribution's hardening)
 #   WARNINGS   warning flags; WERROR=1 makes them errors (CI sets it)
 #   SANITIZE   flags for the check-memory build     (-fsanitize=address,undefined)
 #   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default; or give
@@ -50,7 +51,7 @@
 #                 shared), srv.h and srv.pc; uninstall removes exactly those files
 #   test-install  make install and luarocks make into temporary directories, then uses
 #                 what they installed (spec/support/test-install.sh); part of test
-#   rock, rock-install  what rockspec/srv-scm-1.rockspec has luarocks run
+#   rock          what rockspec/srv-scm-1.rockspec has luarocks build
 #   deps          installs missing Debian packages (test and demo do this themselves)
 #   clean
 
@@ -90,7 +91,7 @@ BUSTED_SCRIPT ?= $(shell command -v busted)
 VALGRIND      ?= valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
 
 STD      := -std=c11 -D_GNU_SOURCE
-CPPFLAGS_CORE := -Icore/include $(CARES_CFLAGS)
+CPPFLAGS_CORE := -Icore/include $(CARES_CFLAGS) $(CPPFLAGS)
 
 CORE_SRC   := $(wildcard core/src/*.c)
 TEST_SRC   := $(wildcard core/tests/test_*.c)
@@ -121,6 +122,17 @@ ASAN_TESTS := $(patsubst core/tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 
 WITH_KNOTD := spec/support/with-knotd.sh
 
+# Everything built depends on the flags it was built with: $(FLAGS_STAMP)
+# is rewritten whenever they change (make CFLAGS=..., luarocks' flags and
+# c-ares directories after a plain make, or the other way round), so that
+# nothing built with other flags is linked or installed.
+FLAGS_STAMP := $(BUILD)/flags
+FLAGS_NOW   := $(CC) | $(CFLAGS) | $(CPPFLAGS) | $(LDFLAGS) | $(WARNINGS) | $(CARES_CFLAGS) | $(CARES_LIBS) | $(LUA_CFLAGS) | $(LUA_LIBS)
+ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file > $(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
 # V=1 shows the full compiler command lines.
 ifeq ($(V),1)
 Q :=
@@ -129,7 +141,7 @@ Q = @echo '  build' $@;
 endif
 
 .PHONY: all test test-c test-lua check-memory bench soak demo demo-c deps clean \
-        install uninstall test-install rock rock-install
+        install uninstall test-install rock
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
 all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED) $(TEST_BINS) $(BUILD)/srv-demo
@@ -137,7 +149,7 @@ all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED) 
 # -- core ---------------------------------------------------------------
 # -fPIC: the same objects go into the test programs and into the Lua module.
 # The Makefile is a prerequisite so that changed flags rebuild the objects.
-$(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h) Makefile
+$(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h) Makefile $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(STD) $(CFLAGS) -fPIC $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@
 
@@ -147,22 +159,22 @@ $(BUILD)/libsrvcore.a: $(CORE_OBJ)
 
 $(BUILD)/tests/%: core/tests/%.c $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
+	$(Q)$(CC) $(STD) $(CFLAGS) $(LDFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src -Icore/tests/support $(CMOCKA_CFLAGS) \
 	    $< $(call objs,$(BUILD),$(TEST_SUPPORT_SRC)) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
 $(BUILD)/srv-demo: core/demo/srv-demo.c $(BUILD)/libsrvcore.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+	$(Q)$(CC) $(STD) $(CFLAGS) $(LDFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $< -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- Lua module -------------------------------------------------------------
-$(BUILD)/obj/lua/core/%.o: lua/core/%.c lua/core/binding.h core/include/srv.h Makefile
+$(BUILD)/obj/lua/core/%.o: lua/core/%.c lua/core/binding.h core/include/srv.h Makefile $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(STD) $(CFLAGS) -fPIC $(WARNINGS) $(CPPFLAGS_CORE) $(LUA_CFLAGS) -c $< -o $@
 
 # No -llua: the symbols come from the interpreter that loads the module.
-$(LUA_MODULE): $(BINDING_OBJ) $(BUILD)/libsrvcore.a
+$(LUA_MODULE): $(BINDING_OBJ) $(BUILD)/libsrvcore.a $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared $(CFLAGS) $(BINDING_OBJ) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(BINDING_OBJ) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- the runner ------------------------------------------------------------
 $(BUILD)/runner/embedded.c: lua/runner/embed.lua $(LUA_SOURCES)
@@ -171,22 +183,27 @@ $(BUILD)/runner/embedded.c: lua/runner/embed.lua $(LUA_SOURCES)
 
 # The binding's objects are linked in and srv.core preloaded from them;
 # liblua5.4 is linked (shared) so C modules such as luasocket load as usual.
-$(SRV_RUN): lua/runner/srv-run.c lua/runner/embedded.h $(BUILD)/runner/embedded.c $(BINDING_OBJ) $(BUILD)/libsrvcore.a
+$(SRV_RUN): lua/runner/srv-run.c lua/runner/embedded.h $(BUILD)/runner/embedded.c $(BINDING_OBJ) $(BUILD)/libsrvcore.a $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(STD) $(CFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $(LUA_CFLAGS) -Ilua/runner \
+	$(Q)$(CC) $(STD) $(CFLAGS) $(LDFLAGS) $(WARNINGS) $(CPPFLAGS_CORE) $(LUA_CFLAGS) -Ilua/runner \
 	    lua/runner/srv-run.c $(BUILD)/runner/embedded.c $(BINDING_OBJ) -o $@ \
 	    $(BUILD)/libsrvcore.a $(LUA_LIBS) $(CARES_LIBS) -lm
 
 # -- the C library as installed ------------------------------------------------
-$(LIB_STATIC): $(BUILD)/libsrvcore.a
+# One relocatable object whose only global symbols are srv_*: the core's
+# internal functions (parse_*, wire_*, ...) cannot clash with a program's.
+OBJCOPY ?= objcopy
+$(LIB_STATIC): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)cp $< $@
+	$(Q)$(LD) -r -o $(BUILD)/lib/libsrv.o $(CORE_OBJ) && \
+	    $(OBJCOPY) --wildcard --keep-global-symbol='srv_*' $(BUILD)/lib/libsrv.o && \
+	    rm -f $@ && $(AR) rcs $@ $(BUILD)/lib/libsrv.o
 
 # Only the srv_* functions are exported (core/libsrv.map); the soname carries
 # SOVERSION, which changes when srv.h changes incompatibly.
-$(LIB_SHARED): $(CORE_OBJ) core/libsrv.map
+$(LIB_SHARED): $(CORE_OBJ) core/libsrv.map $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared $(CFLAGS) -Wl,-soname,libsrv.so.$(SOVERSION) -Wl,--version-script=core/libsrv.map \
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libsrv.so.$(SOVERSION) -Wl,--version-script=core/libsrv.map \
 	    $(CORE_OBJ) -o $@ $(CARES_LIBS) -lm
 
 # -- sanitizer build ----------------------------------------------------------

@@ -1,5 +1,5 @@
-# Installing srv: `make install` for a system or a prefix, and the two
-# targets rockspec/srv-scm-1.rockspec has luarocks run. Included by the
+# Installing srv: `make install` for a system or a prefix, and the target
+# rockspec/srv-scm-1.rockspec has luarocks build. Included by the
 # Makefile, which defines PREFIX, DESTDIR, BUILD and what gets built.
 
 BINDIR       ?= $(PREFIX)/bin
@@ -15,26 +15,29 @@ INSTALL      ?= install
 # The Lua modules, each with its path under LUA_LMOD.
 LUA_INSTALLED := srv.lua $(patsubst lua/%,%,$(wildcard lua/srv/*.lua) $(wildcard lua/srv/run/*.lua))
 
+# c-ares in srv.pc: by its pkg-config name, unless it was found some other
+# way (CARES_LIBDIR, or no libcares.pc): then by the flags srv was linked with.
+ifeq ($(CARES_LIBDIR)$(shell $(PKG_CONFIG) --exists libcares 2>/dev/null || echo none),)
+PC_REQUIRES_PRIVATE := libcares
+PC_LIBS_PRIVATE     := -lm
+else
+PC_REQUIRES_PRIVATE :=
+PC_LIBS_PRIVATE     := $(CARES_LIBS) -lm
+endif
+
 # ${prefix}-relative where possible, so that `pkg-config --define-prefix`
 # can relocate a staged install.
 pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-# -- pieces shared by install and rock-install --------------------------------
-install-lua-files: $(LUA_MODULE)
-	$(INSTALL) -d '$(DESTDIR)$(LUA_LMOD)/srv/run' '$(DESTDIR)$(LUA_CMOD)/srv'
+# -- make install / uninstall --------------------------------------------------
+install: $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED)
+	$(INSTALL) -d '$(DESTDIR)$(LUA_LMOD)/srv/run' '$(DESTDIR)$(LUA_CMOD)/srv' '$(DESTDIR)$(BINDIR)' \
+	    '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIGDIR)'
 	$(INSTALL) -m 644 lua/srv.lua '$(DESTDIR)$(LUA_LMOD)/srv.lua'
 	$(INSTALL) -m 644 $(wildcard lua/srv/*.lua) '$(DESTDIR)$(LUA_LMOD)/srv/'
 	$(INSTALL) -m 644 $(wildcard lua/srv/run/*.lua) '$(DESTDIR)$(LUA_LMOD)/srv/run/'
 	$(INSTALL) -m 755 $(LUA_MODULE) '$(DESTDIR)$(LUA_CMOD)/srv/core.so'
-
-install-runner: $(SRV_RUN)
-	$(INSTALL) -d '$(DESTDIR)$(BINDIR)'
 	$(INSTALL) -m 755 $(SRV_RUN) '$(DESTDIR)$(BINDIR)/srv-run'
-
-# -- make install / uninstall --------------------------------------------------
-install: install-lua-files install-runner $(LIB_STATIC) $(LIB_SHARED)
-	$(INSTALL) -d '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' \
-	    '$(DESTDIR)$(PKGCONFIGDIR)'
 	$(INSTALL) -m 644 docs/srv-run.1 '$(DESTDIR)$(MANDIR)/man1/srv-run.1'
 	$(INSTALL) -m 644 core/include/srv.h '$(DESTDIR)$(INCLUDEDIR)/srv.h'
 	$(INSTALL) -m 644 $(LIB_STATIC) '$(DESTDIR)$(LIBDIR)/libsrv.a'
@@ -43,6 +46,7 @@ install: install-lua-files install-runner $(LIB_STATIC) $(LIB_SHARED)
 	ln -sf libsrv.so.$(SOVERSION) '$(DESTDIR)$(LIBDIR)/libsrv.so'
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pc_path,$(LIBDIR))|' \
 	    -e 's|@INCLUDEDIR@|$(call pc_path,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES_PRIVATE)|' -e 's|@LIBS_PRIVATE@|$(strip $(PC_LIBS_PRIVATE))|' \
 	    core/srv.pc.in > '$(DESTDIR)$(PKGCONFIGDIR)/srv.pc'
 
 # Removes the files install wrote and srv's own directories, nothing else.
@@ -57,14 +61,10 @@ uninstall:
 
 # -- LuaRocks ------------------------------------------------------------------
 # luarocks make runs `make rock` with CFLAGS, LUA_INCDIR, LUA, CARES_INCDIR and
-# CARES_LIBDIR, then `make rock-install` with LUA_LMOD, LUA_CMOD and BINDIR set
-# to the rock's directories. Neither needs cmocka nor knotd.
+# CARES_LIBDIR, then installs the files rockspec/srv-scm-1.rockspec lists.
 rock: $(LUA_MODULE) $(SRV_RUN)
-
-rock-install: install-lua-files install-runner
 
 # -- checking both ---------------------------------------------------------------
 test-install:
 	@LUA='$(LUA)' sh spec/support/test-install.sh
 
-.PHONY: install-lua-files install-runner

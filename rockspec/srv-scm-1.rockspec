@@ -1,7 +1,8 @@
 -- srv as a rock: `luarocks --lua-version 5.4 make rockspec/srv-scm-1.rockspec`
--- from a checkout. The Makefile builds (target rock) and installs (target
--- rock-install); luarocks hands it the directories below. Everything comes
--- from the checkout and the system: nothing is downloaded.
+-- from a checkout (docs/install.md). Everything comes from the checkout and
+-- the system: nothing is downloaded. There is no published source to fetch,
+-- so `luarocks build` and `luarocks pack` of this rockspec do not apply;
+-- `luarocks make --pack-binary-rock` gives a binary rock.
 rockspec_format = "3.0"
 package = "srv"
 version = "scm-1"
@@ -37,6 +38,10 @@ external_dependencies = {
    },
 }
 
+-- The Makefile builds (target rock, which needs neither cmocka nor knotd);
+-- luarocks installs what it built from the list below, so that a binary
+-- rock (luarocks make --pack-binary-rock) holds the same files.
+-- spec/rockspec_spec.lua checks that the list names every module in lua/.
 build = {
    type = "make",
    build_target = "rock",
@@ -47,11 +52,50 @@ build = {
       CARES_INCDIR = "$(CARES_INCDIR)",
       CARES_LIBDIR = "$(CARES_LIBDIR)",
    },
-   install_target = "rock-install",
-   install_variables = {
-      LUA_LMOD = "$(LUADIR)",
-      LUA_CMOD = "$(LIBDIR)",
-      BINDIR = "$(BINDIR)",
+   install_pass = false,
+   install = {
+      lua = {
+         ["srv"] = "lua/srv.lua",
+         ["srv.argcheck"] = "lua/srv/argcheck.lua",
+         ["srv.cache"] = "lua/srv/cache.lua",
+         ["srv.candidates"] = "lua/srv/candidates.lua",
+         ["srv.fetch"] = "lua/srv/fetch.lua",
+         ["srv.health"] = "lua/srv/health.lua",
+         ["srv.lookup"] = "lua/srv/lookup.lua",
+         ["srv.loop"] = "lua/srv/loop.lua",
+         ["srv.names"] = "lua/srv/names.lua",
+         ["srv.options"] = "lua/srv/options.lua",
+         ["srv.policy"] = "lua/srv/policy.lua",
+         ["srv.record"] = "lua/srv/record.lua",
+         ["srv.resolve"] = "lua/srv/resolve.lua",
+         ["srv.resolver"] = "lua/srv/resolver.lua",
+         ["srv.services"] = "lua/srv/services.lua",
+         ["srv.task"] = "lua/srv/task.lua",
+         ["srv.turn"] = "lua/srv/turn.lua",
+         ["srv.uri"] = "lua/srv/uri.lua",
+         ["srv.xmpp"] = "lua/srv/xmpp.lua",
+         ["srv.zone_source"] = "lua/srv/zone_source.lua",
+         ["srv.run.args"] = "lua/srv/run/args.lua",
+         ["srv.run.exit"] = "lua/srv/run/exit.lua",
+         ["srv.run.explain"] = "lua/srv/run/explain.lua",
+         ["srv.run.format"] = "lua/srv/run/format.lua",
+         ["srv.run.json"] = "lua/srv/run/json.lua",
+         ["srv.run.lookup"] = "lua/srv/run/lookup.lua",
+         ["srv.run.main"] = "lua/srv/run/main.lua",
+         ["srv.run.predict"] = "lua/srv/run/predict.lua",
+         ["srv.run.query"] = "lua/srv/run/query.lua",
+         ["srv.run.sandbox"] = "lua/srv/run/sandbox.lua",
+         ["srv.run.script"] = "lua/srv/run/script.lua",
+         ["srv.run.simulate"] = "lua/srv/run/simulate.lua",
+         ["srv.run.source"] = "lua/srv/run/source.lua",
+         ["srv.run.usage"] = "lua/srv/run/usage.lua",
+      },
+      lib = {
+         ["srv.core"] = "build/srv/core.so",
+      },
+      bin = {
+         ["srv-run"] = "build/srv-run",
+      },
    },
    copy_directories = { "docs", "scripts" },
 }

@@ -9,13 +9,26 @@
 # "$HOME/rocks" and "$HOME/stage" never touch the real home.
 # LuaRocks gets a configuration of its own (LUAROCKS_CONFIG) whose only tree
 # is a temporary one, so that its default tree is exercised without writing
-# to /usr/local, and which has no servers, so nothing can be downloaded.
+# to /usr/local, and whose only server is a directory that does not exist,
+# so nothing can be downloaded.
 #
 # Offline: every lookup answers from docs/examples/example.net.zone.
 set -eu
 
 checkout=$(cd "$(dirname "$0")/../.." && pwd)
 LUA=${LUA:-lua5.4}
+
+# What the page's commands would pick up from an enclosing make or the
+# caller's environment instead of their own defaults: make's command-line
+# variables (MAKEFLAGS), an install location, another build directory, Lua
+# paths (LUA_PATH_5_4 wins over the LUA_PATH the checks set).
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL BUILD PREFIX DESTDIR BINDIR LIBDIR INCLUDEDIR \
+      MANDIR PKGCONFIGDIR LUA_LMOD LUA_CMOD CARES_INCDIR CARES_LIBDIR PKG_CONFIG_PATH \
+      LUA_PATH LUA_CPATH LUA_PATH_5_4 LUA_CPATH_5_4 LUA_INIT LUA_INIT_5_4 LUAROCKS_CONFIG
+
+# srv.pc cannot hold a path with a blank (pkg-config's output is split on
+# blanks), so the temporary directory must not have one.
+case ${TMPDIR:-/tmp} in *[[:space:]]*) TMPDIR=/tmp ;; esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/srv-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
@@ -35,10 +48,18 @@ step() {
     echo "== test-install: $*"
 }
 
-# The checkout as a fresh clone has it: no build/, no .git.
+# The checkout as a fresh clone would have it once committed: the files git
+# tracks or would track (as they are in the working tree), without build
+# outputs; without git, everything but build/.
 fresh_copy() {
     mkdir -p "$1"
-    (cd "$checkout" && tar --exclude=./build --exclude=./.git -cf - .) | tar -C "$1" -xf -
+    if git -C "$checkout" rev-parse --git-dir >/dev/null 2>&1; then
+        (cd "$checkout" && git ls-files -z --cached --others --exclude-standard \
+            | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+            | tar --null -T - -cf -) | tar -C "$1" -xf -
+    else
+        (cd "$checkout" && tar --exclude=./build --exclude=./.git -cf - .) | tar -C "$1" -xf -
+    fi
 }
 
 # check_lua LUA_PATH LUA_CPATH ROOT: srv loads from ROOT and resolves.
@@ -155,12 +176,16 @@ groff -man -Tutf8 -ww "$prefix/share/man/man1/srv-run.1" 2>&1 | grep -q 'srv-run
     || fail "the installed man page does not render"
 run_block 'export PKG_CONFIG_PATH="$HOME/.local/lib/pkgconfig"'
 PKG_CONFIG_PATH=$prefix/lib/pkgconfig check_c "$prefix/lib"
+installed=$(cd "$prefix" && find . ! -type d | sort)
 run_block 'make uninstall PREFIX="$HOME/.local"'
 nothing_left "$prefix"
 
 # -- a staged install, as a package build does it ------------------------------
 run_block 'make install PREFIX=/usr DESTDIR="$HOME/stage"'
 [ "$(ls "$HOME/stage")" = usr ] || fail "DESTDIR holds more than usr/: $(ls "$HOME/stage")"
+# The same files as under a prefix: none written elsewhere instead.
+[ "$(cd "$HOME/stage/usr" && find . ! -type d | sort)" = "$installed" ] \
+    || fail "DESTDIR does not hold what make install PREFIX=$prefix wrote: $(cd "$HOME/stage/usr" && find . ! -type d | sort)"
 grep -qx 'prefix=/usr' "$HOME/stage/usr/lib/pkgconfig/srv.pc" || fail "srv.pc does not say prefix=/usr"
 check_lua "$HOME/stage/usr/share/lua/5.4/?.lua" "$HOME/stage/usr/lib/lua/5.4/?.so" "$HOME/stage/usr"
 check_runner "$HOME/stage/usr/bin/srv-run"
@@ -176,7 +201,9 @@ nothing_left "$HOME/stage"
 # -- LuaRocks ------------------------------------------------------------------
 cat > "$work/luarocks.lua" <<EOF
 rocks_trees = { "$work/default-tree" }
-rocks_servers = {}
+-- An empty list would bring back the default servers; a directory that does
+-- not exist is a server that has nothing.
+rocks_servers = { "$work/no-rocks-server" }
 -- busted comes from Debian (lua-busted), not from a rock.
 rocks_provided = { busted = "2.1.1-1" }
 EOF
@@ -192,6 +219,13 @@ check_runner "$HOME/rocks/bin/srv-run"
 run_block 'luarocks --lua-version 5.4 --tree "$HOME/rocks" remove srv'
 [ ! -e "$HOME/rocks/bin/srv-run" ] && [ ! -e "$HOME/rocks/share/lua/5.4/srv.lua" ] \
     && [ ! -e "$HOME/rocks/lib/lua/5.4/srv/core.so" ] || fail "luarocks remove left srv behind"
+
+run_block 'luarocks --lua-version 5.4 make --pack-binary-rock rockspec/srv-scm-1.rockspec'
+ls srv-scm-1.*.rock >/dev/null 2>&1 || fail "no binary rock was made"
+[ ! -e "$work/default-tree/share/lua/5.4/srv.lua" ] || fail "packing a binary rock installed into the default tree"
+(eval "$(luarocks --lua-version 5.4 --tree "$HOME/binary" path)" \
+    && check_lua "$LUA_PATH" "$LUA_CPATH" "$HOME/binary") || exit 1
+check_runner "$HOME/binary/bin/srv-run"
 
 run_block 'luarocks --lua-version 5.4 make rockspec/srv-scm-1.rockspec'
 eval "$(luarocks --lua-version 5.4 path)"

@@ -92,6 +92,8 @@ mkdir -p "$workdir/run" "$workdir/db" "$workdir/zones"
 cp "$fixtures"/*.zone "$workdir/zones/"
 
 attempt=0
+# Debian puts knotd in /usr/sbin, which is not on a user's PATH.
+knotd=$(command -v knotd || echo /usr/sbin/knotd)
 while :; do
     attempt=$((attempt + 1))
     if [ $attempt -gt 20 ]; then
@@ -102,7 +104,7 @@ while :; do
     # A random high port; a taken one makes knotd fail to bind and we retry.
     port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
     write_config "$port"
-    knotd -c "$workdir/knot.conf" >"$workdir/knotd.out" 2>&1 &
+    "$knotd" -c "$workdir/knot.conf" >"$workdir/knotd.out" 2>&1 &
     knotd_pid=$!
     if wait_until_ready "$port"; then
         break
