@@ -134,9 +134,11 @@ check_c() {
         out=$(LD_LIBRARY_PATH=$libdir "./$program") || fail "$program failed"
         [ "$out" = "$expected" ] || fail "$program printed: $out"
     done
-    # The shared library exports the API of srv.h and nothing else.
+    # Both libraries export the API of srv.h and nothing else.
     others=$(nm -D --defined-only "$libdir/libsrv.so" | awk '$3 !~ /^srv_/ { print $3 }')
     [ -z "$others" ] || fail "libsrv.so exports more than srv_*: $others"
+    others=$(nm -g --defined-only "$libdir/libsrv.a" | awk 'NF == 3 && $3 !~ /^srv_/ { print $3 }')
+    [ -z "$others" ] || fail "libsrv.a exports more than srv_*: $others"
 }
 
 # run_block FIRST_LINE: runs the ```sh block of docs/install.md that starts
