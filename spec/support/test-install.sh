@@ -234,9 +234,12 @@ eval "$(luarocks --lua-version 5.4 path)"
 check_lua "$LUA_PATH" "$LUA_CPATH" "$work/default-tree"
 check_runner "$work/default-tree/bin/srv-run"
 
-run_block 'luarocks --lua-version 5.4 test rockspec/srv-scm-1.rockspec SPECS=spec/uri_spec.lua'
-grep -q '[1-9][0-9]* successes / 0 failures / 0 errors' "$work/block.log" \
-    || { cat "$work/block.log"; fail "luarocks test ran no spec"; }
+run_block 'luarocks --lua-version 5.4 test rockspec/srv-scm-1.rockspec -- SPECS=spec/uri_spec.lua'
+# It ran that spec file, every test of it, and nothing else.
+expected=$(LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/?.so;;' \
+    busted --lua="$LUA" --list spec/uri_spec.lua | grep -c '^spec/uri_spec.lua:')
+grep -q "^$expected successes / 0 failures / 0 errors / 0 pending" "$work/block.log" \
+    || { cat "$work/block.log"; fail "luarocks test did not run the $expected tests of spec/uri_spec.lua"; }
 
 # Every sh block of the page ran.
 blocks=$(grep -c '^```sh$' "$checkout/docs/install.md")
