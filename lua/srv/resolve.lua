@@ -68,7 +68,8 @@ function M.finish(self, cands, plan, answer)
         local out, msg, code = policy_mod.apply(policy, cands, ctx)
         if not out then
             trace(log, { step = "policy", error = msg })
-            return nil, msg, code
+            -- Named like every other failure of a call: which resolution it was.
+            return nil, plan.name .. ": " .. msg, code
         end
         trace(log, { step = "policy", before = before, after = #out })
         if #out == 0 then
