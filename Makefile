@@ -148,7 +148,8 @@ all: $(BUILD)/libsrvcore.a $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED) 
 
 # -- core ---------------------------------------------------------------
 # -fPIC: the same objects go into the test programs and into the Lua module.
-# The Makefile is a prerequisite so that changed flags rebuild the objects.
+# The Makefile is a prerequisite so that changed rules rebuild the objects,
+# $(FLAGS_STAMP) so that changed flags do.
 $(BUILD)/obj/%.o: %.c core/include/srv.h $(wildcard core/src/*.h) Makefile $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(STD) $(CFLAGS) -fPIC $(WARNINGS) $(CPPFLAGS_CORE) -Icore/src $(CMOCKA_CFLAGS) -c $< -o $@

@@ -422,14 +422,14 @@ local function check_options(spec)
     if spec.pin ~= nil then
         ok, problem = check_matcher_spec(spec.pin, false)
         if not ok then return nil, "pin: " .. problem end
+        options.pin = type(spec.pin) == "string" and { spec.pin } or table.move(spec.pin, 1, #spec.pin, 1, {})
         -- A pin names one host: a pattern would leave the order to whatever
         -- happens to match, so one is refused rather than silently matching nothing.
-        for _, name in ipairs(type(spec.pin) == "string" and { spec.pin } or spec.pin) do
+        for _, name in ipairs(options.pin) do
             if not is_plain_name(name) then
-                return nil, "pin: " .. string.format("%q", name) .. " is not a host name (pin takes names, not patterns)"
+                return nil, string.format("pin: %q is not a host name (pin takes names, not patterns)", name)
             end
         end
-        options.pin = type(spec.pin) == "string" and { spec.pin } or table.move(spec.pin, 1, #spec.pin, 1, {})
     end
     if spec.fallback ~= nil then
         options.fallback, problem = parse_fallbacks(spec.fallback)

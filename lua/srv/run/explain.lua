@@ -63,12 +63,11 @@ local function key(target, port, transport)
     return names.key(target) .. "|" .. tostring(port) .. "|" .. tostring(transport)
 end
 
--- The candidates a function moved when srv.policy options acted too (a
--- function alone: every candidate whose place changed). Of those no option acted on
--- and that are in both lists, the longest run that kept its relative order
--- stayed put; the others were moved. A pin or a removal shifts everyone's
--- place without moving anyone in this sense; a function of a chain that
--- reorders does.
+-- The candidates a policy function moved in a call where srv.policy
+-- options acted too (a chain). A pin or a removal shifts everyone else's
+-- place without moving them, so places alone do not tell: of the candidates
+-- no option acted on that are in both lists, the longest run that kept its
+-- relative order stayed put, and the others were moved.
 local function moved_by_function(before, after, rules)
     local rank, sequence = {}, {}
     for i, e in ipairs(before or {}) do
