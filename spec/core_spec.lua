@@ -183,6 +183,10 @@ describe("resolver:query_srv", function()
         assert.same({"BADNAME", nil, 0}, srv(("a"):rep(64) .. ".example.net"))
     end)
 
+    it("says BADNAME through the callback for the empty name", function()
+        assert.same({"BADNAME", nil, 0}, srv(""))
+    end)
+
     it("refuses a name holding a NUL at once", function()
         local r = new_resolver()
         assert.same({nil, "malformed domain name", "BADNAME"}, {r:query_srv("a\0b", function() end)})

@@ -301,8 +301,9 @@ describe("srv.zone_source names", function()
         bad("zone.test..")
     end)
 
-    it("reads the empty name as the root, as c-ares does", function()
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "")})
+    it("says BADNAME for the empty name, which is no name (the root is \".\")", function()
+        bad("")
+        assert.same({"REFUSED", nil, 0}, {srv_answer(source, ".")})
     end)
 
     it("says BADNAME for a label over 63 octets, accepts 63", function()

@@ -121,33 +121,13 @@ int srv_resolver_timeout_ms(srv_resolver_t *resolver)
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
-/* Hands a ready socket (or none, for timeouts) to c-ares. Each channel
+/* Hands the ready sockets (none: just timeouts) to c-ares. Each channel
  * ignores sockets that are not its own, so both can be given every one. */
-static void process_channels(srv_resolver_t *resolver, ares_socket_t read_fd, ares_socket_t write_fd)
+static void process_channels(srv_resolver_t *resolver, const srv_pollfd_t *ready, size_t count)
 {
-    ares_process_fd(resolver->channel, read_fd, write_fd);
+    cares_process(resolver->channel, ready, count);
     if (resolver->fallback)
-        ares_process_fd(resolver->fallback, read_fd, write_fd);
-}
-
-/* c-ares 1.18 reads one length prefix or one message per call from a TCP
- * socket, so answers already waiting in it would wait for later rounds, and
- * a slow event loop would turn them into timeouts. The socket is handed
- * over again while it stays readable, a bounded number of times (a UDP
- * socket is read to the end in one call and stops this at once). */
-enum { READS_PER_ROUND = 64 };
-
-static void process_readable(srv_resolver_t *resolver, ares_socket_t read_fd, ares_socket_t write_fd)
-{
-    process_channels(resolver, read_fd, write_fd);
-    for (int i = 1; i < READS_PER_ROUND && read_fd != ARES_SOCKET_BAD; i++) {
-        /* c-ares may have closed the socket: poll then says POLLNVAL. */
-        struct pollfd again = {.fd = read_fd, .events = POLLIN, .revents = 0};
-        if (poll(&again, 1, 0) <= 0 || (again.revents & (POLLIN | POLLERR | POLLHUP)) == 0 ||
-            (again.revents & POLLNVAL))
-            break;
-        process_channels(resolver, read_fd, ARES_SOCKET_BAD);
-    }
+        cares_process(resolver->fallback, ready, count);
 }
 
 /* Waits up to wait_ms for socket events (0: just look), then hands every
@@ -155,16 +135,22 @@ static void process_readable(srv_resolver_t *resolver, ares_socket_t read_fd, ar
  * expire timeouts. */
 static void process_sockets(srv_resolver_t *resolver, int wait_ms)
 {
-    /* c-ares 1.18 keeps one UDP and at most one TCP socket per server, so
-     * the stack batch nearly always suffices; more servers take the heap
-     * (and, should that fail, the first batch this round). */
+    /* c-ares keeps few sockets per server, so the stack batch nearly always
+     * suffices; more take the heap (and, should that fail, the first batch
+     * this round). */
     struct pollfd batch[POLL_BATCH];
+    srv_pollfd_t ready_batch[POLL_BATCH];
     struct pollfd *fds = batch;
+    srv_pollfd_t *ready = ready_batch;
     size_t count = resolver->socket_count;
     if (count > POLL_BATCH) {
         fds = malloc(count * sizeof *fds);
-        if (!fds) {
+        ready = malloc(count * sizeof *ready);
+        if (!fds || !ready) {
+            free(fds);
+            free(ready);
             fds = batch;
+            ready = ready_batch;
             count = POLL_BATCH;
         }
     }
@@ -174,22 +160,20 @@ static void process_sockets(srv_resolver_t *resolver, int wait_ms)
                                 (resolver->sockets[i].events & SRV_POLL_WRITE ? POLLOUT : 0));
         fds[i].revents = 0;
     }
-    int ready = poll(fds, count, wait_ms);
-    if (ready <= 0) {
-        process_channels(resolver, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-    } else {
-        /* ares_process_fd() also expires timeouts on every call. */
+    size_t ready_count = 0;
+    if (poll(fds, count, wait_ms) > 0) {
         for (size_t i = 0; i < count; i++) {
-            short revents = fds[i].revents;
-            if (!revents)
-                continue;
-            ares_socket_t read_fd = revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
-            ares_socket_t write_fd = revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
-            process_readable(resolver, read_fd, write_fd);
+            int events = (fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? SRV_POLL_READ : 0) |
+                         (fds[i].revents & POLLOUT ? SRV_POLL_WRITE : 0);
+            if (events)
+                ready[ready_count++] = (srv_pollfd_t){fds[i].fd, events};
         }
     }
-    if (fds != batch)
+    process_channels(resolver, ready, ready_count);
+    if (fds != batch) {
         free(fds);
+        free(ready);
+    }
 }
 
 /* Every processing call goes through here: it counts nesting so that a
@@ -204,6 +188,19 @@ static srv_status_t leave(srv_resolver_t *resolver)
     return resolver->destroy_requested ? SRV_ECANCELLED : SRV_OK;
 }
 
+/* The sockets a loop says are ready (srv_resolver_process_fd): one to read
+ * and one to write, or the same one for both. */
+static void process_given(srv_resolver_t *resolver, int read_fd, int write_fd)
+{
+    srv_pollfd_t given[2];
+    size_t count = 0;
+    if (read_fd >= 0)
+        given[count++] = (srv_pollfd_t){read_fd, SRV_POLL_READ | (write_fd == read_fd ? SRV_POLL_WRITE : 0)};
+    if (write_fd >= 0 && write_fd != read_fd)
+        given[count++] = (srv_pollfd_t){write_fd, SRV_POLL_WRITE};
+    process_channels(resolver, given, count);
+}
+
 static srv_status_t process(srv_resolver_t *resolver, int wait_ms, int read_fd, int write_fd)
 {
     if (resolver->closing)
@@ -212,8 +209,7 @@ static srv_status_t process(srv_resolver_t *resolver, int wait_ms, int read_fd, 
     if (!resolver->destroy_requested) {
         resolver_launch_waiting(resolver);
         if (read_fd >= 0 || write_fd >= 0)
-            process_channels(resolver, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
-                             write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+            process_given(resolver, read_fd, write_fd);
         else
             process_sockets(resolver, resolver->done.head ? 0 : wait_ms);
         resolver_deliver_done(resolver);

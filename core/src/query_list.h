@@ -3,6 +3,7 @@
 #ifndef SRV_QUERY_LIST_H
 #define SRV_QUERY_LIST_H
 
+#include "cares_compat.h"
 #include "srv.h"
 
 typedef enum query_kind { QUERY_SRV, QUERY_ADDR } query_kind_t;
@@ -20,6 +21,7 @@ typedef struct query {
     char *name;
     query_callback_t callback;
     void *arg;
+    cares_reply_t reply_to;       /* where c-ares hands the reply (cares_compat.h) */
     /* The outcome, filled when the query completes. */
     srv_status_t status;
     srv_status_t first_failure;   /* the first server's SERVFAIL/REFUSED, once retried */

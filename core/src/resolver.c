@@ -1,9 +1,9 @@
 /* resolver.c - asynchronous SRV and address queries on a c-ares channel.
  *
- * Queries above the in-flight limit wait in a FIFO: c-ares 1.18 slows down
- * sharply with hundreds of queries outstanding on one channel (FACTS.md:
- * ~134k lookups/s at 50 in flight, ~39k/s at 200+), so the pipe is kept full
- * at a size it handles well. Completed queries move to a done list and their
+ * Queries above the in-flight limit wait in a FIFO: c-ares slows down
+ * sharply with hundreds of queries outstanding on one channel (docs/c-api.md,
+ * "Why an in-flight limit"), so the pipe is kept full at a size it handles
+ * well. Completed queries move to a done list and their
  * callbacks run from the processing calls, never from inside c-ares nor
  * inside the call that submitted them. */
 #include "resolver_internal.h"
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-enum { CLASS_IN = 1 };
 
 void srv_resolver_options_init(srv_resolver_options_t *opts)
 {
@@ -114,12 +112,12 @@ static void note_timeouts(query_t *query, int status, int timeouts)
 }
 
 static void on_srv_reply(void *arg, int status, int timeouts,
-                         unsigned char *reply, int reply_len)
+                         const unsigned char *reply, size_t reply_len)
 {
     query_t *query = arg;
     note_timeouts(query, status, timeouts);
-    if (reply && reply_len > 0 && reply_is_readable(status))
-        finish(query, srv_answer_parse(reply, (size_t)reply_len, query->name,
+    if (reply && reply_is_readable(status))
+        finish(query, srv_answer_parse(reply, reply_len, query->name,
                                        &query->records, &query->negative_ttl));
     else
         finish(query, status_of_ares(status));
@@ -173,7 +171,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 static void launch_on(ares_channel channel, query_t *query)
 {
     if (query->kind == QUERY_SRV) {
-        ares_query(channel, query->name, CLASS_IN, SRV_RR_SRV, on_srv_reply, query);
+        query->reply_to = (cares_reply_t){on_srv_reply, query};
+        cares_query(channel, query->name, SRV_RR_SRV, &query->reply_to);
     } else {
         struct ares_addrinfo_hints hints;
         memset(&hints, 0, sizeof hints);
@@ -188,7 +187,11 @@ static void launch_on(ares_channel channel, query_t *query)
 static void launch(srv_resolver_t *resolver, query_t *query)
 {
     resolver->inflight++;
-    launch_on(resolver->channel, query);
+    /* c-ares would ask for the root: an empty name is no name at all. */
+    if (query->name[0] == '\0')
+        finish(query, SRV_EBADNAME);
+    else
+        launch_on(resolver->channel, query);
 }
 
 void resolver_launch_waiting(srv_resolver_t *resolver)
@@ -224,30 +227,14 @@ static void deliver(query_t *query)
     }
 }
 
-/* c-ares 1.18 never closes a TCP connection on which a try timed out,
- * and with STAYOPEN (below) not even when it falls idle: a server that sent
- * half an answer leaves the stream in mid-message, and every later answer
- * on it is read from the wrong offset (lost, or spliced with another). So
- * after a timeout, once nothing is in flight, setting the same servers again
- * closes every socket (c-ares refuses that while queries are pending) and
- * the next query opens fresh ones. */
-static void reset_channel_sockets(ares_channel channel)
-{
-    struct ares_addr_port_node *servers = NULL;
-    if (ares_get_servers_ports(channel, &servers) != ARES_SUCCESS)
-        return;
-    (void)ares_set_servers_ports(channel, servers);
-    ares_free_data(servers);
-}
-
 static void reset_sockets_when_idle(srv_resolver_t *resolver)
 {
     if (!resolver->reset_sockets || resolver->inflight > 0 || resolver->closing)
         return;
     resolver->reset_sockets = 0;
-    reset_channel_sockets(resolver->channel);
+    cares_reopen_sockets(resolver->channel);
     if (resolver->fallback)
-        reset_channel_sockets(resolver->fallback);
+        cares_reopen_sockets(resolver->fallback);
 }
 
 void resolver_deliver_done(srv_resolver_t *resolver)
@@ -266,7 +253,7 @@ void resolver_deliver_done(srv_resolver_t *resolver)
 
 /* One c-ares channel with srv's options. check_answers = 0 sets
  * NOCHECKRESP: without it c-ares 1.18 reports SERVFAIL and REFUSED both as
- * ECONNREFUSED (FACTS.md); with it they arrive as themselves, but c-ares no
+ * ECONNREFUSED (docs/c-api.md, "c-ares details srv relies on"); with it they arrive as themselves, but c-ares no
  * longer moves on to the next server for them (see the fallback below). */
 static srv_status_t init_channel(srv_resolver_t *resolver, const srv_resolver_options_t *opts,
                                  int check_answers, ares_channel *out)
@@ -315,20 +302,16 @@ static srv_status_t init_channel(srv_resolver_t *resolver, const srv_resolver_op
  * failover c-ares does by itself without NOCHECKRESP. */
 static srv_status_t init_fallback(srv_resolver_t *resolver, const srv_resolver_options_t *opts)
 {
-    struct ares_addr_port_node *servers = NULL;
-    if (ares_get_servers_ports(resolver->channel, &servers) != ARES_SUCCESS)
-        return SRV_ENOMEM;
-    srv_status_t status = SRV_OK;
-    if (servers && servers->next) {
-        status = init_channel(resolver, opts, 1, &resolver->fallback);
-        if (status == SRV_OK && ares_set_servers_ports(resolver->fallback, servers->next) != ARES_SUCCESS) {
-            ares_destroy(resolver->fallback);
-            resolver->fallback = NULL;
-            status = SRV_ENOMEM;
-        }
+    srv_status_t status = init_channel(resolver, opts, 1, &resolver->fallback);
+    if (status != SRV_OK)
+        return status;
+    int has_others = 0;
+    int set = cares_servers_after_first(resolver->channel, resolver->fallback, &has_others);
+    if (set != ARES_SUCCESS || !has_others) {
+        ares_destroy(resolver->fallback);
+        resolver->fallback = NULL;
     }
-    ares_free_data(servers);
-    return status;
+    return set == ARES_SUCCESS ? SRV_OK : SRV_ENOMEM;
 }
 
 static srv_status_t configure_channels(srv_resolver_t *resolver, const srv_resolver_options_t *opts)

@@ -3,10 +3,9 @@
 #ifndef SRV_RESOLVER_INTERNAL_H
 #define SRV_RESOLVER_INTERNAL_H
 
+#include "cares_compat.h"
 #include "query_list.h"
 #include "srv.h"
-
-#include <ares.h>
 
 struct srv_resolver {
     ares_channel channel;     /* every query starts here (NOCHECKRESP) */

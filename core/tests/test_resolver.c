@@ -640,6 +640,27 @@ static void test_system_configuration_creates_a_resolver(void **state)
     srv_resolver_destroy(resolver);
 }
 
+/* c-ares would read "" as the root and ask the server; it is no name. */
+static void test_empty_name_is_badname_and_sends_nothing(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 100, 1, 0);
+    srv_outcome_t outcome = {0};
+    addr_outcome_t addr_outcome = {0};
+    assert_int_equal(srv_resolver_query_srv(resolver, "", collect_srv, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr(resolver, "", collect_addr, &addr_outcome), SRV_OK);
+    assert_int_equal(outcome.calls, 0);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    assert_int_equal(outcome.calls, 1);
+    assert_int_equal(outcome.status, SRV_EBADNAME);
+    assert_int_equal(addr_outcome.calls, 1);
+    assert_int_equal(addr_outcome.status, SRV_EBADNAME);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(atomic_load(&server.queries_seen), 0);
+    fake_dns_stop(&server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_unloadable_zone_is_servfail),
         cmocka_unit_test(test_zone_not_served_is_refused),
         cmocka_unit_test(test_label_over_63_octets_is_badname_delivered_later),
+        cmocka_unit_test(test_empty_name_is_badname_and_sends_nothing),
         cmocka_unit_test(test_silent_server_times_out),
         cmocka_unit_test(test_edns_option_adds_an_opt_record),
         cmocka_unit_test(test_malformed_reply_is_badresp),

@@ -79,13 +79,16 @@ local function each_ancestor(key)
     end, nil, key
 end
 
--- Nil when name is a name c-ares would send, else the reason it is not.
--- "" is the root, as c-ares reads it.
+-- Nil when name is a name the resolver would send, else the reason it is
+-- not. "" is no name at all (the resolver sends nothing for it either).
 local function bad_name_reason(name)
     if name:find("\0", 1, true) then
         return "NUL byte in the name"   -- as the binding refuses them
     end
-    if name == "." or name == "" then
+    if name == "" then
+        return "empty name"
+    end
+    if name == "." then
         return nil
     end
     local text = name:sub(-1) == "." and name:sub(1, -2) or name

@@ -1,0 +1,48 @@
+/* cares_compat.h - the c-ares calls whose form depends on the c-ares
+ * version. srv builds against c-ares 1.18 through 1.34; every difference
+ * between them is decided in cares_compat.c and nowhere else, so the rest
+ * of the core reads the same on every version (docs/c-api.md, "c-ares
+ * versions"). */
+#ifndef SRV_CARES_COMPAT_H
+#define SRV_CARES_COMPAT_H
+
+#include "srv.h"
+
+#include <ares.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* True when the c-ares srv is built against is at least major.minor. */
+#define CARES_AT_LEAST(major, minor) (ARES_VERSION >= (((major) << 16) | ((minor) << 8)))
+
+/* Where a reply to cares_query() goes: the c-ares status, how many tries
+ * timed out, and the reply's octets when the server answered (NULL
+ * otherwise), to be read by srv's own reader (answer.c). The octets are
+ * valid only during the call. The caller owns the cares_reply_t and keeps
+ * it alive until the callback has run. */
+typedef void (*cares_reply_callback_t)(void *arg, int status, int timeouts,
+                                       const unsigned char *reply, size_t len);
+typedef struct cares_reply {
+    cares_reply_callback_t callback;
+    void *arg;
+} cares_reply_t;
+
+/* Sends one query of type (SRV_RR_SRV, SRV_RR_A, SRV_RR_AAAA) for name, class
+ * IN. The callback may run inside this call (a bad name). */
+void cares_query(ares_channel channel, const char *name, uint16_t type, cares_reply_t *reply_to);
+
+/* Gives fallback every server of channel but the first. Sets *has_others
+ * to 0 (and leaves fallback alone) when channel has one server. */
+int cares_servers_after_first(ares_channel channel, ares_channel fallback, int *has_others);
+
+/* Closes every socket of an idle channel, so that the next query opens
+ * fresh ones; a no-op where c-ares closes a broken connection itself. */
+void cares_reopen_sockets(ares_channel channel);
+
+/* Hands c-ares the sockets that are ready (count may be 0: then only
+ * timeouts are processed). Each entry's events say what it is ready for;
+ * sockets of another channel are ignored. Every answer already received
+ * on a ready socket is read. */
+void cares_process(ares_channel channel, const srv_pollfd_t *ready, size_t count);
+
+#endif
