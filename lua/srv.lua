@@ -25,6 +25,7 @@ resolver.install(resolver.methods)
 
 local srv = {
     version = core.version,
+    cares_version = core.cares_version,
     resolver = resolver.new,
     services = services.known,
     default_port = services.default_port,

@@ -25,6 +25,11 @@ extern "C" {
 
 #define SRV_VERSION "0.1.0"
 
+/* The version of the c-ares library srv runs on, e.g. "1.34.8" (the one
+ * loaded at run time, which may differ from the headers srv was built
+ * with). docs/c-api.md, "c-ares versions", says what differs between them. */
+const char *srv_cares_version(void);
+
 /* ------------------------------------------------------------------ */
 /* Status codes                                                         */
 /* ------------------------------------------------------------------ */

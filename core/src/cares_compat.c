@@ -15,6 +15,11 @@
 
 enum { CLASS_IN = 1 };
 
+const char *srv_cares_version(void)
+{
+    return ares_version(NULL);
+}
+
 /* ---- queries --------------------------------------------------------- */
 
 #if CARES_AT_LEAST(1, 28)

@@ -65,5 +65,7 @@ int luaopen_srv_core(lua_State *L)
     lsrv_open_order(L);
     lua_pushliteral(L, SRV_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushstring(L, srv_cares_version());
+    lua_setfield(L, -2, "cares_version");
     return 1;
 }

@@ -10,8 +10,8 @@
  * executable itself (embedded.h), so no LUA_PATH or LUA_CPATH is needed;
  * other modules (luasocket, say) are found the usual way. */
 #include "embedded.h"
+#include "srv.h"
 
-#include <ares.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -114,6 +114,18 @@ static int coroutine_resume(lua_State *L)
     return r + 1;
 }
 
+/* Lua 5.4.6 replaced lua_resetthread (deprecated there) with
+ * lua_closethread, which also says which thread does the closing. */
+static int close_thread(lua_State *co, lua_State *from)
+{
+#if LUA_VERSION_RELEASE_NUM >= 50406
+    return lua_closethread(co, from);
+#else
+    (void)from;
+    return lua_resetthread(co);
+#endif
+}
+
 static int wrapped_call(lua_State *L)
 {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
@@ -121,7 +133,7 @@ static int wrapped_call(lua_State *L)
     if (r < 0) {
         int status = lua_status(co);
         if (status != LUA_OK && status != LUA_YIELD) {   /* an error in the coroutine */
-            status = lua_resetthread(co);                 /* closes its to-be-closed variables */
+            status = close_thread(co, L);                 /* closes its to-be-closed variables */
             lua_xmove(co, L, 1);
         }
         if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
@@ -207,7 +219,7 @@ static void push_build_info(lua_State *L)
     lua_createtable(L, 0, 2);
     lua_pushliteral(L, LUA_RELEASE);
     lua_setfield(L, -2, "lua");
-    lua_pushstring(L, ares_version(NULL));
+    lua_pushstring(L, srv_cares_version());
     lua_setfield(L, -2, "cares");
 }
 
