@@ -10,7 +10,11 @@
 #   WARNINGS   warning flags; WERROR=1 makes them errors (CI sets it)
 #   SANITIZE   flags for the check-memory build     (-fsanitize=address,undefined)
 #   CARES_CFLAGS / CARES_LIBS  c-ares, from pkg-config by default; or give
-#              CARES_INCDIR / CARES_LIBDIR (what the rockspec passes)
+#              CARES_INCDIR / CARES_LIBDIR (what the rockspec passes); a
+#              CARES_LIBDIR outside /usr/lib and /lib is also the programs'
+#              and the module's run path, so they run with that c-ares
+#   CARES_SRC  a c-ares source tarball, for test-cares
+#              (../shared/deps/c-ares-1.34.8.tar.gz)
 #   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
 #   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4, or
 #              -I$(LUA_INCDIR) when LUA_INCDIR is given); the
@@ -37,8 +41,10 @@
 #   test-c        the C tests
 #   test-lua      the busted specs in spec/ (LUA_CPATH build/?.so, LUA_PATH lua/?.lua);
 #                 SPECS=spec/x_spec.lua runs some of them
-#   check-memory  the C tests built with ASan+UBSan, and the busted specs (the
-#                 binding) under valgrind: zero leaks, zero errors
+#   check-memory  the C tests built with ASan+UBSan (check-asan), and the busted specs
+#                 (the binding) under valgrind: zero leaks, zero errors
+#   test-cares    builds c-ares from CARES_SRC into $(BUILD)/cares-VERSION, then runs
+#                 test-c, test-lua and check-asan against it (spec/support/test-cares.sh)
 #   fuzz          the libFuzzer targets of the core, FUZZ_SECONDS each (core/fuzz/fuzz.mk,
 #                 docs/fuzzing.md); fuzz-smoke, a short run, is part of test
 #   soak          the bounded soak (bench/soak.sh): up to a million lookups with
@@ -74,7 +80,11 @@ ifdef CARES_INCDIR
 CARES_CFLAGS  ?= -I$(CARES_INCDIR)
 endif
 ifdef CARES_LIBDIR
+ifeq ($(filter /usr/lib% /lib%,$(CARES_LIBDIR)),)
+CARES_LIBS    ?= -L$(CARES_LIBDIR) -Wl,-rpath,$(CARES_LIBDIR) -lcares
+else
 CARES_LIBS    ?= -L$(CARES_LIBDIR) -lcares
+endif
 endif
 ifdef LUA_INCDIR
 LUA_CFLAGS    ?= -I$(LUA_INCDIR)
@@ -140,7 +150,7 @@ else
 Q = @echo '  build' $@;
 endif
 
-.PHONY: all test test-c test-lua check-memory bench soak demo demo-c deps clean \
+.PHONY: all test test-c test-lua check-memory check-asan test-cares bench soak demo demo-c deps clean \
         install uninstall test-install rock
 # Keep the objects that chained rules build on the way (test support files).
 .SECONDARY:
@@ -252,14 +262,23 @@ test: deps
 
 # The binding is C as well: the busted specs run once more under valgrind
 # (the interpreter is not built with ASan, so the shared module cannot be).
-check-memory: $(ASAN_TESTS) $(LUA_MODULE) $(SRV_RUN)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
+check-memory: check-asan $(LUA_MODULE) $(SRV_RUN)
 	@echo "== busted specs under valgrind"
 	@LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
 	    $(WITH_KNOTD) $(VALGRIND) $(LUA) $(BUSTED_SCRIPT) spec
 	@echo "== srv-run under valgrind"
 	@VALGRIND='$(VALGRIND)' $(WITH_KNOTD) sh spec/support/srv-run-memory.sh $(SRV_RUN)
+
+check-asan: $(ASAN_TESTS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(WITH_KNOTD) sh spec/support/run-tests.sh $(ASAN_TESTS)
+
+# The second c-ares: built from source with CMake, then the C tests, the specs
+# (the fault specs among them) and the ASan C tests against it. No valgrind
+# pass: the first run has it.
+CARES_SRC ?= ../shared/deps/c-ares-1.34.8.tar.gz
+test-cares: deps
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' sh spec/support/test-cares.sh '$(CARES_SRC)'
 
 # The C benchmarks, then the Lua ones (bench/bench_lua_*.lua: srv.order against
 # plain Lua, cached r:resolve calls/s, lookups/s from Lua against the plain

@@ -68,13 +68,20 @@ static void complete(query_t *query, srv_status_t status)
 
 static void launch_on(ares_channel channel, query_t *query);
 
+/* Where a status was found: by srv's reader in a reply, or elsewhere (c-ares, srv). */
+typedef enum { FOUND_ELSEWHERE, FOUND_BY_READER } found_by_t;
+
 /* A SERVFAIL, REFUSED or NOTIMP from the first server is asked again of the
- * others. Returns 1 when the query went to the fallback channel. */
-static int retry_on_fallback(query_t *query, srv_status_t status)
+ * others, and so is a reply srv's reader finds malformed (c-ares took it, so
+ * it asked no other server; a reply c-ares itself finds malformed has been
+ * asked of the others already where c-ares reads replies first). Returns 1
+ * when the query went to the fallback channel. */
+static int retry_on_fallback(query_t *query, srv_status_t status, found_by_t found_by)
 {
     srv_resolver_t *resolver = query->resolver;
-    if ((status != SRV_ESERVFAIL && status != SRV_EREFUSED && status != SRV_ENOTIMP) || !resolver->fallback ||
-        query->first_failure != SRV_OK || resolver->closing)
+    int retryable = status == SRV_ESERVFAIL || status == SRV_EREFUSED || status == SRV_ENOTIMP ||
+                    (status == SRV_EBADRESP && found_by == FOUND_BY_READER);
+    if (!retryable || !resolver->fallback || query->first_failure != SRV_OK || resolver->closing)
         return 0;
     query->first_failure = status;
     srv_recordset_clear(&query->records);
@@ -95,9 +102,9 @@ static srv_status_t after_fallback(const query_t *query, srv_status_t status)
     return status;
 }
 
-static void finish(query_t *query, srv_status_t status)
+static void finish(query_t *query, srv_status_t status, found_by_t found_by)
 {
-    if (!retry_on_fallback(query, status))
+    if (!retry_on_fallback(query, status, found_by))
         complete(query, after_fallback(query, status));
 }
 
@@ -118,9 +125,9 @@ static void on_srv_reply(void *arg, int status, int timeouts,
     note_timeouts(query, status, timeouts);
     if (reply && reply_is_readable(status))
         finish(query, srv_answer_parse(reply, reply_len, query->name,
-                                       &query->records, &query->negative_ttl));
+                                       &query->records, &query->negative_ttl), FOUND_BY_READER);
     else
-        finish(query, status_of_ares(status));
+        finish(query, status_of_ares(status), FOUND_ELSEWHERE);
 }
 
 static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *info)
@@ -165,7 +172,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         query->addresses = NULL;
         query->address_count = 0;
     }
-    finish(query, result);
+    finish(query, result, FOUND_ELSEWHERE);
 }
 
 static void launch_on(ares_channel channel, query_t *query)
@@ -189,7 +196,7 @@ static void launch(srv_resolver_t *resolver, query_t *query)
     resolver->inflight++;
     /* c-ares would ask for the root: an empty name is no name at all. */
     if (query->name[0] == '\0')
-        finish(query, SRV_EBADNAME);
+        finish(query, SRV_EBADNAME, FOUND_ELSEWHERE);
     else
         launch_on(resolver->channel, query);
 }

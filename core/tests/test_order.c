@@ -68,7 +68,7 @@ static srv_record_t make_record(const char *target, uint16_t priority, uint16_t 
     return record;
 }
 
-/* The reference example (FACTS.md): server1 alone at priority 5, then
+/* The reference example (README.md, docs/overview.md): server1 alone at priority 5, then
  * server2/3/4 weighted 30/10/10 at priority 10, then backup at 15. */
 enum { SERVER1, SERVER2, SERVER3, SERVER4, BACKUP, REFERENCE_COUNT };
 

@@ -50,10 +50,12 @@
 --   big-udp       20 SRV records: a UDP answer over 512 octets with TC=0 (c-ares
 --                 1.18 takes it as truncated and asks over TCP, which gives
 --                 the same 20 records)
---   huge-N        N SRV records (N <= 3270; distinct ports, one target):
+--   huge-N        N SRV records (N <= 3100; distinct ports, one target "h"):
 --                 UDP TC=1, TCP the whole RRset. A DNS message is at most
---                 65535 octets and each record takes at least 20 here, so
---                 N > 3270 cannot be sent: it is REFUSED.
+--                 65535 octets and each record takes 21 here, so N > 3100
+--                 cannot be sent: it is REFUSED.
+--   srv-compressed  the ok answer, its SRV targets compressed ("a.ok" and a
+--                 pointer into the question), which RFC 2782 forbids
 --   trailing      the ok answer followed by 16 octets of junk (tolerated)
 --   targets-faulty  SRV: 4 good records whose targets are a.silent.bad.test,
 --                 b.servfail.bad.test, c.ptr-loop.bad.test and d.ok.bad.test
@@ -85,15 +87,17 @@ local TYPE = { A = 1, SOA = 6, NULL = 10, TXT = 16, AAAA = 28, SRV = 33 }
 local CLASS_IN, CLASS_CH = 1, 3
 local RCODE = { servfail = 2, nxdomain = 3, notimp = 4, refused = 5, formerr = 1 }
 local TTL = 300
-local MAX_HUGE = 3270
+local MAX_HUGE = 3100
 
 -- Wire helpers ---------------------------------------------------------------
 
 local function u16(n) return string.pack(">I2", n) end
 
+local function label_wire(label) return string.char(#label) .. label end
+
 local function name_wire(name)
     local out = {}
-    for label in name:gmatch("[^.]+") do out[#out + 1] = string.char(#label) .. label end
+    for label in name:gmatch("[^.]+") do out[#out + 1] = label_wire(label) end
     return table.concat(out) .. "\0"
 end
 
@@ -193,15 +197,26 @@ end
 
 local function truncated(q) return header(q, { tc = true }) .. q.question end
 
--- n SRV records, each target a pointer to one name written in the first.
-local function many_srv(q, n, o)
+-- n SRV records with one target, written out in each (RFC 2782: no name
+-- compression in the target), the owners compressed.
+local function many_srv(q, n, target)
     local body = { q.question }
-    local first_target_at = 12 + #q.question + 2 + 10 + 6
-    body[2] = rr(QNAME, TYPE.SRV, srv_rdata(0, 1, 10000, name_wire("h.ok.bad.test")))
-    for i = 2, n do
-        body[#body + 1] = rr(QNAME, TYPE.SRV, srv_rdata(i % 3, i % 7 + 1, 10000 + i, pointer(first_target_at)))
+    local target_wire = name_wire(target)
+    for i = 1, n do
+        body[#body + 1] = rr(QNAME, TYPE.SRV, srv_rdata(i % 3, i % 7 + 1, 10000 + i, target_wire))
     end
-    return header(q, { an = n, tc = o and o.tc }) .. table.concat(body)
+    return header(q, { an = n }) .. table.concat(body)
+end
+
+-- The ok SRV answer with its targets compressed: "a.ok" then a pointer to
+-- "bad.test" at the end of the question's name, which RFC 2782 forbids.
+local function compressed_srv(q)
+    local bad_test_at = 12 + #q.question - 4 - #name_wire("bad.test")
+    local records = {
+        rr(QNAME, TYPE.SRV, srv_rdata(10, 60, 5222, label_wire("a") .. label_wire("ok") .. pointer(bad_test_at))),
+        rr(QNAME, TYPE.SRV, srv_rdata(20, 0, 5269, label_wire("b") .. label_wire("ok") .. pointer(bad_test_at))),
+    }
+    return header(q, { an = #records }) .. q.question .. table.concat(records)
 end
 
 -- Malformed replies carry one record of the query's type (SRV, AAAA, or
@@ -358,7 +373,7 @@ local function respond(q, transport)
         return now(rcode_reply(q, RCODE.refused))
     end
     if b == "big-udp" then
-        return now(q.qtype == TYPE.SRV and many_srv(q, 20) or ok_answer(q))
+        return now(q.qtype == TYPE.SRV and many_srv(q, 20, "h.ok.bad.test") or ok_answer(q))
     end
     local huge = b:match("^huge%-(%d+)$")
     if huge then
@@ -366,11 +381,14 @@ local function respond(q, transport)
         if huge < 1 or huge > MAX_HUGE then return now(rcode_reply(q, RCODE.refused)) end
         if q.qtype ~= TYPE.SRV then return now(ok_answer(q)) end
         if udp then return now(truncated(q)) end
-        local reply = many_srv(q, huge)
+        local reply = many_srv(q, huge, "h")
         if #reply > 65535 then return now(rcode_reply(q, RCODE.refused)) end
         return now(reply)
     end
     if b == "trailing" then return now(ok_answer(q) .. string.rep("\255", 16)) end
+    if b == "srv-compressed" then
+        return now(q.qtype == TYPE.SRV and compressed_srv(q) or ok_answer(q))
+    end
     if b == "targets-faulty" then
         if q.qtype ~= TYPE.SRV then return now(ok_answer(q)) end
         local records = {}

@@ -2,9 +2,12 @@
 # ensure-deps.sh - installs the Debian packages srv needs when any is
 # missing (apt-get; as root, or through sudo). Does nothing when all are there.
 set -e
+# libclang-rt-dev is the fuzzing runtime of the distribution's default clang
+# (a versioned name such as libclang-rt-14-dev exists only on one release);
+# cmake builds the second c-ares (make test-cares).
 packages="gcc make pkg-config libc-ares-dev libcmocka-dev knot knot-dnsutils
 lua5.4 liblua5.4-dev lua-busted luarocks lua-dkjson lua-socket lua-cqueues lua-luv valgrind groff-base
-clang libclang-rt-14-dev"
+clang libclang-rt-dev cmake"
 
 missing=
 for package in $packages; do
