@@ -2,7 +2,7 @@
 # the Makefile; uses its BUILD, CARES_CFLAGS, CARES_LIBS and WARNINGS.
 #
 # Variables:
-#   FUZZ_CC             a clang with libFuzzer (Debian: clang, libclang-rt-14-dev)  (clang)
+#   FUZZ_CC             a clang with libFuzzer (Debian: clang, libclang-rt-dev)  (clang)
 #   FUZZ_SECONDS        how long `make fuzz` runs each target                     (60)
 #   FUZZ_SMOKE_SECONDS  how long `make fuzz-smoke` runs each target               (10)
 #   FUZZ_TIMEOUT        seconds one input may take before it counts as a hang     (10)
