@@ -1,6 +1,9 @@
-/* cares_compat.c - every c-ares version difference srv deals with, gated on
- * ARES_VERSION here and only here (docs/c-api.md, "c-ares versions"):
+/* cares_compat.c - every c-ares version difference srv deals with, gated
+ * here and only here (docs/c-api.md, "c-ares versions"), on ARES_VERSION or
+ * on the option's own macro:
  *
+ *         a query cache (ARES_OPT_QUERY_CACHE; on by default from 1.31)
+ *         adaptive timeouts, bounded by ARES_OPT_MAXTIMEOUTMS
  *   1.24  ares_get_servers_csv; ares_get_servers_ports deprecated, and setting
  *         the same servers again no longer closes their sockets
  *   1.28  ares_query_dnsrec; ares_query deprecated (its reply is one c-ares
@@ -18,6 +21,28 @@ enum { CLASS_IN = 1 };
 const char *srv_cares_version(void)
 {
     return ares_version(NULL);
+}
+
+/* ---- options -------------------------------------------------------- */
+
+void cares_options_for_srv(struct ares_options *options, int *mask, int timeout_ms)
+{
+    (void)options;   /* 1.18 has neither option */
+    (void)mask;
+#ifdef ARES_OPT_QUERY_CACHE
+    options->qcache_max_ttl = 0;
+    *mask |= ARES_OPT_QUERY_CACHE;
+#endif
+#ifdef ARES_OPT_MAXTIMEOUTMS
+    /* Timeouts adapt to the server's measured latency (between 250 ms and
+     * this bound): a try never waits longer than the caller asked. */
+    if (timeout_ms > 0) {
+        options->maxtimeout = timeout_ms;
+        *mask |= ARES_OPT_MAXTIMEOUTMS;
+    }
+#else
+    (void)timeout_ms;
+#endif
 }
 
 /* ---- queries --------------------------------------------------------- */

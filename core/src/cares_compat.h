@@ -31,6 +31,13 @@ typedef struct cares_reply {
  * IN. The callback may run inside this call (a bad name). */
 void cares_query(ares_channel channel, const char *name, uint16_t type, cares_reply_t *reply_to);
 
+/* Adds the options only some versions have, set as srv needs them: no
+ * query cache (srv hands out TTLs as the server sent them and leaves
+ * caching to its callers), and timeout_ms (when > 0) as the upper bound of
+ * the adaptive timeouts (where c-ares has them, the timeout option is only
+ * the first try's, before the server's latency is known). */
+void cares_options_for_srv(struct ares_options *options, int *mask, int timeout_ms);
+
 /* Gives fallback every server of channel but the first. Sets *has_others
  * to 0 (and leaves fallback alone) when channel has one server. */
 int cares_servers_after_first(ares_channel channel, ares_channel fallback, int *has_others);

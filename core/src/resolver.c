@@ -284,12 +284,7 @@ static srv_status_t init_channel(srv_resolver_t *resolver, const srv_resolver_op
         options.tries = opts->tries;
         mask |= ARES_OPT_TRIES;
     }
-#ifdef ARES_OPT_QUERY_CACHE
-    /* c-ares >= 1.23 caches answers itself; srv hands out TTLs as the
-     * server sent them and leaves caching to its callers. */
-    options.qcache_max_ttl = 0;
-    mask |= ARES_OPT_QUERY_CACHE;
-#endif
+    cares_options_for_srv(&options, &mask, opts->timeout_ms);
     char lookups[] = "b";
     if (opts->servers) {
         /* Explicit servers mean "ask these": no hosts file, no search list. */
