@@ -212,6 +212,8 @@ static srv_status_t process(srv_resolver_t *resolver, int wait_ms, int read_fd, 
             process_given(resolver, read_fd, write_fd);
         else
             process_sockets(resolver, resolver->done.head ? 0 : wait_ms);
+        /* Refill the pipe before the callbacks run, not inside c-ares'. */
+        resolver_launch_waiting(resolver);
         resolver_deliver_done(resolver);
     }
     return leave(resolver);

@@ -62,8 +62,8 @@ static void complete(query_t *query, srv_status_t status)
     query->status = status;
     resolver->inflight--;
     query_list_push(&resolver->done, query);
-    /* Refill the pipe at once rather than at the next processing round. */
-    resolver_launch_waiting(resolver);
+    /* The pipe is refilled when the processing call that ran this returns
+     * (resolver_launch_waiting): never from inside a c-ares callback. */
 }
 
 static void launch_on(ares_channel channel, query_t *query);
@@ -122,12 +122,15 @@ static void on_srv_reply(void *arg, int status, int timeouts,
                          const unsigned char *reply, size_t reply_len)
 {
     query_t *query = arg;
+    srv_resolver_t *resolver = query->resolver;
+    resolver->answering++;
     note_timeouts(query, status, timeouts);
     if (reply && reply_is_readable(status))
         finish(query, srv_answer_parse(reply, reply_len, query->name,
                                        &query->records, &query->negative_ttl), FOUND_BY_READER);
     else
         finish(query, status_of_ares(status), FOUND_ELSEWHERE);
+    resolver->answering--;
 }
 
 static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *info)
@@ -161,6 +164,8 @@ static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *i
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *info)
 {
     query_t *query = arg;
+    srv_resolver_t *resolver = query->resolver;
+    resolver->answering++;
     note_timeouts(query, status, timeouts);
     srv_status_t result = status_of_ares(status);
     if (result == SRV_OK)
@@ -173,6 +178,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         query->address_count = 0;
     }
     finish(query, result, FOUND_ELSEWHERE);
+    resolver->answering--;
 }
 
 static void launch_on(ares_channel channel, query_t *query)
@@ -203,9 +209,14 @@ static void launch(srv_resolver_t *resolver, query_t *query)
 
 void resolver_launch_waiting(srv_resolver_t *resolver)
 {
-    /* A launch can complete synchronously (c-ares reports a bad name inside
-     * ares_query) and call back into here; the outer loop carries on. */
-    if (resolver->launching || resolver->closing)
+    /* Never from inside a c-ares callback: c-ares 1.34.7 and 1.34.8 can give
+     * a query started there the ID of the query just answered, then drop
+     * that ID when freeing the old one, and the new query is never answered
+     * (docs/c-api.md, "c-ares versions"). The processing call refills the
+     * pipe when c-ares returns. A launch can also complete synchronously
+     * (c-ares reports a bad name inside ares_query); the outer loop carries
+     * on. */
+    if (resolver->launching || resolver->answering || resolver->closing)
         return;
     resolver->launching = 1;
     while (resolver->inflight < resolver->max_inflight && resolver->waiting.head)

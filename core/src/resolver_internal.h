@@ -22,6 +22,7 @@ struct srv_resolver {
     int epoll_fd;             /* -1 until srv_resolver_pollfd() asks for it */
 
     int launching;            /* guards launch_waiting() against re-entry */
+    int answering;            /* inside a c-ares callback: no query starts (resolver.c) */
     int depth;                /* nesting of processing calls (callbacks may process) */
     int destroy_requested;    /* srv_resolver_destroy() ran inside a callback */
     int closing;              /* destruction under way: no new queries */

@@ -287,8 +287,10 @@ static void test_silent_server_times_out(void **state)
     assert_int_equal(outcome.calls, 1);
     assert_int_equal(outcome.status, SRV_ETIMEOUT);
     assert_int_equal(server.queries_seen, 2);   /* one per try */
-    /* 100 ms, then a doubled 200 ms: well under a second, not instant. */
-    assert_true(elapsed > 0.25 && elapsed < 2.0);
+    /* Two tries of at least 100 ms: c-ares 1.18 doubles the second (300 ms
+     * in all), 1.34 holds every try to timeout_ms (docs/c-api.md, "c-ares
+     * versions"). Well under two seconds either way, never instant. */
+    assert_true(elapsed > 0.18 && elapsed < 2.0);
 }
 
 static int arcount_of_query(int edns)

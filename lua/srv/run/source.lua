@@ -2,7 +2,7 @@
 -- same way by `srv-run lookup` and by the example scripts:
 --   --server IP[:PORT]   (repeatable) ask these DNS servers
 --   --zone FILE          answer from a zone file, no network
---   --timeout SECONDS    the first try's timeout (c-ares doubles it for each round)
+--   --timeout SECONDS    the first try's timeout (see docs/srv-run.md)
 --   --tries N            tries per server
 --   --seed N             a fixed seed: the same answer gives the same order
 -- Without --server and --zone the system's resolvers (/etc/resolv.conf) are asked.
