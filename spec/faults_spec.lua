@@ -307,12 +307,22 @@ describe("a misbehaving DNS server", function()
         end
     end)
 
-    it("takes an answer to the first try that arrives during the second", function()
-        -- tries = 2: the query goes out again at 0.2 s; the answer to the
-        -- first send (same ID) comes at 0.3 s and is taken.
-        local r = resolver { timeout = 0.2, tries = 2 }
-        local name = bad_dns.name("late-300", "_sip._tcp.x")
-        assert.same({ ok = OK2 }, outcome(table.pack(r:lookup(name)), OK2))
+    -- tries = 2: the query goes out again at 0.5 s; the answer to the first
+    -- send (same ID) comes at 0.75 s. The second try lasts until 1 s at least
+    -- (docs/c-api.md, "c-ares versions"): a quarter second either side holds
+    -- on a busy machine.
+    local late_answer = env.cares_retries_from_new_socket
+        and "loses an answer to the first try that arrives during the second (c-ares 1.34 closed its socket)"
+        or "takes an answer to the first try that arrives during the second"
+    it(late_answer, function()
+        local r = resolver { timeout = 0.5, tries = 2 }
+        local name = bad_dns.name("late-750", "_sip._tcp.x")
+        if env.cares_retries_from_new_socket then
+            local got = table.pack(r:lookup(name))
+            assert.same(failure(name, "TIMEOUT"), { got[1], got[2], got[3] })
+        else
+            assert.same({ ok = OK2 }, outcome(table.pack(r:lookup(name)), OK2))
+        end
         r:close()
     end)
 
