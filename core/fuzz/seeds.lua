@@ -239,6 +239,13 @@ write("answer", "soa-negative-ttl", header(0x8183, 1, 0, 1) .. question ..
     "\xc0\x1e" .. string.pack(">I2I2I4I2", 6, 1, 0x90000000, 5 + 4 + 20) ..
     "\x02ns\xc0\x1e\x01h\xc0\x1e" .. string.pack(">I4I4I4I4I4", 1, 2, 3, 4, 300))
 write("answer", "short-header", "\x42\x42\x81\x80\0\1")
+-- The question must be the one asked: one, of type SRV and class IN.
+write("answer", "question-type-a", header(0x8180, 1, 1, 0) .. wire_name(QNAME) ..
+    string.pack(">I2I2", 1, 1) .. srv_rr(POINTER_QNAME, 60, "\x01t\0"))
+write("answer", "question-twice", header(0x8180, 2, 1, 0) .. question .. question ..
+    srv_rr(POINTER_QNAME, 60, "\x01t\0"))
+write("answer", "question-none", header(0x8180, 0, 1, 0) ..
+    srv_rr(wire_name(QNAME), 60, "\x01t\0"))
 
 -- Reproducers of what the fuzzers found (docs/fuzzing.md), kept as seeds.
 -- srv_record_format() wrote an SRV record owned by the root as ".. 60 IN

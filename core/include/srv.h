@@ -238,8 +238,9 @@ srv_status_t srv_recordset_order(srv_recordset_t *set, srv_order_mode_t mode,
  * (min(SOA TTL, SOA minimum), RFC 2308) or 0. Returns SRV_OK,
  * SRV_ENOSERVICE (lone "."), SRV_ENXDOMAIN, SRV_ENODATA (includes an answer
  * holding only a CNAME), SRV_ESERVFAIL, SRV_EREFUSED, SRV_EFORMERR,
- * SRV_ENOTIMP, SRV_EDNS (any other RCODE), SRV_EBADRESP (malformed),
- * SRV_ENOMEM. On failure out holds no records from this call.
+ * SRV_ENOTIMP, SRV_EDNS (any other RCODE), SRV_EBADRESP (malformed, or
+ * not a reply to this query: one question, qname in any case, type SRV,
+ * class IN), SRV_ENOMEM. On failure out holds no records from this call.
  */
 srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
                               const char *qname, srv_recordset_t *out,

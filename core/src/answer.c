@@ -1,12 +1,13 @@
 /* answer.c - reads a DNS reply to an SRV query: the SRV records with their
  * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), the CNAME chain,
- * and the SOA that bounds negative caching. */
+ * and the SOA that bounds negative caching. A reply is read only when it
+ * answers the query asked (docs/c-api.md, "Reading DNS replies"). */
 #include "srv.h"
 #include "wire.h"
 
 #include <string.h>
 
-enum { CLASS_IN = 1, HEADER_SIZE = 12, MAX_ALIASES = 8 };
+enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, MAX_ALIASES = 8 };
 enum { RCODE_NOERROR, RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_NOTIMP, RCODE_REFUSED };
 
 /* RFC 2181 8: a TTL with the top bit set is treated as zero. */
@@ -111,6 +112,24 @@ static srv_status_t read_records(wire_reader_t *reader, unsigned count,
     return SRV_OK;
 }
 
+/* RFC 1035 4.1.2: a reply repeats the query's question. c-ares matches
+ * replies to queries by ID and question already, but srv's reader is also
+ * public: exactly one question, for qname (names compare in any case, RFC
+ * 4343), of type qtype and class IN, or the reply answers another query. */
+static srv_status_t read_question(wire_reader_t *reader, unsigned qdcount,
+                                  const char *qname, uint16_t qtype)
+{
+    if (qdcount != 1)
+        return SRV_EBADRESP;
+    char question[WIRE_NAME_TEXT_MAX];
+    wire_name(reader, question);
+    uint16_t type = wire_u16(reader);
+    uint16_t rr_class = wire_u16(reader);
+    if (reader->failed || !srv_name_equal(question, qname) || type != qtype || rr_class != CLASS_IN)
+        return SRV_EBADRESP;
+    return SRV_OK;
+}
+
 static srv_status_t parse_reply(wire_reader_t *reader, const char *qname,
                                 srv_recordset_t *out, uint32_t *negative_ttl)
 {
@@ -125,19 +144,14 @@ static srv_status_t parse_reply(wire_reader_t *reader, const char *qname,
     uint16_t ancount = wire_u16(reader);
     uint16_t nscount = wire_u16(reader);
     wire_skip(reader, 2);                       /* arcount: additional data is not used */
-    if (reader->failed || !(flags & 0x8000))    /* QR must mark a response */
+    if (reader->failed || !(flags & FLAG_QR))   /* QR must mark a response */
         return SRV_EBADRESP;
-
-    char question[WIRE_NAME_TEXT_MAX];
-    for (unsigned i = 0; i < qdcount; i++) {
-        wire_name(reader, question);
-        wire_skip(reader, 4);                   /* qtype, qclass */
-    }
-    if (reader->failed)
-        return SRV_EBADRESP;
+    srv_status_t status = read_question(reader, qdcount, qname, SRV_RR_SRV);
+    if (status != SRV_OK)
+        return status;
 
     section_result_t result = {out, &chain, negative_ttl};
-    srv_status_t status = read_records(reader, ancount, 1, &result);
+    status = read_records(reader, ancount, 1, &result);
     if (status == SRV_OK)
         status = read_records(reader, nscount, 0, &result);
     if (status != SRV_OK)

@@ -170,6 +170,55 @@ static void expect_badresp(void)
     srv_recordset_clear(&set);
 }
 
+/* A reply answers exactly one question: the name asked (in any case, RFC
+ * 4343), type SRV, class IN. Anything else answers some other query. */
+static void test_question_must_be_the_one_asked(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, "_XMPP-Client._TCP.Example.NET", 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_clear(&set);
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, "_xmpp-server._tcp.example.net", 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, QNAME, 1);                     /* type A */
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_name(&msg, QNAME);
+    dns_u16(&msg, 33);
+    dns_u16(&msg, 3);                                 /* class CH */
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    expect_badresp();
+}
+
+static void test_question_count_other_than_one_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 0, 1, 0);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 2, 1, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    expect_badresp();
+
+    /* an error rcode does not excuse a missing question */
+    dns_header(&msg, 1, DNS_RCODE_NXDOMAIN, 0, 0, 0);
+    expect_badresp();
+}
+
 static void test_counts_beyond_the_data_are_badresp(void **state)
 {
     (void)state;
@@ -293,6 +342,8 @@ int main(void)
         cmocka_unit_test(test_answer_with_only_a_cname_is_nodata),
         cmocka_unit_test(test_nxdomain_takes_negative_ttl_from_soa),
         cmocka_unit_test(test_rcodes_map_to_statuses),
+        cmocka_unit_test(test_question_must_be_the_one_asked),
+        cmocka_unit_test(test_question_count_other_than_one_is_badresp),
         cmocka_unit_test(test_counts_beyond_the_data_are_badresp),
         cmocka_unit_test(test_compression_loop_is_badresp),
         cmocka_unit_test(test_short_srv_rdata_is_badresp),
