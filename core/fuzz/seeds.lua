@@ -244,6 +244,18 @@ write("answer", "question-type-a", header(0x8180, 1, 1, 0) .. wire_name(QNAME) .
     string.pack(">I2I2", 1, 1) .. srv_rr(POINTER_QNAME, 60, "\x01t\0"))
 write("answer", "question-twice", header(0x8180, 2, 1, 0) .. question .. question ..
     srv_rr(POINTER_QNAME, 60, "\x01t\0"))
+-- EDNS (RFC 6891): the OPT's extended RCODE, and OPT records out of place.
+local function opt_rr(owner, extended_rcode)
+    return owner .. string.pack(">I2I2I4I2", 41, 1232, extended_rcode << 24, 0)
+end
+local one_srv = srv_rr(POINTER_QNAME, 60, "\x01t\0")
+write("answer", "opt-badvers", header(0x8180, 1, 0, 0, 1) .. question .. opt_rr("\0", 1))
+write("answer", "opt-extends-nxdomain", header(0x8183, 1, 0, 0, 1) .. question .. opt_rr("\0", 4))
+write("answer", "opt-twice", header(0x8180, 1, 1, 0, 2) .. question .. one_srv ..
+    opt_rr("\0", 0) .. opt_rr("\0", 0))
+write("answer", "opt-not-root", header(0x8180, 1, 1, 0, 1) .. question .. one_srv ..
+    opt_rr(POINTER_QNAME, 0))
+write("answer", "opt-in-answer", header(0x8180, 1, 2, 0) .. question .. one_srv .. opt_rr("\0", 0))
 write("answer", "question-none", header(0x8180, 0, 1, 0) ..
     srv_rr(wire_name(QNAME), 60, "\x01t\0"))
 

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, MAX_ALIASES = 8 };
+enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, MAX_ALIASES = 8, RR_OPT = 41 };
 enum { RCODE_NOERROR, RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_NOTIMP, RCODE_REFUSED };
 
 /* RFC 2181 8: a TTL with the top bit set is treated as zero. */
@@ -32,6 +32,9 @@ static int chain_has(const owner_chain_t *chain, const char *name)
     return 0;
 }
 
+/* rcode is the whole RCODE: the header's 4 bits under the OPT's 8 (RFC 6891
+ * 6.1.3). Past 15 every RCODE (BADVERS, 16, first) is one srv has no status
+ * for: SRV_EDNS, a failure the server reports, final like FORMERR. */
 static srv_status_t status_of_rcode(unsigned rcode)
 {
     switch (rcode) {
@@ -75,23 +78,54 @@ typedef struct section_result {
     srv_recordset_t *out;
     owner_chain_t *chain;
     uint32_t *negative_ttl;
+    int opt_seen;
+    unsigned extended_rcode;   /* the OPT's upper 8 bits of the RCODE */
 } section_result_t;
 
+/* RFC 6891 6.1.1-6.1.3: an OPT record is a pseudo-record of the additional
+ * section, at most one per message, owned by the root; its TTL's top octet
+ * holds the upper 8 bits of the RCODE, its rdata a list of options (code,
+ * length, data) that fills it exactly. An OPT anywhere else, twice, or
+ * owned by a name makes the reply's RCODE one no one can trust: BADRESP. */
+static srv_status_t read_opt(wire_reader_t *reader, const char *owner, uint32_t ttl,
+                             size_t rdata_end, section_result_t *result)
+{
+    if (result->opt_seen || strcmp(owner, ".") != 0)
+        return SRV_EBADRESP;
+    result->opt_seen = 1;
+    result->extended_rcode = ttl >> 24;
+    while (!reader->failed && reader->pos < rdata_end) {
+        wire_skip(reader, 2);                   /* option code */
+        wire_skip(reader, wire_u16(reader));    /* option data */
+    }
+    return reader->failed || reader->pos != rdata_end ? SRV_EBADRESP : SRV_OK;
+}
+
+typedef enum { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL } section_t;
+
 static srv_status_t read_records(wire_reader_t *reader, unsigned count,
-                                 int is_answer, section_result_t *result)
+                                 section_t section, section_result_t *result)
 {
     char owner[WIRE_NAME_TEXT_MAX];
+    int is_answer = section == SECTION_ANSWER;
     for (unsigned i = 0; i < count; i++) {
         wire_name(reader, owner);
         uint16_t type = wire_u16(reader);
         uint16_t rr_class = wire_u16(reader);
-        uint32_t ttl = ttl_value(wire_u32(reader));
+        uint32_t raw_ttl = wire_u32(reader);
+        uint32_t ttl = ttl_value(raw_ttl);
         uint16_t rdlength = wire_u16(reader);
         if (reader->failed || reader->len - reader->pos < rdlength)
             return SRV_EBADRESP;
         size_t rdata_end = reader->pos + rdlength;
 
-        if (rr_class == CLASS_IN && is_answer && chain_has(result->chain, owner)) {
+        if (type == RR_OPT) {
+            if (section != SECTION_ADDITIONAL)
+                return SRV_EBADRESP;
+            srv_status_t status = read_opt(reader, owner, raw_ttl, rdata_end, result);
+            if (status != SRV_OK)
+                return status;
+        } else if (rr_class == CLASS_IN && is_answer && chain_has(result->chain, owner)) {
             if (type == SRV_RR_SRV) {
                 srv_status_t status = read_srv(reader, rdata_end, owner, ttl, result->out);
                 if (status != SRV_OK)
@@ -143,21 +177,23 @@ static srv_status_t parse_reply(wire_reader_t *reader, const char *qname,
     uint16_t qdcount = wire_u16(reader);
     uint16_t ancount = wire_u16(reader);
     uint16_t nscount = wire_u16(reader);
-    wire_skip(reader, 2);                       /* arcount: additional data is not used */
+    uint16_t arcount = wire_u16(reader);
     if (reader->failed || !(flags & FLAG_QR))   /* QR must mark a response */
         return SRV_EBADRESP;
     srv_status_t status = read_question(reader, qdcount, qname, SRV_RR_SRV);
     if (status != SRV_OK)
         return status;
 
-    section_result_t result = {out, &chain, negative_ttl};
-    status = read_records(reader, ancount, 1, &result);
+    section_result_t result = {out, &chain, negative_ttl, 0, 0};
+    status = read_records(reader, ancount, SECTION_ANSWER, &result);
     if (status == SRV_OK)
-        status = read_records(reader, nscount, 0, &result);
+        status = read_records(reader, nscount, SECTION_AUTHORITY, &result);
+    if (status == SRV_OK)
+        status = read_records(reader, arcount, SECTION_ADDITIONAL, &result);
     if (status != SRV_OK)
         return status;
 
-    srv_status_t rcode_status = status_of_rcode(flags & 0x000F);
+    srv_status_t rcode_status = status_of_rcode(result.extended_rcode << 4 | (flags & 0x000F));
     if (rcode_status != SRV_OK)
         return rcode_status;
     if (out->count == 0)   /* no answer, or only a CNAME: NODATA */

@@ -219,6 +219,83 @@ static void test_question_count_other_than_one_is_badresp(void **state)
     expect_badresp();
 }
 
+/* RFC 6891 6.1.3: the OPT record's TTL carries the RCODE's upper 8 bits. */
+static void test_opt_extended_rcode_completes_the_rcode(void **state)
+{
+    (void)state;
+    const struct { unsigned rcode, extended; srv_status_t status; } cases[] = {
+        {DNS_RCODE_NOERROR, 0, SRV_OK},         /* an EDNS reply like any other */
+        {DNS_RCODE_NOERROR, 1, SRV_EDNS},       /* BADVERS (16), not NOERROR */
+        {DNS_RCODE_NOERROR, 4, SRV_EDNS},       /* 64 */
+        {DNS_RCODE_NOERROR, 64, SRV_EDNS},      /* 1024 */
+        {DNS_RCODE_NXDOMAIN, 1, SRV_EDNS},      /* 19, not NXDOMAIN */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dns_header(&msg, 1, cases[i].rcode, 1, 1, 0);
+        dns_set_arcount(&msg, 1);
+        dns_question(&msg, QNAME, 33);
+        dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+        dns_rr_opt(&msg, ".", cases[i].extended);
+        srv_recordset_t set = {0};
+        uint32_t negative_ttl;
+        assert_int_equal(parse(&set, &negative_ttl), cases[i].status);
+        assert_int_equal(set.count, cases[i].status == SRV_OK ? 1 : 0);
+        srv_recordset_clear(&set);
+    }
+}
+
+/* RFC 6891 6.1.1: one OPT at most, in the additional section, owned by the
+ * root. A reply that breaks this has an RCODE no one can trust. */
+static void test_opt_out_of_place_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);   /* twice */
+    dns_set_arcount(&msg, 2);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_opt(&msg, ".", 0);
+    dns_rr_opt(&msg, ".", 0);
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);   /* owned by a name */
+    dns_set_arcount(&msg, 1);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_opt(&msg, "example.net", 0);
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);   /* in the answer section */
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_opt(&msg, ".", 0);
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 1);   /* in the authority section */
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_opt(&msg, ".", 0);
+    expect_badresp();
+}
+
+/* The options fill the OPT's rdata exactly: code, length, data (6.1.2). */
+static void test_opt_option_overrunning_rdata_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_set_arcount(&msg, 1);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_name(&msg, ".");
+    dns_u16(&msg, 41);
+    dns_u16(&msg, 1232);
+    dns_u32(&msg, 0);
+    dns_u16(&msg, 4 + 2);
+    dns_u16(&msg, 10);                 /* COOKIE */
+    dns_u16(&msg, 8);                  /* 8 octets promised, 2 there */
+    dns_u16(&msg, 0xabcd);
+    expect_badresp();
+}
+
 static void test_counts_beyond_the_data_are_badresp(void **state)
 {
     (void)state;
@@ -344,6 +421,9 @@ int main(void)
         cmocka_unit_test(test_rcodes_map_to_statuses),
         cmocka_unit_test(test_question_must_be_the_one_asked),
         cmocka_unit_test(test_question_count_other_than_one_is_badresp),
+        cmocka_unit_test(test_opt_extended_rcode_completes_the_rcode),
+        cmocka_unit_test(test_opt_out_of_place_is_badresp),
+        cmocka_unit_test(test_opt_option_overrunning_rdata_is_badresp),
         cmocka_unit_test(test_counts_beyond_the_data_are_badresp),
         cmocka_unit_test(test_compression_loop_is_badresp),
         cmocka_unit_test(test_short_srv_rdata_is_badresp),

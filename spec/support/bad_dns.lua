@@ -77,13 +77,20 @@
 --   rdata-slack   SRV rdlength 4 octets more than the SRV it holds
 --   rdlen-past-end  rdlength 200 where the message ends after a few octets
 --   owner-ptr-loop  SRV query: the ptr-loop in the first record's OWNER
+--   EDNS (RFC 6891): an OPT record carries the RCODE's upper 8 bits
+--   opt-badvers   RCODE 0 in the header, an OPT with extended RCODE 1: the
+--                 whole RCODE is 16, BADVERS; no records
+--   opt-ercode-N  the same with extended RCODE N (0..255): RCODE N * 16
+--   opt-twice     the ok answer with two OPT records in the additional section
+--   opt-not-root  the ok answer with an OPT owned by opt.bad.test, not the root
+--   opt-in-answer the ok answer with an OPT in the answer section
 --   qr0           the ok answer with QR = 0 (not marked as a response)
 --   short-header  the first 11 octets of the ok answer (less than a header)
 --   question-cut  a header and half the question
 local socket = require "socket"
 
 local ZONE = { "bad", "test" }
-local TYPE = { A = 1, SOA = 6, NULL = 10, TXT = 16, AAAA = 28, SRV = 33 }
+local TYPE = { A = 1, SOA = 6, NULL = 10, TXT = 16, AAAA = 28, SRV = 33, OPT = 41 }
 local CLASS_IN, CLASS_CH = 1, 3
 local RCODE = { servfail = 2, nxdomain = 3, notimp = 4, refused = 5, formerr = 1 }
 local TTL = 300
@@ -110,6 +117,12 @@ end
 
 local function srv_rdata(priority, weight, port, target_wire)
     return string.pack(">I2I2I2", priority, weight, port) .. target_wire
+end
+
+-- An OPT record (RFC 6891 6.1.2): owner (wire octets), UDP size 1232 in
+-- the class, the extended RCODE in the TTL's top octet, no options.
+local function opt_rr(owner, extended_rcode)
+    return owner .. string.pack(">I2I2I4I2", TYPE.OPT, 1232, (extended_rcode or 0) << 24, 0)
 end
 
 local function a_rdata(last) return string.char(192, 0, 2, last) end
@@ -180,12 +193,17 @@ local function ok_records(q)
     return {}, {}
 end
 
+-- o: id, qr, qd, question (header fields and the question's octets to send
+-- instead of q's), answer and additional (records appended to the sections).
 local function ok_answer(q, o)
     o = o or {}
     local answers, additional = ok_records(q)
-    if #answers == 0 then   -- NODATA for the other types
-        return header(q, { ns = 1, id = o.id, qr = o.qr }) .. (o.question or q.question) .. soa_rr()
+    for _, extra in ipairs(o.additional or {}) do additional[#additional + 1] = extra end
+    if #answers == 0 and not o.answer then   -- NODATA for the other types
+        return header(q, { ns = 1, ar = #additional, id = o.id, qr = o.qr }) .. (o.question or q.question)
+               .. soa_rr() .. table.concat(additional)
     end
+    for _, extra in ipairs(o.answer or {}) do answers[#answers + 1] = extra end
     return header(q, { an = #answers, ar = #additional, id = o.id, qr = o.qr, qd = o.qd })
            .. (o.question or q.question) .. table.concat(answers) .. table.concat(additional)
 end
@@ -339,6 +357,14 @@ local function respond(q, transport)
     if b == "nodata" then return now(rcode_reply(q, 0, true)) end
     local rcode = b:match("^rcode%-(%d+)$")
     if rcode then return now(rcode_reply(q, tonumber(rcode) & 0xF)) end
+
+    local extended_rcode = b == "opt-badvers" and 1 or tonumber(b:match("^opt%-ercode%-(%d+)$"))
+    if extended_rcode then
+        return now(header(q, { ar = 1 }) .. q.question .. opt_rr("\0", extended_rcode & 0xFF))
+    end
+    if b == "opt-twice" then return now(ok_answer(q, { additional = { opt_rr("\0"), opt_rr("\0") } })) end
+    if b == "opt-not-root" then return now(ok_answer(q, { additional = { opt_rr(name_wire("opt.bad.test")) } })) end
+    if b == "opt-in-answer" then return now(ok_answer(q, { answer = { opt_rr("\0") } })) end
 
     if b == "wrongid" then return now(ok_answer(q, { id = (q.id + 1) & 0xFFFF })) end
     local function wrong_name() return ok_answer(q, { question = name_wire("other.bad.test") .. q.question:sub(-4) }) end

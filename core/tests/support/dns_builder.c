@@ -34,6 +34,12 @@ void dns_header(dns_builder_t *b, uint16_t id, unsigned rcode,
     dns_u16(b, 0);
 }
 
+void dns_set_arcount(dns_builder_t *b, uint16_t arcount)
+{
+    b->data[10] = (unsigned char)(arcount >> 8);
+    b->data[11] = (unsigned char)(arcount & 0xff);
+}
+
 size_t dns_name_size(const char *name)
 {
     if (strcmp(name, ".") == 0)
@@ -108,4 +114,13 @@ void dns_rr_soa(dns_builder_t *b, const char *owner, uint32_t ttl, uint32_t mini
     dns_u32(b, 600);
     dns_u32(b, 86400);
     dns_u32(b, minimum);
+}
+
+void dns_rr_opt(dns_builder_t *b, const char *owner, unsigned extended_rcode)
+{
+    dns_name(b, owner);
+    dns_u16(b, 41);
+    dns_u16(b, 1232);
+    dns_u32(b, (uint32_t)(extended_rcode & 0xff) << 24);
+    dns_u16(b, 0);
 }
