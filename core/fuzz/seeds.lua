@@ -244,6 +244,27 @@ write("answer", "question-type-a", header(0x8180, 1, 1, 0) .. wire_name(QNAME) .
     string.pack(">I2I2", 1, 1) .. srv_rr(POINTER_QNAME, 60, "\x01t\0"))
 write("answer", "question-twice", header(0x8180, 2, 1, 0) .. question .. question ..
     srv_rr(POINTER_QNAME, 60, "\x01t\0"))
+-- CNAME chains in any order: an SRV before the CNAME that leads to its
+-- owner, a chain written backwards, and one alias more than srv follows.
+local function cname_rr(owner, target_wire)
+    return owner .. string.pack(">I2I2I4I2", 5, 1, 300, #target_wire) .. target_wire
+end
+write("answer", "cname-last", header(0x8180, 1, 2, 0) .. question ..
+    srv_rr(wire_name("alias.example.net"), 60, "\x01t\0") ..
+    cname_rr(POINTER_QNAME, wire_name("alias.example.net")))
+write("answer", "cname-chain-backwards", header(0x8180, 1, 4, 0) .. question ..
+    srv_rr(wire_name("c.example.net"), 60, "\x01t\0") ..
+    cname_rr(wire_name("b.example.net"), wire_name("c.example.net")) ..
+    cname_rr(wire_name("a.example.net"), wire_name("b.example.net")) ..
+    cname_rr(POINTER_QNAME, wire_name("a.example.net")))
+do
+    local records = { cname_rr(POINTER_QNAME, wire_name("a1.example.net")) }
+    for i = 1, 8 do
+        records[#records + 1] = cname_rr(wire_name("a" .. i .. ".example.net"), wire_name("a" .. i + 1 .. ".example.net"))
+    end
+    records[#records + 1] = srv_rr(wire_name("a9.example.net"), 60, "\x01t\0")
+    write("answer", "cnames-nine", header(0x8180, 1, #records, 0) .. question .. table.concat(records))
+end
 -- EDNS (RFC 6891): the OPT's extended RCODE, and OPT records out of place.
 local function opt_rr(owner, extended_rcode)
     return owner .. string.pack(">I2I2I4I2", 41, 1232, extended_rcode << 24, 0)

@@ -233,8 +233,8 @@ srv_status_t srv_recordset_order(srv_recordset_t *set, srv_order_mode_t mode,
 
 /*
  * Reads a DNS reply to an SRV query for qname: appends the SRV records of
- * the answer section (owner qname or an alias CNAME'd from it) with their
- * TTLs to out, and sets *negative_ttl from the authority SOA
+ * the answer section (owner qname or an alias CNAME'd from it, the records
+ * in any order; 8 aliases at most) with their TTLs to out, and sets *negative_ttl from the authority SOA
  * (min(SOA TTL, SOA minimum), RFC 2308) or 0. Returns SRV_OK,
  * SRV_ENOSERVICE (lone "."), SRV_ENXDOMAIN, SRV_ENODATA (includes an answer
  * holding only a CNAME), SRV_ESERVFAIL, SRV_EREFUSED, SRV_EFORMERR,

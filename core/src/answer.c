@@ -1,20 +1,51 @@
 /* answer.c - reads a DNS reply to an SRV query: the SRV records with their
- * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), the CNAME chain,
- * and the SOA that bounds negative caching. A reply is read only when it
- * answers the query asked (docs/c-api.md, "Reading DNS replies"). */
+ * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), the CNAME chain in
+ * any order, and the SOA that bounds negative caching. A reply is read only
+ * when it answers the query asked, and read whole: every record of a type
+ * srv knows is checked wherever it is (docs/c-api.md, "Reading DNS
+ * replies").
+ *
+ * Two walks: the first reads every section, checks it and notes where the
+ * CNAME records are; the chain is then followed from qname, and the second
+ * walk takes the answer records whose owner is on it. */
 #include "srv.h"
 #include "wire.h"
 
 #include <string.h>
 
-enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, MAX_ALIASES = 8, RR_OPT = 41 };
+enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, RR_OPT = 41 };
 enum { RCODE_NOERROR, RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_NOTIMP, RCODE_REFUSED };
+
+/* CNAME records srv follows from the query name (RFC 1034 3.6.2 leaves the
+ * bound to the resolver; knotd itself follows 5 per zone). An answer section
+ * holding more has a chain srv would not follow to its end in every order:
+ * such a reply is refused rather than read differently by record order. */
+enum { MAX_ALIASES = 8 };
+
+typedef enum { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL, SECTION_COUNT } section_t;
 
 /* RFC 2181 8: a TTL with the top bit set is treated as zero. */
 static uint32_t ttl_value(uint32_t raw)
 {
     return raw >= 0x80000000u ? 0 : raw;
 }
+
+/* One resource record as the walks read it: the reader stands at the start
+ * of its rdata. */
+typedef struct rr {
+    char owner[WIRE_NAME_TEXT_MAX];
+    uint16_t type;
+    uint16_t rr_class;
+    uint32_t raw_ttl;     /* as sent: an OPT's holds the extended RCODE */
+    size_t rdata_end;
+} rr_t;
+
+/* Where a CNAME record of the answer section is, to follow it later. */
+typedef struct alias_link {
+    size_t owner_at;
+    size_t target_at;
+    int followed;
+} alias_link_t;
 
 /* The names whose records answer the query: qname, then each alias a CNAME
  * leads to (RFC 1034 3.6.2). An SRV target must not be an alias, but the
@@ -23,6 +54,20 @@ typedef struct owner_chain {
     char names[MAX_ALIASES + 1][WIRE_NAME_TEXT_MAX];
     size_t count;
 } owner_chain_t;
+
+/* What the first walk learns of a reply. */
+typedef struct reply {
+    const unsigned char *msg;
+    size_t len;
+    uint16_t counts[SECTION_COUNT];
+    size_t answer_at;            /* where the answer section starts */
+    unsigned rcode;              /* the whole RCODE, with the OPT's bits */
+    int opt_seen;
+    alias_link_t links[MAX_ALIASES];
+    size_t link_count;
+    uint32_t negative_ttl;
+    owner_chain_t chain;
+} reply_t;
 
 static int chain_has(const owner_chain_t *chain, const char *name)
 {
@@ -33,8 +78,8 @@ static int chain_has(const owner_chain_t *chain, const char *name)
 }
 
 /* rcode is the whole RCODE: the header's 4 bits under the OPT's 8 (RFC 6891
- * 6.1.3). Past 15 every RCODE (BADVERS, 16, first) is one srv has no status
- * for: SRV_EDNS, a failure the server reports, final like FORMERR. */
+ * 6.1.3). Past 5 every RCODE (YXDOMAIN, BADVERS, ...) is one srv has no
+ * status for: SRV_EDNS, a failure the server reports, final like FORMERR. */
 static srv_status_t status_of_rcode(unsigned rcode)
 {
     switch (rcode) {
@@ -48,102 +93,13 @@ static srv_status_t status_of_rcode(unsigned rcode)
     }
 }
 
-/* Reads one SRV rdata (RFC 2782: priority, weight, port, target) and
- * appends it. The target must fill the rdata exactly. */
-static srv_status_t read_srv(wire_reader_t *reader, size_t rdata_end,
-                             const char *owner, uint32_t ttl, srv_recordset_t *out)
+/* Reads a name somewhere in a reply the first walk has checked. */
+static void name_at(const reply_t *reply, size_t at, char text[WIRE_NAME_TEXT_MAX])
 {
-    char target[WIRE_NAME_TEXT_MAX];
-    uint16_t priority = wire_u16(reader);
-    uint16_t weight = wire_u16(reader);
-    uint16_t port = wire_u16(reader);
-    wire_name(reader, target);
-    if (reader->failed || reader->pos != rdata_end)
-        return SRV_EBADRESP;
-    return srv_recordset_add(out, owner, target, priority, weight, port, ttl);
-}
-
-/* RFC 2308 5: a negative answer is cached for min(SOA TTL, SOA minimum). */
-static uint32_t read_soa_negative_ttl(wire_reader_t *reader, uint32_t ttl)
-{
-    char ignored[WIRE_NAME_TEXT_MAX];
-    wire_name(reader, ignored);   /* mname */
-    wire_name(reader, ignored);   /* rname */
-    wire_skip(reader, 16);        /* serial refresh retry expire */
-    uint32_t minimum = ttl_value(wire_u32(reader));
-    return minimum < ttl ? minimum : ttl;
-}
-
-typedef struct section_result {
-    srv_recordset_t *out;
-    owner_chain_t *chain;
-    uint32_t *negative_ttl;
-    int opt_seen;
-    unsigned extended_rcode;   /* the OPT's upper 8 bits of the RCODE */
-} section_result_t;
-
-/* RFC 6891 6.1.1-6.1.3: an OPT record is a pseudo-record of the additional
- * section, at most one per message, owned by the root; its TTL's top octet
- * holds the upper 8 bits of the RCODE, its rdata a list of options (code,
- * length, data) that fills it exactly. An OPT anywhere else, twice, or
- * owned by a name makes the reply's RCODE one no one can trust: BADRESP. */
-static srv_status_t read_opt(wire_reader_t *reader, const char *owner, uint32_t ttl,
-                             size_t rdata_end, section_result_t *result)
-{
-    if (result->opt_seen || strcmp(owner, ".") != 0)
-        return SRV_EBADRESP;
-    result->opt_seen = 1;
-    result->extended_rcode = ttl >> 24;
-    while (!reader->failed && reader->pos < rdata_end) {
-        wire_skip(reader, 2);                   /* option code */
-        wire_skip(reader, wire_u16(reader));    /* option data */
-    }
-    return reader->failed || reader->pos != rdata_end ? SRV_EBADRESP : SRV_OK;
-}
-
-typedef enum { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL } section_t;
-
-static srv_status_t read_records(wire_reader_t *reader, unsigned count,
-                                 section_t section, section_result_t *result)
-{
-    char owner[WIRE_NAME_TEXT_MAX];
-    int is_answer = section == SECTION_ANSWER;
-    for (unsigned i = 0; i < count; i++) {
-        wire_name(reader, owner);
-        uint16_t type = wire_u16(reader);
-        uint16_t rr_class = wire_u16(reader);
-        uint32_t raw_ttl = wire_u32(reader);
-        uint32_t ttl = ttl_value(raw_ttl);
-        uint16_t rdlength = wire_u16(reader);
-        if (reader->failed || reader->len - reader->pos < rdlength)
-            return SRV_EBADRESP;
-        size_t rdata_end = reader->pos + rdlength;
-
-        if (type == RR_OPT) {
-            if (section != SECTION_ADDITIONAL)
-                return SRV_EBADRESP;
-            srv_status_t status = read_opt(reader, owner, raw_ttl, rdata_end, result);
-            if (status != SRV_OK)
-                return status;
-        } else if (rr_class == CLASS_IN && is_answer && chain_has(result->chain, owner)) {
-            if (type == SRV_RR_SRV) {
-                srv_status_t status = read_srv(reader, rdata_end, owner, ttl, result->out);
-                if (status != SRV_OK)
-                    return status;
-            } else if (type == SRV_RR_CNAME && result->chain->count <= MAX_ALIASES) {
-                wire_name(reader, result->chain->names[result->chain->count]);
-                if (reader->failed || reader->pos != rdata_end)
-                    return SRV_EBADRESP;
-                result->chain->count++;
-            }
-        } else if (rr_class == CLASS_IN && !is_answer && type == SRV_RR_SOA) {
-            *result->negative_ttl = read_soa_negative_ttl(reader, ttl);
-            if (reader->failed || reader->pos > rdata_end)
-                return SRV_EBADRESP;
-        }
-        reader->pos = rdata_end;
-    }
-    return SRV_OK;
+    wire_reader_t reader;
+    wire_reader_init(&reader, reply->msg, reply->len);
+    reader.pos = at;
+    wire_name(&reader, text);
 }
 
 /* RFC 1035 4.1.2: a reply repeats the query's question. c-ares matches
@@ -164,41 +120,237 @@ static srv_status_t read_question(wire_reader_t *reader, unsigned qdcount,
     return SRV_OK;
 }
 
-static srv_status_t parse_reply(wire_reader_t *reader, const char *qname,
-                                srv_recordset_t *out, uint32_t *negative_ttl)
+/* The owner and fixed fields of the record at the reader; the rdata must
+ * lie inside the message. */
+static srv_status_t read_rr(wire_reader_t *reader, rr_t *rr)
 {
-    owner_chain_t chain;
-    strncpy(chain.names[0], qname, WIRE_NAME_TEXT_MAX - 1);
-    chain.names[0][WIRE_NAME_TEXT_MAX - 1] = '\0';
-    chain.count = 1;
-
-    wire_skip(reader, 2);                       /* id */
-    uint16_t flags = wire_u16(reader);
-    uint16_t qdcount = wire_u16(reader);
-    uint16_t ancount = wire_u16(reader);
-    uint16_t nscount = wire_u16(reader);
-    uint16_t arcount = wire_u16(reader);
-    if (reader->failed || !(flags & FLAG_QR))   /* QR must mark a response */
+    wire_name(reader, rr->owner);
+    rr->type = wire_u16(reader);
+    rr->rr_class = wire_u16(reader);
+    rr->raw_ttl = wire_u32(reader);
+    uint16_t rdlength = wire_u16(reader);
+    if (reader->failed || reader->len - reader->pos < rdlength)
         return SRV_EBADRESP;
-    srv_status_t status = read_question(reader, qdcount, qname, SRV_RR_SRV);
+    rr->rdata_end = reader->pos + rdlength;
+    return SRV_OK;
+}
+
+/* Nonzero when the rdata of a type srv knows holds exactly what the type
+ * does (RFC 1035 3.3-3.4, RFC 3596, RFC 2782, RFC 6891 6.1.2: an OPT's
+ * options, code, length and data, fill it). Other types are skipped. The
+ * reader ends after the rdata either way. */
+static int rdata_is_whole(wire_reader_t *reader, const rr_t *rr)
+{
+    char name[WIRE_NAME_TEXT_MAX];
+    if (rr->type == RR_OPT) {
+        while (!reader->failed && reader->pos < rr->rdata_end) {
+            wire_skip(reader, 2);                   /* option code */
+            wire_skip(reader, wire_u16(reader));    /* option data */
+        }
+    } else if (rr->rr_class != CLASS_IN) {
+        reader->pos = rr->rdata_end;
+    } else {
+        switch (rr->type) {
+        case SRV_RR_A:
+            wire_skip(reader, 4);
+            break;
+        case SRV_RR_AAAA:
+            wire_skip(reader, 16);
+            break;
+        case SRV_RR_CNAME:
+            wire_name(reader, name);
+            break;
+        case SRV_RR_SRV:
+            wire_skip(reader, 6);                   /* priority weight port */
+            wire_name(reader, name);
+            break;
+        case SRV_RR_SOA:
+            wire_name(reader, name);                /* mname */
+            wire_name(reader, name);                /* rname */
+            wire_skip(reader, 20);                  /* serial ... minimum */
+            break;
+        default:
+            reader->pos = rr->rdata_end;
+            break;
+        }
+    }
+    return !reader->failed && reader->pos == rr->rdata_end;
+}
+
+/* RFC 6891 6.1.1-6.1.3: an OPT record is a pseudo-record of the additional
+ * section, one per message at most, owned by the root; its TTL's top octet
+ * holds the RCODE's upper 8 bits. An OPT anywhere else, twice, or owned by
+ * a name makes the reply's RCODE one no one can trust: BADRESP. */
+static srv_status_t note_opt(reply_t *reply, section_t section, const rr_t *rr)
+{
+    if (section != SECTION_ADDITIONAL || reply->opt_seen || strcmp(rr->owner, ".") != 0)
+        return SRV_EBADRESP;
+    reply->opt_seen = 1;
+    reply->rcode |= (rr->raw_ttl >> 24) << 4;
+    return SRV_OK;
+}
+
+/* RFC 2308 5: a negative answer is cached for min(SOA TTL, SOA minimum);
+ * the minimum is the rdata's last field. */
+static void note_soa(reply_t *reply, const rr_t *rr)
+{
+    const unsigned char *p = reply->msg + rr->rdata_end - 4;
+    uint32_t minimum = ttl_value((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+    uint32_t ttl = ttl_value(rr->raw_ttl);
+    reply->negative_ttl = minimum < ttl ? minimum : ttl;
+}
+
+/* The first walk: every record of every section, checked. */
+static srv_status_t read_sections(wire_reader_t *reader, reply_t *reply)
+{
+    rr_t rr;
+    reply->answer_at = reader->pos;
+    for (section_t section = SECTION_ANSWER; section < SECTION_COUNT; section++) {
+        for (unsigned i = 0; i < reply->counts[section]; i++) {
+            size_t owner_at = reader->pos;
+            if (read_rr(reader, &rr) != SRV_OK)
+                return SRV_EBADRESP;
+            size_t rdata_at = reader->pos;
+            if (!rdata_is_whole(reader, &rr))
+                return SRV_EBADRESP;
+            if (rr.type == RR_OPT) {
+                if (note_opt(reply, section, &rr) != SRV_OK)
+                    return SRV_EBADRESP;
+            } else if (rr.rr_class != CLASS_IN) {
+                continue;
+            } else if (section == SECTION_ANSWER && rr.type == SRV_RR_CNAME) {
+                if (reply->link_count == MAX_ALIASES)
+                    return SRV_EBADRESP;
+                reply->links[reply->link_count++] = (alias_link_t){owner_at, rdata_at, 0};
+            } else if (section == SECTION_AUTHORITY && rr.type == SRV_RR_SOA) {
+                note_soa(reply, &rr);
+            }
+        }
+    }
+    return SRV_OK;
+}
+
+/* The CNAME record owned by name not followed yet, wherever it is in the
+ * answer section (RFC 2181 10.1: one per name; the first is taken); NULL
+ * when there is none. */
+static alias_link_t *link_owned_by(reply_t *reply, const char *name)
+{
+    char owner[WIRE_NAME_TEXT_MAX];
+    for (size_t i = 0; i < reply->link_count; i++) {
+        alias_link_t *link = &reply->links[i];
+        if (link->followed)
+            continue;
+        name_at(reply, link->owner_at, owner);
+        if (srv_name_equal(owner, name))
+            return link;
+    }
+    return NULL;
+}
+
+/* The chain from qname, in whatever order its CNAME records came. A loop
+ * ends it. At most MAX_ALIASES steps over MAX_ALIASES links: a bounded
+ * cost, whatever the reply. */
+static void follow_aliases(reply_t *reply, const char *qname)
+{
+    owner_chain_t *chain = &reply->chain;
+    strncpy(chain->names[0], qname, WIRE_NAME_TEXT_MAX - 1);
+    chain->names[0][WIRE_NAME_TEXT_MAX - 1] = '\0';
+    chain->count = 1;
+    alias_link_t *link;
+    while ((link = link_owned_by(reply, chain->names[chain->count - 1]))) {
+        link->followed = 1;
+        char *next = chain->names[chain->count];
+        name_at(reply, link->target_at, next);
+        if (chain_has(chain, next))
+            return;
+        chain->count++;
+    }
+}
+
+/* Takes one answer record of the type asked, owned by a name of the chain. */
+typedef srv_status_t (*take_record_t)(wire_reader_t *reader, const rr_t *rr, void *out);
+
+/* The second walk: the answer records of type qtype owned by the chain. */
+static srv_status_t take_answers(const reply_t *reply, uint16_t qtype, take_record_t take, void *out)
+{
+    wire_reader_t reader;
+    wire_reader_init(&reader, reply->msg, reply->len);
+    reader.pos = reply->answer_at;
+    rr_t rr;
+    for (unsigned i = 0; i < reply->counts[SECTION_ANSWER]; i++) {
+        read_rr(&reader, &rr);
+        if (rr.type == qtype && rr.rr_class == CLASS_IN && chain_has(&reply->chain, rr.owner)) {
+            srv_status_t status = take(&reader, &rr, out);
+            if (status != SRV_OK)
+                return status;
+        }
+        reader.pos = rr.rdata_end;
+    }
+    return SRV_OK;
+}
+
+/* Reads the reply to a qtype query for qname; takes its answers with take
+ * when the RCODE is NOERROR. Returns the RCODE's status or SRV_EBADRESP. */
+static srv_status_t read_reply(reply_t *reply, const char *qname, uint16_t qtype,
+                               take_record_t take, void *out)
+{
+    wire_reader_t reader;
+    wire_reader_init(&reader, reply->msg, reply->len);
+    wire_skip(&reader, 2);                        /* id: c-ares matched it */
+    uint16_t flags = wire_u16(&reader);
+    uint16_t qdcount = wire_u16(&reader);
+    for (section_t section = SECTION_ANSWER; section < SECTION_COUNT; section++)
+        reply->counts[section] = wire_u16(&reader);
+    if (reader.failed || !(flags & FLAG_QR))      /* QR must mark a response */
+        return SRV_EBADRESP;
+    reply->rcode = flags & 0x000F;
+    srv_status_t status = read_question(&reader, qdcount, qname, qtype);
+    if (status == SRV_OK)
+        status = read_sections(&reader, reply);
     if (status != SRV_OK)
         return status;
-
-    section_result_t result = {out, &chain, negative_ttl, 0, 0};
-    status = read_records(reader, ancount, SECTION_ANSWER, &result);
-    if (status == SRV_OK)
-        status = read_records(reader, nscount, SECTION_AUTHORITY, &result);
-    if (status == SRV_OK)
-        status = read_records(reader, arcount, SECTION_ADDITIONAL, &result);
+    status = status_of_rcode(reply->rcode);
     if (status != SRV_OK)
         return status;
+    follow_aliases(reply, qname);
+    return take_answers(reply, qtype, take, out);
+}
 
-    srv_status_t rcode_status = status_of_rcode(result.extended_rcode << 4 | (flags & 0x000F));
-    if (rcode_status != SRV_OK)
-        return rcode_status;
-    if (out->count == 0)   /* no answer, or only a CNAME: NODATA */
-        return SRV_ENODATA;
-    return srv_recordset_is_noservice(out) ? SRV_ENOSERVICE : SRV_OK;
+/* RFC 2782: priority, weight, port, target (checked by the first walk). */
+static srv_status_t take_srv(wire_reader_t *reader, const rr_t *rr, void *out)
+{
+    char target[WIRE_NAME_TEXT_MAX];
+    uint16_t priority = wire_u16(reader);
+    uint16_t weight = wire_u16(reader);
+    uint16_t port = wire_u16(reader);
+    wire_name(reader, target);
+    return srv_recordset_add(out, rr->owner, target, priority, weight, port, ttl_value(rr->raw_ttl));
+}
+
+/* Appends records to out, or leaves out as it was. */
+static srv_status_t append_records(srv_recordset_t *out, srv_recordset_t *records)
+{
+    if (out->count == 0) {
+        srv_recordset_clear(out);   /* frees a spare array, if any */
+        *out = *records;
+        srv_recordset_init(records);
+        return SRV_OK;
+    }
+    srv_recordset_t merged;
+    srv_recordset_init(&merged);
+    if (srv_recordset_copy(&merged, out) != SRV_OK)
+        return SRV_ENOMEM;
+    for (size_t i = 0; i < records->count; i++) {
+        const srv_record_t *r = &records->records[i];
+        if (srv_recordset_add(&merged, r->name, r->target, r->priority, r->weight,
+                              r->port, r->ttl) != SRV_OK) {
+            srv_recordset_clear(&merged);
+            return SRV_ENOMEM;
+        }
+    }
+    srv_recordset_clear(out);
+    *out = merged;
+    return SRV_OK;
 }
 
 srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
@@ -211,39 +363,19 @@ srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
     if (len < HEADER_SIZE)
         return SRV_EBADRESP;
 
-    /* Parse into a scratch set so a failure adds nothing to out. */
+    /* Read into a scratch set so a failure adds nothing to out. */
     srv_recordset_t records;
     srv_recordset_init(&records);
-    wire_reader_t reader;
-    wire_reader_init(&reader, reply, len);
-
-    srv_status_t status = parse_reply(&reader, qname, &records, negative_ttl);
-    if (status != SRV_OK && status != SRV_ENOSERVICE) {
-        srv_recordset_clear(&records);
-        return status;
-    }
-    if (out->count == 0) {
-        srv_recordset_clear(out);   /* frees a spare array, if any */
-        *out = records;
-        return status;
-    }
-    srv_recordset_t merged;
-    srv_recordset_init(&merged);
-    if (srv_recordset_copy(&merged, out) != SRV_OK) {
-        srv_recordset_clear(&records);
-        return SRV_ENOMEM;
-    }
-    for (size_t i = 0; i < records.count; i++) {
-        const srv_record_t *r = &records.records[i];
-        if (srv_recordset_add(&merged, r->name, r->target, r->priority, r->weight,
-                              r->port, r->ttl) != SRV_OK) {
-            srv_recordset_clear(&merged);
-            srv_recordset_clear(&records);
-            return SRV_ENOMEM;
-        }
-    }
-    srv_recordset_clear(out);
-    *out = merged;
+    reply_t state = {.msg = reply, .len = len};
+    srv_status_t status = read_reply(&state, qname, SRV_RR_SRV, take_srv, &records);
+    if (status == SRV_OK && records.count == 0)   /* no answer, or only a CNAME */
+        status = SRV_ENODATA;
+    else if (status == SRV_OK && srv_recordset_is_noservice(&records))
+        status = SRV_ENOSERVICE;
+    if (status != SRV_EBADRESP)
+        *negative_ttl = state.negative_ttl;
+    if ((status == SRV_OK || status == SRV_ENOSERVICE) && append_records(out, &records) != SRV_OK)
+        status = SRV_ENOMEM;
     srv_recordset_clear(&records);
     return status;
 }

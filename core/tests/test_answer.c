@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "dns_builder.h"
@@ -18,6 +19,17 @@ static const char *QNAME = "_xmpp-client._tcp.example.net";
 static srv_status_t parse(srv_recordset_t *out, uint32_t *negative_ttl)
 {
     return srv_answer_parse(msg.data, msg.len, QNAME, out, negative_ttl);
+}
+
+static void expect_badresp(void)
+{
+    srv_recordset_t set = {0};
+    srv_recordset_add(&set, NULL, "kept.example.net", 1, 1, 1, 1);
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_EBADRESP);
+    /* Nothing from the failed reply was added. */
+    assert_int_equal(set.count, 1);
+    srv_recordset_clear(&set);
 }
 
 static void test_reads_records_with_their_ttls(void **state)
@@ -114,6 +126,109 @@ static void test_srv_behind_cname_belongs_to_the_query(void **state)
     srv_recordset_clear(&set);
 }
 
+/* RFC 1034 3.6.2 fixes no order inside the answer section: the records of
+ * an alias may come before the CNAME that leads to it. */
+static void test_srv_before_its_cname_belongs_to_the_query(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, "_xmpp-client._tcp.real.example.net", 60, 1, 1, 5222, "a.example.net");
+    dns_rr_cname(&msg, QNAME, 300, "_xmpp-client._tcp.real.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].name, "_xmpp-client._tcp.real.example.net");
+    srv_recordset_clear(&set);
+}
+
+static void test_cname_chain_in_reverse_order_is_followed(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 5, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, "c.example.net", 60, 1, 1, 5222, "a.example.net");
+    dns_rr_cname(&msg, "b.example.net", 300, "c.example.net");
+    dns_rr_srv(&msg, "b.example.net", 60, 2, 2, 5222, "b.example.net");   /* beside a CNAME: still its chain's */
+    dns_rr_cname(&msg, "a.example.net", 300, "b.example.net");
+    dns_rr_cname(&msg, QNAME, 300, "a.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 2);
+    assert_string_equal(set.records[0].name, "c.example.net");
+    assert_string_equal(set.records[1].name, "b.example.net");
+    srv_recordset_clear(&set);
+}
+
+static void test_cname_loop_ends_the_chain(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_cname(&msg, "a.example.net", 300, QNAME);
+    dns_rr_cname(&msg, QNAME, 300, "a.example.net");
+    dns_rr_srv(&msg, "a.example.net", 60, 1, 1, 5222, "t.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    srv_recordset_clear(&set);
+}
+
+/* srv follows 8 aliases; an answer section with more CNAME records than
+ * that holds a chain it will not follow to its end, in whatever order. */
+static void test_more_cnames_than_srv_follows_is_badresp(void **state)
+{
+    (void)state;
+    char names[10][32];
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 10, 0);
+    dns_question(&msg, QNAME, 33);
+    for (int i = 0; i < 9; i++) {
+        snprintf(names[i + 1], sizeof names[i + 1], "alias%d.example.net", i + 1);
+        dns_rr_cname(&msg, i == 0 ? QNAME : names[i], 300, names[i + 1]);
+    }
+    dns_rr_srv(&msg, names[9], 60, 1, 1, 5222, "t.example.net");
+    expect_badresp();
+
+    /* eight, the last one's SRV read */
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 9, 0);
+    dns_question(&msg, QNAME, 33);
+    for (int i = 0; i < 8; i++)
+        dns_rr_cname(&msg, i == 0 ? QNAME : names[i], 300, names[i + 1]);
+    dns_rr_srv(&msg, names[8], 60, 1, 1, 5222, "t.example.net");
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    srv_recordset_clear(&set);
+}
+
+/* Every record of a type srv reads is read whole, wherever it is and
+ * whoever owns it, as c-ares 1.34 reads every record it knows. */
+static void test_malformed_record_srv_does_not_use_is_badresp(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_header(&msg, "other.example.net", 33, 60, 6);   /* an SRV without target */
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    expect_badresp();
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_set_arcount(&msg, 1);
+    dns_question(&msg, QNAME, 33);
+    dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
+    dns_rr_header(&msg, "a.example.net", 1, 60, 3);         /* an A of 3 octets */
+    dns_u16(&msg, 0xc000);
+    dns_u8(&msg, 2);
+    expect_badresp();
+}
+
 static void test_answer_with_only_a_cname_is_nodata(void **state)
 {
     (void)state;
@@ -157,17 +272,6 @@ static void test_rcodes_map_to_statuses(void **state)
         uint32_t negative_ttl;
         assert_int_equal(parse(&set, &negative_ttl), cases[i].status);
     }
-}
-
-static void expect_badresp(void)
-{
-    srv_recordset_t set = {0};
-    srv_recordset_add(&set, NULL, "kept.example.net", 1, 1, 1, 1);
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_EBADRESP);
-    /* Nothing from the failed reply was added. */
-    assert_int_equal(set.count, 1);
-    srv_recordset_clear(&set);
 }
 
 /* A reply answers exactly one question: the name asked (in any case, RFC
@@ -416,6 +520,11 @@ int main(void)
         cmocka_unit_test(test_treats_ttl_with_top_bit_as_zero),
         cmocka_unit_test(test_lone_dot_target_is_noservice),
         cmocka_unit_test(test_srv_behind_cname_belongs_to_the_query),
+        cmocka_unit_test(test_srv_before_its_cname_belongs_to_the_query),
+        cmocka_unit_test(test_cname_chain_in_reverse_order_is_followed),
+        cmocka_unit_test(test_cname_loop_ends_the_chain),
+        cmocka_unit_test(test_more_cnames_than_srv_follows_is_badresp),
+        cmocka_unit_test(test_malformed_record_srv_does_not_use_is_badresp),
         cmocka_unit_test(test_answer_with_only_a_cname_is_nodata),
         cmocka_unit_test(test_nxdomain_takes_negative_ttl_from_soa),
         cmocka_unit_test(test_rcodes_map_to_statuses),

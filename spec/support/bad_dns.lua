@@ -57,6 +57,9 @@
 --   srv-compressed  the ok answer, its SRV targets compressed ("a.ok" and a
 --                 pointer into the question), which RFC 2782 forbids
 --   trailing      the ok answer followed by 16 octets of junk (tolerated)
+--   cname-last    the ok records owned by alias.cname-last.bad.test, then the
+--                 CNAME from the query name to it: the chain's last link
+--                 comes after the records it leads to
 --   targets-faulty  SRV: 4 good records whose targets are a.silent.bad.test,
 --                 b.servfail.bad.test, c.ptr-loop.bad.test and d.ok.bad.test
 --                 (priorities 1..4): address lookups of the targets fail
@@ -90,7 +93,7 @@
 local socket = require "socket"
 
 local ZONE = { "bad", "test" }
-local TYPE = { A = 1, SOA = 6, NULL = 10, TXT = 16, AAAA = 28, SRV = 33, OPT = 41 }
+local TYPE = { A = 1, SOA = 6, CNAME = 5, NULL = 10, TXT = 16, AAAA = 28, SRV = 33, OPT = 41 }
 local CLASS_IN, CLASS_CH = 1, 3
 local RCODE = { servfail = 2, nxdomain = 3, notimp = 4, refused = 5, formerr = 1 }
 local TTL = 300
@@ -410,6 +413,15 @@ local function respond(q, transport)
         local reply = many_srv(q, huge, "h")
         if #reply > 65535 then return now(rcode_reply(q, RCODE.refused)) end
         return now(reply)
+    end
+    if b == "cname-last" then
+        local alias = name_wire("alias.cname-last.bad.test")
+        local answers = {}
+        for i, record in ipairs((ok_records(q))) do
+            answers[i] = alias .. record:sub(#QNAME + 1)   -- the same record, owned by the alias
+        end
+        answers[#answers + 1] = rr(QNAME, TYPE.CNAME, alias)
+        return now(header(q, { an = #answers }) .. q.question .. table.concat(answers))
     end
     if b == "trailing" then return now(ok_answer(q) .. string.rep("\255", 16)) end
     if b == "srv-compressed" then
