@@ -108,6 +108,11 @@ local CASES = {
     { "ptr-self", "BADRESP" },
     { "ptr-loop", "BADRESP" },
     { "owner-ptr-loop", "BADRESP" },
+    -- a name may jump 16 times (core/src/wire.h): c-ares 1.34 allows 128,
+    -- and writes the reply again with pointers of its own before srv reads it
+    { "ptr-jumps-16", { OK2[1] } },
+    { "ptr-jumps-17", READS_FIRST and { OK2[1] } or "BADRESP" },
+    { "ptr-jumps-200", "BADRESP" },
     { "name-long-labels", "BADRESP" },
     { "name-long-ptr", "BADRESP" },
     { "label-long", "BADRESP" },
@@ -128,7 +133,7 @@ local MALFORMED = {
     ["srv-compressed"] = true, ["ptr-past-end"] = true, ["ptr-self"] = true, ["ptr-loop"] = true,
     ["owner-ptr-loop"] = true, ["name-long-labels"] = true, ["name-long-ptr"] = true, ["label-long"] = true,
     ["count-high"] = true, ["rdata-short"] = true, ["rdlen-past-end"] = true, ["rdata-slack"] = true,
-    ["qr0"] = true, ["opt-twice"] = true,
+    ["qr0"] = true, ["opt-twice"] = true, ["ptr-jumps-200"] = true,
 }
 
 -- What a result looks like, to compare with an expectation: a failure as

@@ -53,6 +53,19 @@ describe("r:lookup", function()
         assert.same({ nil, "BADNAME" }, { result[1], result[3] })
     end)
 
+    it("reads knotd's most compressed replies: names 6 pointers deep along a CNAME chain", function()
+        -- spec/fixtures/deep.test.zone: 5 aliases, each one label longer
+        -- than the one before, so knotd writes each name as a label and a
+        -- pointer to the previous one (the reader follows 16, core/src/wire.h)
+        local records = assert(r:lookup("_sip._tcp.deep.test"))
+        assert.same({ "t.e.d.c.b.a._sip._tcp.deep.test", "u.t.e.d.c.b.a._sip._tcp.deep.test" },
+                    sorted_targets(records))
+        assert.equal("e.d.c.b.a._sip._tcp.deep.test", records[1].name)
+        local addresses = assert(r:addresses("host.deep.test"))
+        table.sort(addresses)
+        assert.same({ "192.0.2.43", "2001:db8::43" }, addresses)
+    end)
+
     it("keeps a '.' mixed with real records in the raw answer", function()
         local records = assert(r:lookup("_xmpp-client._tcp.mixed.srv.test"))
         assert.same({ ".", "host1.srv.test" }, sorted_targets(records))

@@ -191,6 +191,7 @@ local captures = {
     { "wildcard-srv", "_sip._udp.any.wild.offline.test", "SRV" },
     { "a-record", "host2.srv.test", "A" },
     { "aaaa-record", "host2.srv.test", "AAAA" },
+    { "srv-deep-compression", "_sip._tcp.deep.test", "SRV" },   -- names 6 pointers deep
 }
 for i, capture in ipairs(captures) do
     local message = query(0x1000 + i, capture[2], capture[3], capture.edns)
@@ -265,6 +266,29 @@ do
     records[#records + 1] = srv_rr(wire_name("a9.example.net"), 60, "\x01t\0")
     write("answer", "cnames-nine", header(0x8180, 1, #records, 0) .. question .. table.concat(records))
 end
+-- Pointer chains (core/src/wire.h, WIRE_MAX_JUMPS): a NULL record at the
+-- query name holds links, each a pointer to the one before (the first to
+-- the question), and SRV records owned by a pointer to the last link follow
+-- up to 64 KiB. 8000 links: the hostile reply the jump cap stops at once;
+-- 15 and 16: owners of 16 jumps (read) and 17 (refused).
+local function pointer_chain_reply(links, size)
+    local at, chain, top = 12 + #question + 2 + 10, {}, 12
+    for i = 1, links do
+        chain[i] = string.pack(">I2", 0xC000 | top)
+        top = at + 2 * (i - 1)
+    end
+    local records = { POINTER_QNAME .. string.pack(">I2I2I4I2", 10, 1, 60, 2 * links) .. table.concat(chain) }
+    local owner = string.pack(">I2", 0xC000 | top)
+    local length = 12 + #question + #records[1]
+    repeat
+        records[#records + 1] = srv_rr(owner, 60, "\x01h\0")
+        length = length + #records[#records]
+    until length + #records[#records] > size
+    return header(0x8180, 1, #records, 0) .. question .. table.concat(records)
+end
+write("answer", "pointer-chain-64k", pointer_chain_reply(8000, 65000))
+write("answer", "pointer-jumps-16", pointer_chain_reply(15, 200))
+write("answer", "pointer-jumps-17", pointer_chain_reply(16, 200))
 -- EDNS (RFC 6891): the OPT's extended RCODE, and OPT records out of place.
 local function opt_rr(owner, extended_rcode)
     return owner .. string.pack(">I2I2I4I2", 41, 1232, extended_rcode << 24, 0)

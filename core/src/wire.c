@@ -67,7 +67,7 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
     size_t wire_len = 1;    /* octets of the uncompressed name, with the root */
     size_t pos = reader->pos;
     size_t end = 0;         /* where the reader resumes: after the first pointer */
-    int jumped = 0;
+    unsigned jumps = 0;
 
     text[0] = '\0';
     if (reader->failed)
@@ -82,11 +82,10 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
             size_t target = (size_t)(length & 0x3F) << 8 | reader->msg[pos + 1];
             /* Only backward pointers: each jump strictly decreases pos, so
              * a loop cannot form. */
-            if (target >= pos)
+            if (target >= pos || jumps == WIRE_MAX_JUMPS)
                 goto malformed;
-            if (!jumped)
+            if (jumps++ == 0)
                 end = pos + 2;
-            jumped = 1;
             pos = target;
             continue;
         }
@@ -108,7 +107,7 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
     if (at == 0)
         text[at++] = '.';
     text[at] = '\0';
-    reader->pos = jumped ? end : pos;
+    reader->pos = jumps > 0 ? end : pos;
     return;
 
 malformed:

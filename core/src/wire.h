@@ -20,9 +20,22 @@ void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t le
 uint16_t wire_u16(wire_reader_t *reader);
 uint32_t wire_u32(wire_reader_t *reader);
 void wire_skip(wire_reader_t *reader, size_t count);
+/* Compression pointers one name may follow (c-ares allows 128). A
+ * compressor writes a name as its new labels and at most one pointer, to
+ * where an earlier name holds the rest: each jump lands on an earlier name
+ * one label shorter or more. So a name jumps as often as the message holds
+ * earlier names nested in it one inside the other: the question, the
+ * aliases of a chain (srv follows 8) and a few targets make a handful
+ * (knotd's replies in the tests: at most 6, on the srv.test zone's
+ * label-by-label alias chain). 16 leaves room for that and bounds a name's
+ * cost at 16 jumps and 255 octets, so that a reply of pointer chains costs
+ * what any reply of its size costs (docs/c-api.md, "Reading DNS replies"). */
+#define WIRE_MAX_JUMPS 16
+
 /* Reads a possibly compressed name at the reader's position into text
  * (presentation format, no trailing dot, the root as "."). Compression
- * pointers must point backwards, which rules out loops. */
+ * pointers must point backwards, which rules out loops, and be at most
+ * WIRE_MAX_JUMPS. */
 void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX]);
 
 #endif

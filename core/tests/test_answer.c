@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns_builder.h"
 #include "srv.h"
@@ -424,6 +425,107 @@ static void test_compression_loop_is_badresp(void **state)
     expect_badresp();
 }
 
+/* A reply of 64 KiB: the question, then a NULL record at the query name
+ * whose rdata is a chain of `links` compression pointers (the first to the
+ * question's name, each next one to the one before: all below offset
+ * 0x4000, where pointers reach), then SRV records owned by a pointer to the
+ * chain's last link, so that each owner jumps links + 1 times. links 0:
+ * the owners point at the question, as a compressor writes them. */
+static void build_pointer_chain_reply(dns_builder_t *b, size_t links)
+{
+    dns_header(b, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    size_t question = b->len;
+    dns_question(b, QNAME, 33);
+    size_t top = question;
+    dns_pointer(b, question);
+    dns_u16(b, 10);                       /* NULL */
+    dns_u16(b, 1);
+    dns_u32(b, 60);
+    dns_u16(b, (unsigned)(2 * links));
+    for (size_t i = 0; i < links; i++) {
+        size_t here = b->len;
+        dns_pointer(b, top);
+        top = here;
+    }
+    unsigned count = 1;
+    while (b->len + 2 + 10 + 6 + 3 <= 65000) {
+        dns_pointer(b, top);
+        dns_u16(b, 33);
+        dns_u16(b, 1);
+        dns_u32(b, 60);
+        dns_u16(b, 6 + 3);
+        dns_u16(b, 1);
+        dns_u16(b, 1);
+        dns_u16(b, 5222);
+        dns_name(b, "h");
+        count++;
+    }
+    b->data[6] = (unsigned char)(count >> 8);
+    b->data[7] = (unsigned char)(count & 0xff);
+}
+
+static void test_name_may_jump_16_times_not_17(void **state)
+{
+    (void)state;
+    /* 15 links: the owner's own pointer, then 15 more to the question */
+    build_pointer_chain_reply(&msg, 15);
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    assert_true(set.count > 2000);
+    srv_recordset_clear(&set);
+    build_pointer_chain_reply(&msg, 16);
+    expect_badresp();
+}
+
+static double seconds_between(const struct timespec *start, const struct timespec *end)
+{
+    return (double)(end->tv_sec - start->tv_sec) + (double)(end->tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The fastest of a few rounds of parses of b: the least disturbed by other
+ * work on the machine. */
+static double parse_seconds(const dns_builder_t *b)
+{
+    double best = 1e9;
+    for (int round = 0; round < 7; round++) {
+        struct timespec start, end;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (int i = 0; i < 3; i++) {
+            srv_recordset_t set = {0};
+            uint32_t negative_ttl;
+            srv_answer_parse(b->data, b->len, QNAME, &set, &negative_ttl);
+            srv_recordset_clear(&set);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        double seconds = seconds_between(&start, &end) / 3;
+        if (seconds < best)
+            best = seconds;
+    }
+    return best;
+}
+
+/* Pointer chains must not make a reply cost more than its size: 64 KiB of
+ * names each jumping through thousands of pointers, or 16 each (the most
+ * wire.c follows), against 64 KiB of names pointing at the question once.
+ * The bound is 3x; measured, both are well under (docs/c-api.md). */
+static void test_pointer_chains_cost_what_a_reply_of_their_size_costs(void **state)
+{
+    (void)state;
+    static dns_builder_t normal, long_chains, capped_chains;
+    build_pointer_chain_reply(&normal, 0);
+    build_pointer_chain_reply(&long_chains, 8000);
+    build_pointer_chain_reply(&capped_chains, 15);
+    assert_true(long_chains.len > 64000 && capped_chains.len > 64000 && normal.len > 64000);
+    double normal_s = parse_seconds(&normal);
+    double long_s = parse_seconds(&long_chains);
+    double capped_s = parse_seconds(&capped_chains);
+    print_message("64 KiB replies: one jump per owner %.3f ms, 8001 jumps %.3f ms, 16 jumps %.3f ms\n",
+                  normal_s * 1e3, long_s * 1e3, capped_s * 1e3);
+    assert_true(long_s <= 3 * normal_s);
+    assert_true(capped_s <= 3 * normal_s);
+}
+
 static void test_short_srv_rdata_is_badresp(void **state)
 {
     (void)state;
@@ -535,6 +637,8 @@ int main(void)
         cmocka_unit_test(test_opt_option_overrunning_rdata_is_badresp),
         cmocka_unit_test(test_counts_beyond_the_data_are_badresp),
         cmocka_unit_test(test_compression_loop_is_badresp),
+        cmocka_unit_test(test_name_may_jump_16_times_not_17),
+        cmocka_unit_test(test_pointer_chains_cost_what_a_reply_of_their_size_costs),
         cmocka_unit_test(test_short_srv_rdata_is_badresp),
         cmocka_unit_test(test_target_overrunning_rdata_is_badresp),
         cmocka_unit_test(test_name_over_255_octets_is_badresp),

@@ -80,6 +80,10 @@
 --   rdata-slack   SRV rdlength 4 octets more than the SRV it holds
 --   rdlen-past-end  rdlength 200 where the message ends after a few octets
 --   owner-ptr-loop  SRV query: the ptr-loop in the first record's OWNER
+--   ptr-jumps-N   the first record's OWNER (SRV queries too) is the query
+--                 name reached through N compression pointers (1..200): N - 1
+--                 of them chained in an earlier NULL record, each pointing at
+--                 the one before, the first at the question
 --   EDNS (RFC 6891): an OPT record carries the RCODE's upper 8 bits
 --   opt-badvers   RCODE 0 in the header, an OPT with extended RCODE 1: the
 --                 whole RCODE is 16, BADVERS; no records
@@ -312,6 +316,20 @@ local function long_pointer_reply(q)
     return bad_name_reply(q, function() return "\63" .. string.rep("d", 63) .. pointer(f3) end, prelude, 1)
 end
 
+-- ptr-jumps-N: the chain lives in a NULL record at the query name, first
+-- in the answer section; the record after it is owned by a pointer to the
+-- chain's last link.
+local MAX_JUMPS = 200
+local function pointer_jumps_reply(q, jumps)
+    local at, links, top = 12 + #q.question + 2 + 10, {}, 12
+    for i = 1, jumps - 1 do
+        links[i] = pointer(top)
+        top = at + 2 * (i - 1)
+    end
+    local prelude = rr(QNAME, TYPE.NULL, table.concat(links))
+    return header(q, { an = 2 }) .. q.question .. prelude .. rr(pointer(top), first_rr_type(q), good_rdata(q))
+end
+
 -- Malformed records --------------------------------------------------------------
 
 local MALFORMED_RECORDS = {
@@ -438,6 +456,8 @@ local function respond(q, transport)
 
     if MALFORMED_NAMES[b] then return now(bad_name_reply(q, MALFORMED_NAMES[b])) end
     if b == "name-long-ptr" then return now(long_pointer_reply(q)) end
+    local jumps = tonumber(b:match("^ptr%-jumps%-(%d+)$"))
+    if jumps and jumps >= 1 and jumps <= MAX_JUMPS then return now(pointer_jumps_reply(q, jumps)) end
     if MALFORMED_RECORDS[b] then return now(MALFORMED_RECORDS[b](q)) end
 
     return now(rcode_reply(q, RCODE.refused))   -- an unknown behaviour
