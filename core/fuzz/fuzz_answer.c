@@ -1,6 +1,7 @@
 /*
- * fuzz_answer.c - libFuzzer target for srv_answer_parse(): DNS replies to an
- * SRV query, read for their records and TTLs (answer.c, wire.c).
+ * fuzz_answer.c - libFuzzer target for srv_answer_parse() and
+ * srv_answer_parse_addresses(): DNS replies to an SRV, A or AAAA query,
+ * read for their records and TTLs (answer.c, wire.c).
  *
  * These bytes come off the network from any server on the path, so the
  * reader must survive anything: bad lengths, compression pointers going
@@ -8,50 +9,58 @@
  *
  * Input: the reply itself, as a DNS message (the corpus files are real
  * replies). The query name is the reply's own question when it has one
- * that reads, else "_xmpp-client._tcp.example.net". Bit 0 of the message ID
- * (which the parser ignores) makes the call append to a set that already
- * holds a record. The reply is the end of libFuzzer's buffer, so a read
- * past len is a heap overflow ASan reports.
+ * that reads, else "_xmpp-client._tcp.example.net"; a question of type A or
+ * AAAA sends the reply to the address reader, any other to the SRV reader.
+ * Bit 0 of the message ID (which the readers ignore) makes the call append
+ * to a set or an array that already holds an entry. The reply is the end
+ * of libFuzzer's buffer, so a read past len is a heap overflow ASan reports.
  *
  * Checked, besides ASan and UBSan:
- *  - the status is one srv.h lists for srv_answer_parse; a reply without the
- *    QR bit or shorter than a header is SRV_EBADRESP; a readable reply with
+ *  - the status is one srv.h lists for the reader; a reply without the QR
+ *    bit or shorter than a header is SRV_EBADRESP; a readable reply with
  *    an error RCODE gives that RCODE's status (or SRV_EDNS, when an OPT
  *    record extends the RCODE);
- *  - on failure the set is exactly as it was; on success the records are
- *    appended after the ones already there, and SRV_ENOSERVICE means
- *    exactly one new record, with target ".";
- *  - *negative_ttl and every record TTL are below 2^31 (RFC 2181 8);
+ *  - on failure the set or array is exactly as it was; on success entries
+ *    are appended after the ones already there; for SRV, SRV_ENOSERVICE
+ *    means exactly one new record, with target ".";
+ *  - *negative_ttl and every TTL are below 2^31 (RFC 2181 8);
  *  - owners and targets are valid names (labels of 1..63 octets, at most 255
- *    octets, escaped presentation text, NUL-terminated);
+ *    octets, escaped presentation text, NUL-terminated); addresses are of
+ *    the family asked, and their text reads back (inet_pton) and is written
+ *    the same again (inet_ntop);
  *  - the query name matches case-insensitively: the same reply with the
- *    query name's case flipped gives the same status and records;
- *  - each record written by srv_record_format() parses back to itself with
- *    srv_parse_srv(), so wire.c's escaping and the text parser agree.
- *
- * A and AAAA replies: srv does not read them itself; they go through
- * c-ares's ares_getaddrinfo() (resolver.c copies address, family and TTL
- * out of its result), so there is no srv wire parser to fuzz for them.
+ *    query name's case flipped gives the same status and entries;
+ *  - each SRV record written by srv_record_format() parses back to itself
+ *    with srv_parse_srv(), so wire.c's escaping and the text parser agree.
  */
 #include "fuzz_check.h"
 #include "wire.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <sys/socket.h>
 
 static const char DEFAULT_QNAME[] = "_xmpp-client._tcp.example.net";
 
-/* The question's name, when the reply has one that reads. */
-static void question_name(const uint8_t *data, size_t size, char qname[WIRE_NAME_TEXT_MAX])
+/* The question's name and type, when the reply has one that reads; else
+ * the default name and SRV. */
+static uint16_t question_of(const uint8_t *data, size_t size, char qname[WIRE_NAME_TEXT_MAX])
 {
     wire_reader_t reader;
     wire_reader_init(&reader, data, size);
     wire_skip(&reader, 4);
     uint16_t qdcount = wire_u16(&reader);
     wire_skip(&reader, 6);
-    if (qdcount > 0)
+    uint16_t qtype = SRV_RR_SRV;
+    if (qdcount > 0) {
         wire_name(&reader, qname);
-    if (qdcount == 0 || reader.failed)
+        qtype = wire_u16(&reader);
+    }
+    if (qdcount == 0 || reader.failed) {
         memcpy(qname, DEFAULT_QNAME, sizeof DEFAULT_QNAME);
+        qtype = SRV_RR_SRV;
+    }
+    return qtype;
 }
 
 static int status_is_documented(srv_status_t status)
@@ -77,6 +86,27 @@ static srv_status_t status_of_rcode(unsigned rcode)
     case 4: return SRV_ENOTIMP;
     case 5: return SRV_EREFUSED;
     default: return SRV_EDNS;
+    }
+}
+
+/* What both readers promise about a reply's status and negative TTL. */
+static void check_status_and_negative_ttl(const uint8_t *data, size_t size, srv_status_t status,
+                                          uint32_t negative_ttl)
+{
+    FUZZ_CHECK(negative_ttl <= FUZZ_TTL_MAX, "negative TTL %lu", (unsigned long)negative_ttl);
+    if (size < 12 || !(data[2] & 0x80))
+        FUZZ_CHECK(status == SRV_EBADRESP, "no header or not a response: %s",
+                   srv_status_code(status));
+    /* An OPT record's extended RCODE (RFC 6891 6.1.3) makes any header
+     * RCODE one srv has no status for: SRV_EDNS. */
+    if (status != SRV_EBADRESP && status != SRV_ENOMEM && status != SRV_EDNS) {
+        srv_status_t of_rcode = status_of_rcode(data[3] & 0x0f);
+        if (of_rcode == SRV_OK)
+            FUZZ_CHECK(status == SRV_OK || status == SRV_ENOSERVICE || status == SRV_ENODATA,
+                       "NOERROR gave %s", srv_status_code(status));
+        else
+            FUZZ_CHECK(status == of_rcode, "RCODE %u gave %s", data[3] & 0x0fu,
+                       srv_status_code(status));
     }
 }
 
@@ -110,21 +140,7 @@ static srv_status_t parse_and_check(const uint8_t *data, size_t size, const char
     srv_status_t status = srv_answer_parse(data, size, qname, set, &negative_ttl);
 
     FUZZ_CHECK(status_is_documented(status), "status %s", srv_status_code(status));
-    FUZZ_CHECK(negative_ttl <= FUZZ_TTL_MAX, "negative TTL %lu", (unsigned long)negative_ttl);
-    if (size < 12 || !(data[2] & 0x80))
-        FUZZ_CHECK(status == SRV_EBADRESP, "no header or not a response: %s",
-                   srv_status_code(status));
-    /* An OPT record's extended RCODE (RFC 6891 6.1.3) makes any header
-     * RCODE one srv has no status for: SRV_EDNS. */
-    if (status != SRV_EBADRESP && status != SRV_ENOMEM && status != SRV_EDNS) {
-        srv_status_t of_rcode = status_of_rcode(data[3] & 0x0f);
-        if (of_rcode == SRV_OK)
-            FUZZ_CHECK(status == SRV_OK || status == SRV_ENOSERVICE || status == SRV_ENODATA,
-                       "NOERROR gave %s", srv_status_code(status));
-        else
-            FUZZ_CHECK(status == of_rcode, "RCODE %u gave %s", data[3] & 0x0fu,
-                       srv_status_code(status));
-    }
+    check_status_and_negative_ttl(data, size, status, negative_ttl);
 
     FUZZ_CHECK(set->count >= before.count, "records lost");
     for (size_t i = 0; i < before.count; i++)
@@ -138,12 +154,87 @@ static srv_status_t parse_and_check(const uint8_t *data, size_t size, const char
     return status;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    char qname[WIRE_NAME_TEXT_MAX];
-    question_name(data, size, qname);
-    int preset = size >= 2 && (data[1] & 1);
+/* Addresses ------------------------------------------------------------- */
 
+static const srv_address_t PRESET_ADDRESS = {AF_INET, "192.0.2.1", 60};
+
+typedef struct address_array {
+    srv_address_t *items;
+    size_t count;
+} address_array_t;
+
+static void check_new_addresses(const address_array_t *array, size_t first, uint16_t qtype)
+{
+    FUZZ_CHECK(array->count > first, "OK with no addresses");
+    int family = qtype == SRV_RR_A ? AF_INET : AF_INET6;
+    for (size_t i = first; i < array->count; i++) {
+        const srv_address_t *a = &array->items[i];
+        FUZZ_CHECK(a->family == family, "family %d for type %u", a->family, (unsigned)qtype);
+        FUZZ_CHECK(a->ttl <= FUZZ_TTL_MAX, "TTL %lu", (unsigned long)a->ttl);
+        FUZZ_CHECK(memchr(a->text, '\0', sizeof a->text) != NULL, "address text unterminated");
+        unsigned char raw[16];
+        char again[sizeof a->text];
+        FUZZ_CHECK(inet_pton(family, a->text, raw) == 1, "address \"%s\"", a->text);
+        FUZZ_CHECK(inet_ntop(family, raw, again, sizeof again) && strcmp(again, a->text) == 0,
+                   "address \"%s\" reads back as \"%s\"", a->text, again);
+    }
+}
+
+static srv_status_t parse_addresses_and_check(const uint8_t *data, size_t size, const char *qname,
+                                              uint16_t qtype, address_array_t *array)
+{
+    size_t before = array->count;
+    srv_address_t *items_before = array->items;
+    srv_address_t first = before ? array->items[0] : PRESET_ADDRESS;
+    uint32_t negative_ttl = 0xdeadbeef;
+    srv_status_t status = srv_answer_parse_addresses(data, size, qname, qtype, &array->items,
+                                                     &array->count, &negative_ttl);
+    FUZZ_CHECK(status == SRV_OK || status == SRV_ENXDOMAIN || status == SRV_ENODATA ||
+               status == SRV_ESERVFAIL || status == SRV_EREFUSED || status == SRV_EFORMERR ||
+               status == SRV_ENOTIMP || status == SRV_EDNS || status == SRV_EBADRESP ||
+               status == SRV_ENOMEM, "status %s", srv_status_code(status));
+    check_status_and_negative_ttl(data, size, status, negative_ttl);
+    if (status == SRV_OK) {
+        check_new_addresses(array, before, qtype);
+    } else {
+        FUZZ_CHECK(array->count == before && array->items == items_before,
+                   "%s changed the array", srv_status_code(status));
+    }
+    if (before)
+        FUZZ_CHECK(memcmp(&array->items[0], &first, sizeof first) == 0, "the preset address changed");
+    return status;
+}
+
+static void fuzz_addresses(const uint8_t *data, size_t size, const char *qname,
+                           const char *flipped, uint16_t qtype, int preset)
+{
+    address_array_t arrays[2] = {{NULL, 0}, {NULL, 0}};
+    srv_status_t statuses[2];
+    const char *names[2] = {qname, flipped};
+    for (int i = 0; i < 2; i++) {
+        if (preset) {
+            arrays[i].items = malloc(sizeof PRESET_ADDRESS);
+            FUZZ_CHECK(arrays[i].items != NULL, "preset");
+            arrays[i].items[0] = PRESET_ADDRESS;
+            arrays[i].count = 1;
+        }
+        statuses[i] = parse_addresses_and_check(data, size, names[i], qtype, &arrays[i]);
+    }
+    FUZZ_CHECK(statuses[0] == statuses[1], "\"%s\" gave %s, \"%s\" gave %s", qname,
+               srv_status_code(statuses[0]), flipped, srv_status_code(statuses[1]));
+    FUZZ_CHECK(arrays[0].count == arrays[1].count &&
+               (arrays[0].count == 0 ||
+                memcmp(arrays[0].items, arrays[1].items, arrays[0].count * sizeof *arrays[0].items) == 0),
+               "the query name's case changed the addresses");
+    free(arrays[0].items);
+    free(arrays[1].items);
+}
+
+/* SRV ----------------------------------------------------------------------- */
+
+static void fuzz_srv(const uint8_t *data, size_t size, const char *qname, const char *flipped,
+                     int preset)
+{
     srv_recordset_t set;
     srv_recordset_init(&set);
     if (preset)
@@ -151,13 +242,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "preset");
     srv_status_t status = parse_and_check(data, size, qname, &set);
 
-    /* RFC 4343: names compare case-insensitively. */
-    char flipped[WIRE_NAME_TEXT_MAX];
-    size_t qlen = strlen(qname);
-    for (size_t i = 0; i <= qlen; i++) {
-        unsigned char c = (unsigned char)qname[i];
-        flipped[i] = (char)(islower(c) ? toupper(c) : tolower(c));
-    }
     srv_recordset_t other;
     srv_recordset_init(&other);
     if (preset)
@@ -170,5 +254,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     srv_recordset_clear(&set);
     srv_recordset_clear(&other);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char qname[WIRE_NAME_TEXT_MAX];
+    uint16_t qtype = question_of(data, size, qname);
+    int preset = size >= 2 && (data[1] & 1);
+
+    /* RFC 4343: names compare case-insensitively. */
+    char flipped[WIRE_NAME_TEXT_MAX];
+    size_t qlen = strlen(qname);
+    for (size_t i = 0; i <= qlen; i++) {
+        unsigned char c = (unsigned char)qname[i];
+        flipped[i] = (char)(islower(c) ? toupper(c) : tolower(c));
+    }
+    if (qtype == SRV_RR_A || qtype == SRV_RR_AAAA)
+        fuzz_addresses(data, size, qname, flipped, qtype, preset);
+    else
+        fuzz_srv(data, size, qname, flipped, preset);
     return 0;
 }

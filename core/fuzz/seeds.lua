@@ -192,6 +192,7 @@ local captures = {
     { "a-record", "host2.srv.test", "A" },
     { "aaaa-record", "host2.srv.test", "AAAA" },
     { "srv-deep-compression", "_sip._tcp.deep.test", "SRV" },   -- names 6 pointers deep
+    { "aaaa-deep-compression", "host.deep.test", "AAAA" },
 }
 for i, capture in ipairs(captures) do
     local message = query(0x1000 + i, capture[2], capture[3], capture.edns)
@@ -289,6 +290,18 @@ end
 write("answer", "pointer-chain-64k", pointer_chain_reply(8000, 65000))
 write("answer", "pointer-jumps-16", pointer_chain_reply(15, 200))
 write("answer", "pointer-jumps-17", pointer_chain_reply(16, 200))
+-- Address replies (srv_answer_parse_addresses): an A record before the
+-- CNAME that leads to its owner, and an AAAA of 15 octets.
+do
+    local host = wire_name("host.example.net")
+    local a_question = host .. string.pack(">I2I2", 1, 1)
+    write("answer", "a-before-cname", header(0x8180, 1, 2, 0) .. a_question ..
+        wire_name("real.example.net") .. string.pack(">I2I2I4I2", 1, 1, 60, 4) .. "\192\0\2\21" ..
+        cname_rr(POINTER_QNAME, wire_name("real.example.net")))
+    local aaaa_question = host .. string.pack(">I2I2", 28, 1)
+    write("answer", "aaaa-short-rdata", header(0x8181, 1, 1, 0) .. aaaa_question ..
+        POINTER_QNAME .. string.pack(">I2I2I4I2", 28, 1, 60, 15) .. string.rep("\1", 15))
+end
 -- EDNS (RFC 6891): the OPT's extended RCODE, and OPT records out of place.
 local function opt_rr(owner, extended_rcode)
     return owner .. string.pack(">I2I2I4I2", 41, 1232, extended_rcode << 24, 0)

@@ -246,6 +246,30 @@ srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
                               const char *qname, srv_recordset_t *out,
                               uint32_t *negative_ttl);
 
+typedef struct srv_address {
+    int family;          /* AF_INET or AF_INET6 */
+    char text[46];       /* INET6_ADDRSTRLEN */
+    uint32_t ttl;        /* seconds; values >= 2^31 arrive as 0 (RFC 2181 8) */
+} srv_address_t;
+
+/*
+ * Reads a DNS reply to an address query for qname, qtype SRV_RR_A or
+ * SRV_RR_AAAA, as srv_answer_parse reads an SRV reply (the same checks; the
+ * question's type must be qtype): appends the addresses of qtype in the
+ * answer section owned by qname or an alias, each with its TTL, to
+ * *addresses, an array of *count entries grown with realloc() (start from
+ * NULL and 0; release it with free()). Sets *negative_ttl as
+ * srv_answer_parse does. Returns SRV_OK (at least one address),
+ * SRV_ENODATA (none, also a lone CNAME), SRV_ENXDOMAIN, SRV_ESERVFAIL,
+ * SRV_EREFUSED, SRV_EFORMERR, SRV_ENOTIMP, SRV_EDNS, SRV_EBADRESP,
+ * SRV_ENOMEM, SRV_EINVAL (another qtype). On failure *addresses and *count
+ * are as they were.
+ */
+srv_status_t srv_answer_parse_addresses(const unsigned char *reply, size_t len,
+                                        const char *qname, uint16_t qtype,
+                                        srv_address_t **addresses, size_t *count,
+                                        uint32_t *negative_ttl);
+
 /* ------------------------------------------------------------------ */
 /* Asynchronous resolver                                                */
 /* ------------------------------------------------------------------ */
@@ -283,12 +307,6 @@ typedef void (*srv_srv_callback_t)(const srv_srv_result_t *result, void *arg);
  * return: it will not run. */
 srv_status_t srv_resolver_query_srv(srv_resolver_t *resolver, const char *name,
                                     srv_srv_callback_t callback, void *arg);
-
-typedef struct srv_address {
-    int family;          /* AF_INET or AF_INET6 */
-    char text[46];       /* INET6_ADDRSTRLEN */
-    uint32_t ttl;
-} srv_address_t;
 
 typedef struct srv_addr_result {
     srv_status_t status;

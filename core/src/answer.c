@@ -1,6 +1,8 @@
 /* answer.c - reads a DNS reply to an SRV query: the SRV records with their
- * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), the CNAME chain in
- * any order, and the SOA that bounds negative caching. A reply is read only
+ * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), or to an A or AAAA
+ * query: the addresses with theirs; the CNAME chain in any order (which
+ * c-ares 1.18's ares_getaddrinfo does not follow), and the SOA that bounds
+ * negative caching. A reply is read only
  * when it answers the query asked, and read whole: every record of a type
  * srv knows is checked wherever it is (docs/c-api.md, "Reading DNS
  * replies").
@@ -11,7 +13,10 @@
 #include "srv.h"
 #include "wire.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 enum { CLASS_IN = 1, HEADER_SIZE = 12, FLAG_QR = 0x8000, RR_OPT = 41 };
 enum { RCODE_NOERROR, RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_NOTIMP, RCODE_REFUSED };
@@ -377,5 +382,65 @@ srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,
     if ((status == SRV_OK || status == SRV_ENOSERVICE) && append_records(out, &records) != SRV_OK)
         status = SRV_ENOMEM;
     srv_recordset_clear(&records);
+    return status;
+}
+
+/* Addresses read so far, to append to the caller's array in one step. */
+typedef struct address_list {
+    srv_address_t *items;
+    size_t count;
+    size_t capacity;
+} address_list_t;
+
+/* RFC 1035 3.4.1, RFC 3596 2.2: 4 and 16 octets (checked by the first walk). */
+static srv_status_t take_address(wire_reader_t *reader, const rr_t *rr, void *out)
+{
+    address_list_t *list = out;
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 8;
+        srv_address_t *grown = realloc(list->items, capacity * sizeof *grown);
+        if (!grown)
+            return SRV_ENOMEM;
+        list->items = grown;
+        list->capacity = capacity;
+    }
+    srv_address_t *address = &list->items[list->count++];
+    memset(address, 0, sizeof *address);
+    address->family = rr->type == SRV_RR_A ? AF_INET : AF_INET6;
+    address->ttl = ttl_value(rr->raw_ttl);
+    inet_ntop(address->family, reader->msg + reader->pos, address->text, sizeof address->text);
+    return SRV_OK;
+}
+
+srv_status_t srv_answer_parse_addresses(const unsigned char *reply, size_t len,
+                                        const char *qname, uint16_t qtype,
+                                        srv_address_t **addresses, size_t *count,
+                                        uint32_t *negative_ttl)
+{
+    if (!reply || !qname || !addresses || !count || !negative_ttl ||
+        (qtype != SRV_RR_A && qtype != SRV_RR_AAAA))
+        return SRV_EINVAL;
+    *negative_ttl = 0;
+    if (len < HEADER_SIZE)
+        return SRV_EBADRESP;
+
+    address_list_t list = {NULL, 0, 0};
+    reply_t state = {.msg = reply, .len = len};
+    srv_status_t status = read_reply(&state, qname, qtype, take_address, &list);
+    if (status == SRV_OK && list.count == 0)   /* no answer, or only a CNAME */
+        status = SRV_ENODATA;
+    if (status != SRV_EBADRESP)
+        *negative_ttl = state.negative_ttl;
+    if (status == SRV_OK) {
+        srv_address_t *grown = realloc(*addresses, (*count + list.count) * sizeof *grown);
+        if (grown) {
+            memcpy(grown + *count, list.items, list.count * sizeof *grown);
+            *addresses = grown;
+            *count += list.count;
+        } else {
+            status = SRV_ENOMEM;
+        }
+    }
+    free(list.items);
     return status;
 }

@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "dns_builder.h"
@@ -614,6 +616,146 @@ static void test_escapes_odd_octets_in_names(void **state)
     srv_recordset_clear(&set);
 }
 
+/* Addresses ---------------------------------------------------------------- */
+
+static const char *HOST = "server1.example.net";
+
+static void rr_a(dns_builder_t *b, const char *owner, uint32_t ttl, unsigned last)
+{
+    dns_rr_header(b, owner, 1, ttl, 4);
+    dns_u32(b, 0xc0000200u | last);       /* 192.0.2.last */
+}
+
+static void rr_aaaa(dns_builder_t *b, const char *owner, uint32_t ttl, unsigned last)
+{
+    dns_rr_header(b, owner, 28, ttl, 16);
+    dns_u32(b, 0x20010db8u);              /* 2001:db8::last */
+    dns_u32(b, 0);
+    dns_u32(b, 0);
+    dns_u32(b, last);
+}
+
+static srv_status_t parse_addresses(uint16_t qtype, srv_address_t **addresses, size_t *count,
+                                    uint32_t *negative_ttl)
+{
+    return srv_answer_parse_addresses(msg.data, msg.len, HOST, qtype, addresses, count, negative_ttl);
+}
+
+static void test_reads_addresses_with_their_ttls(void **state)
+{
+    (void)state;
+    srv_address_t *addresses = NULL;
+    size_t count = 0;
+    uint32_t negative_ttl = 99;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);
+    dns_question(&msg, HOST, 1);
+    rr_a(&msg, HOST, 300, 11);
+    rr_a(&msg, HOST, 0x80000000u, 12);    /* RFC 2181 8: read as 0 */
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_OK);
+    assert_int_equal(negative_ttl, 0);
+    /* the AAAA reply appends to the same array */
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, HOST, 28);
+    rr_aaaa(&msg, HOST, 60, 0x11);
+    assert_int_equal(parse_addresses(SRV_RR_AAAA, &addresses, &count, &negative_ttl), SRV_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(addresses[0].family, AF_INET);
+    assert_string_equal(addresses[0].text, "192.0.2.11");
+    assert_int_equal(addresses[0].ttl, 300);
+    assert_string_equal(addresses[1].text, "192.0.2.12");
+    assert_int_equal(addresses[1].ttl, 0);
+    assert_int_equal(addresses[2].family, AF_INET6);
+    assert_string_equal(addresses[2].text, "2001:db8::11");
+    assert_int_equal(addresses[2].ttl, 60);
+    free(addresses);
+}
+
+/* c-ares 1.18's ares_getaddrinfo drops an address listed before the CNAME
+ * that leads to its owner; it is an address of the name all the same. */
+static void test_address_before_its_cname_is_an_address_of_the_name(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
+    dns_question(&msg, HOST, 1);
+    rr_a(&msg, "real.example.net", 60, 21);
+    rr_a(&msg, "unrelated.example.net", 60, 22);
+    dns_rr_cname(&msg, HOST, 300, "real.example.net");
+    srv_address_t *addresses = NULL;
+    size_t count = 0;
+    uint32_t negative_ttl;
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(addresses[0].text, "192.0.2.21");
+    free(addresses);
+}
+
+static void test_addresses_of_the_other_family_or_a_lone_cname_are_nodata(void **state)
+{
+    (void)state;
+    srv_address_t *addresses = NULL;
+    size_t count = 0;
+    uint32_t negative_ttl;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, HOST, 1);
+    rr_aaaa(&msg, HOST, 60, 1);            /* an AAAA in a reply to an A query */
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_ENODATA);
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 1);
+    dns_question(&msg, HOST, 28);
+    dns_rr_cname(&msg, HOST, 300, "elsewhere.example.org");
+    dns_rr_soa(&msg, "example.net", 300, 120);
+    assert_int_equal(parse_addresses(SRV_RR_AAAA, &addresses, &count, &negative_ttl), SRV_ENODATA);
+    assert_int_equal(negative_ttl, 120);
+    dns_header(&msg, 1, DNS_RCODE_NXDOMAIN, 1, 0, 1);
+    dns_question(&msg, HOST, 1);
+    dns_rr_soa(&msg, "example.net", 30, 120);
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_ENXDOMAIN);
+    assert_int_equal(negative_ttl, 30);
+    assert_null(addresses);
+    assert_int_equal(count, 0);
+}
+
+/* The same checks as for SRV replies; a failure leaves the array alone. */
+static void test_address_reply_is_read_as_strictly_as_an_srv_reply(void **state)
+{
+    (void)state;
+    srv_address_t kept = {.family = AF_INET, .text = "192.0.2.1", .ttl = 5};
+    srv_address_t *addresses = malloc(sizeof kept);
+    assert_non_null(addresses);
+    addresses[0] = kept;
+    size_t count = 1;
+    uint32_t negative_ttl;
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);   /* an A of 5 octets */
+    dns_question(&msg, HOST, 1);
+    rr_a(&msg, HOST, 60, 1);
+    dns_rr_header(&msg, HOST, 1, 60, 5);
+    dns_u32(&msg, 0xc0000202u);
+    dns_u8(&msg, 0);
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EBADRESP);
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);   /* the question asked AAAA */
+    dns_question(&msg, HOST, 28);
+    rr_a(&msg, HOST, 60, 1);
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EBADRESP);
+
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);   /* BADVERS */
+    dns_set_arcount(&msg, 1);
+    dns_question(&msg, HOST, 1);
+    rr_a(&msg, HOST, 60, 1);
+    dns_rr_opt(&msg, ".", 1);
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EDNS);
+
+    build_pointer_chain_reply(&msg, 16);                /* 17 jumps, and an SRV question */
+    assert_int_equal(srv_answer_parse_addresses(msg.data, msg.len, QNAME, SRV_RR_A, &addresses,
+                                                &count, &negative_ttl), SRV_EBADRESP);
+
+    assert_int_equal(count, 1);
+    assert_memory_equal(&addresses[0], &kept, sizeof kept);
+    assert_int_equal(srv_answer_parse_addresses(msg.data, msg.len, QNAME, SRV_RR_SRV, &addresses,
+                                                &count, &negative_ttl), SRV_EINVAL);
+    free(addresses);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +787,10 @@ int main(void)
         cmocka_unit_test(test_query_instead_of_response_is_badresp),
         cmocka_unit_test(test_short_reply_sets_negative_ttl_to_zero),
         cmocka_unit_test(test_escapes_odd_octets_in_names),
+        cmocka_unit_test(test_reads_addresses_with_their_ttls),
+        cmocka_unit_test(test_address_before_its_cname_is_an_address_of_the_name),
+        cmocka_unit_test(test_addresses_of_the_other_family_or_a_lone_cname_are_nodata),
+        cmocka_unit_test(test_address_reply_is_read_as_strictly_as_an_srv_reply),
     };
     return cmocka_run_group_tests_name("answer", tests, NULL, NULL);
 }
