@@ -317,9 +317,12 @@ typedef struct srv_addr_result {
 
 typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);
 
-/* Queues an A+AAAA resolution of name (ares_getaddrinfo). With explicit
- * servers, only DNS is asked; with the system configuration the hosts file
- * is consulted too, as c-ares does by default. */
+/* Queues an A+AAAA resolution of name. With explicit servers it is an A and
+ * an AAAA query read by srv_answer_parse_addresses(), merged: the addresses
+ * of both families (A first); without any, NXDOMAIN from either, else the
+ * failure of either, else NODATA (both said so). An IP literal is its own
+ * address (TTL 0). With the system configuration it is ares_getaddrinfo(),
+ * which reads the hosts file too, as c-ares does by default. */
 srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
                                      srv_addr_callback_t callback, void *arg);
 

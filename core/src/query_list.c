@@ -49,6 +49,8 @@ void query_free(query_t *query)
     if (!query)
         return;
     srv_recordset_clear(&query->records);
+    for (size_t i = 0; i < query->lookup_count; i++)
+        free(query->lookups[i].addresses);
     free(query->addresses);
     free(query->name);
     free(query);

@@ -14,6 +14,24 @@ typedef union query_callback {
     srv_addr_callback_t addr;
 } query_callback_t;
 
+/* The lookup type of an address query that ares_getaddrinfo() answers
+ * (resolvers on the system configuration): not a DNS type. */
+enum { LOOKUP_GETADDRINFO = 0 };
+
+/* One question a query asks of the servers: the SRV question of an SRV
+ * query; the A and the AAAA question of an address query on explicit
+ * servers (read by srv's own reader, answer.c); or ares_getaddrinfo() for
+ * an address query on the system configuration. */
+typedef struct lookup {
+    struct query *query;
+    uint16_t type;                /* SRV_RR_SRV, SRV_RR_A, SRV_RR_AAAA or LOOKUP_GETADDRINFO */
+    cares_reply_t reply_to;       /* where c-ares hands the reply (cares_compat.h) */
+    srv_status_t status;          /* once answered */
+    srv_status_t first_failure;   /* the first server's failure, once asked of the others */
+    srv_address_t *addresses;     /* an address lookup's, until the query merges them */
+    size_t address_count;
+} lookup_t;
+
 typedef struct query {
     struct query *next;
     struct srv_resolver *resolver;
@@ -21,10 +39,11 @@ typedef struct query {
     char *name;
     query_callback_t callback;
     void *arg;
-    cares_reply_t reply_to;       /* where c-ares hands the reply (cares_compat.h) */
+    lookup_t lookups[2];
+    size_t lookup_count;
+    size_t lookups_unanswered;
     /* The outcome, filled when the query completes. */
     srv_status_t status;
-    srv_status_t first_failure;   /* the first server's SERVFAIL/REFUSED, once retried */
     srv_recordset_t records;
     uint32_t negative_ttl;
     srv_address_t *addresses;

@@ -66,7 +66,7 @@ static void complete(query_t *query, srv_status_t status)
      * (resolver_launch_waiting): never from inside a c-ares callback. */
 }
 
-static void launch_on(ares_channel channel, query_t *query);
+static void ask(ares_channel channel, lookup_t *lookup);
 
 /* Where a status was found: by srv's reader in a reply, or elsewhere (c-ares, srv). */
 typedef enum { FOUND_ELSEWHERE, FOUND_BY_READER } found_by_t;
@@ -74,38 +74,84 @@ typedef enum { FOUND_ELSEWHERE, FOUND_BY_READER } found_by_t;
 /* A SERVFAIL, REFUSED or NOTIMP from the first server is asked again of the
  * others, and so is a reply srv's reader finds malformed (c-ares took it, so
  * it asked no other server; a reply c-ares itself finds malformed has been
- * asked of the others already where c-ares reads replies first). Returns 1
- * when the query went to the fallback channel. */
-static int retry_on_fallback(query_t *query, srv_status_t status, found_by_t found_by)
+ * asked of the others already where c-ares reads replies first). Each
+ * lookup of a query is retried on its own. This runs inside a callback of
+ * the first channel and starts a query on the other one, never on the
+ * channel whose callback it is. Returns 1 when the lookup went to the
+ * fallback channel. */
+static int retry_on_fallback(lookup_t *lookup, srv_status_t status, found_by_t found_by)
 {
-    srv_resolver_t *resolver = query->resolver;
+    srv_resolver_t *resolver = lookup->query->resolver;
     int retryable = status == SRV_ESERVFAIL || status == SRV_EREFUSED || status == SRV_ENOTIMP ||
                     (status == SRV_EBADRESP && found_by == FOUND_BY_READER);
-    if (!retryable || !resolver->fallback || query->first_failure != SRV_OK || resolver->closing)
+    if (!retryable || !resolver->fallback || lookup->first_failure != SRV_OK || resolver->closing)
         return 0;
-    query->first_failure = status;
-    srv_recordset_clear(&query->records);
-    launch_on(resolver->fallback, query);
+    lookup->first_failure = status;
+    if (lookup->type == SRV_RR_SRV)
+        srv_recordset_clear(&lookup->query->records);
+    ask(resolver->fallback, lookup);
     return 1;
 }
 
 /* The fallback channel checks answers itself and says ECONNREFUSED when
  * every other server also failed or refused: the first server's answer
  * then says more. A success, a name error or no data stand as they are. */
-static srv_status_t after_fallback(const query_t *query, srv_status_t status)
+static srv_status_t after_fallback(const lookup_t *lookup, srv_status_t status)
 {
-    if (query->first_failure == SRV_OK)
+    if (lookup->first_failure == SRV_OK)
         return status;
     if (status == SRV_ECONNREFUSED || status == SRV_ETIMEOUT || status == SRV_ESERVFAIL ||
         status == SRV_EREFUSED || status == SRV_ENOTIMP)
-        return query->first_failure;
+        return lookup->first_failure;
     return status;
 }
 
-static void finish(query_t *query, srv_status_t status, found_by_t found_by)
+/* One result from the A and AAAA lookups (or the one getaddrinfo lookup):
+ * the addresses of every family that has some, A first; with none, a
+ * NXDOMAIN from either, else a failure of either (which leaves it unknown
+ * whether the name has addresses), else NODATA: NODATA only when every
+ * lookup says NODATA. */
+static srv_status_t merge_addresses(query_t *query)
 {
-    if (!retry_on_fallback(query, status, found_by))
-        complete(query, after_fallback(query, status));
+    size_t total = 0;
+    for (size_t i = 0; i < query->lookup_count; i++)
+        total += query->lookups[i].address_count;
+    if (total > 0) {
+        query->addresses = calloc(total, sizeof *query->addresses);
+        if (!query->addresses)
+            return SRV_ENOMEM;
+        for (size_t i = 0; i < query->lookup_count; i++) {
+            const lookup_t *lookup = &query->lookups[i];
+            if (lookup->address_count == 0)
+                continue;
+            memcpy(query->addresses + query->address_count, lookup->addresses,
+                   lookup->address_count * sizeof *lookup->addresses);
+            query->address_count += lookup->address_count;
+        }
+        return SRV_OK;
+    }
+    srv_status_t failure = SRV_ENODATA;
+    for (size_t i = 0; i < query->lookup_count; i++) {
+        srv_status_t status = query->lookups[i].status;
+        if (status == SRV_ENXDOMAIN)
+            return SRV_ENXDOMAIN;
+        if (status != SRV_OK && status != SRV_ENODATA && failure == SRV_ENODATA)
+            failure = status;
+    }
+    return failure;
+}
+
+/* A lookup's answer: retried on the other servers, or kept; the query
+ * completes with its last lookup. */
+static void finish(lookup_t *lookup, srv_status_t status, found_by_t found_by)
+{
+    if (retry_on_fallback(lookup, status, found_by))
+        return;
+    lookup->status = after_fallback(lookup, status);
+    query_t *query = lookup->query;
+    if (--query->lookups_unanswered > 0)
+        return;
+    complete(query, query->kind == QUERY_SRV ? lookup->status : merge_addresses(query));
 }
 
 /* Any try that timed out, whatever the query's outcome (c-ares may have
@@ -118,33 +164,42 @@ static void note_timeouts(query_t *query, int status, int timeouts)
         query->resolver->reset_sockets = 1;
 }
 
-static void on_srv_reply(void *arg, int status, int timeouts,
-                         const unsigned char *reply, size_t reply_len)
+/* srv's own reader: SRV records into the query, addresses into the lookup. */
+static srv_status_t read_reply(lookup_t *lookup, const unsigned char *reply, size_t reply_len)
 {
-    query_t *query = arg;
-    srv_resolver_t *resolver = query->resolver;
+    query_t *query = lookup->query;
+    if (lookup->type == SRV_RR_SRV)
+        return srv_answer_parse(reply, reply_len, query->name, &query->records, &query->negative_ttl);
+    uint32_t negative_ttl;   /* an address result has none (srv.h) */
+    return srv_answer_parse_addresses(reply, reply_len, query->name, lookup->type,
+                                      &lookup->addresses, &lookup->address_count, &negative_ttl);
+}
+
+static void on_reply(void *arg, int status, int timeouts, const unsigned char *reply, size_t reply_len)
+{
+    lookup_t *lookup = arg;
+    srv_resolver_t *resolver = lookup->query->resolver;
     resolver->answering++;
-    note_timeouts(query, status, timeouts);
+    note_timeouts(lookup->query, status, timeouts);
     if (reply && reply_is_readable(status))
-        finish(query, srv_answer_parse(reply, reply_len, query->name,
-                                       &query->records, &query->negative_ttl), FOUND_BY_READER);
+        finish(lookup, read_reply(lookup, reply, reply_len), FOUND_BY_READER);
     else
-        finish(query, status_of_ares(status), FOUND_ELSEWHERE);
+        finish(lookup, status_of_ares(status), FOUND_ELSEWHERE);
     resolver->answering--;
 }
 
-static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *info)
+static srv_status_t copy_addresses(lookup_t *lookup, const struct ares_addrinfo *info)
 {
     size_t count = 0;
     for (const struct ares_addrinfo_node *node = info->nodes; node; node = node->ai_next)
         count++;
     if (count == 0)
         return SRV_ENODATA;
-    query->addresses = calloc(count, sizeof *query->addresses);
-    if (!query->addresses)
+    lookup->addresses = calloc(count, sizeof *lookup->addresses);
+    if (!lookup->addresses)
         return SRV_ENOMEM;
     for (const struct ares_addrinfo_node *node = info->nodes; node; node = node->ai_next) {
-        srv_address_t *address = &query->addresses[query->address_count];
+        srv_address_t *address = &lookup->addresses[lookup->address_count];
         const void *raw;
         if (node->ai_family == AF_INET)
             raw = &((const struct sockaddr_in *)(const void *)node->ai_addr)->sin_addr;
@@ -156,36 +211,36 @@ static srv_status_t copy_addresses(query_t *query, const struct ares_addrinfo *i
             continue;
         address->family = node->ai_family;
         address->ttl = node->ai_ttl < 0 ? 0 : (uint32_t)node->ai_ttl;
-        query->address_count++;
+        lookup->address_count++;
     }
-    return query->address_count ? SRV_OK : SRV_ENODATA;
+    return lookup->address_count ? SRV_OK : SRV_ENODATA;
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *info)
 {
-    query_t *query = arg;
-    srv_resolver_t *resolver = query->resolver;
+    lookup_t *lookup = arg;
+    srv_resolver_t *resolver = lookup->query->resolver;
     resolver->answering++;
-    note_timeouts(query, status, timeouts);
+    note_timeouts(lookup->query, status, timeouts);
     srv_status_t result = status_of_ares(status);
     if (result == SRV_OK)
-        result = info ? copy_addresses(query, info) : SRV_ENODATA;
+        result = info ? copy_addresses(lookup, info) : SRV_ENODATA;
     if (info)
         ares_freeaddrinfo(info);
     if (result != SRV_OK) {
-        free(query->addresses);
-        query->addresses = NULL;
-        query->address_count = 0;
+        free(lookup->addresses);
+        lookup->addresses = NULL;
+        lookup->address_count = 0;
     }
-    finish(query, result, FOUND_ELSEWHERE);
+    finish(lookup, result, FOUND_ELSEWHERE);
     resolver->answering--;
 }
 
-static void launch_on(ares_channel channel, query_t *query)
+static void ask(ares_channel channel, lookup_t *lookup)
 {
-    if (query->kind == QUERY_SRV) {
-        query->reply_to = (cares_reply_t){on_srv_reply, query};
-        cares_query(channel, query->name, SRV_RR_SRV, &query->reply_to);
+    if (lookup->type != LOOKUP_GETADDRINFO) {
+        lookup->reply_to = (cares_reply_t){on_reply, lookup};
+        cares_query(channel, lookup->query->name, lookup->type, &lookup->reply_to);
     } else {
         struct ares_addrinfo_hints hints;
         memset(&hints, 0, sizeof hints);
@@ -193,18 +248,66 @@ static void launch_on(ares_channel channel, query_t *query)
         /* NOSORT: RFC 6724 sorting in c-ares 1.18 connects a UDP socket to
          * every address; the order is the caller's business. */
         hints.ai_flags = ARES_AI_NOSORT;
-        ares_getaddrinfo(channel, query->name, NULL, &hints, on_addrinfo, query);
+        ares_getaddrinfo(channel, lookup->query->name, NULL, &hints, on_addrinfo, lookup);
     }
+}
+
+/* An IP literal is its own address, TTL 0, as ares_getaddrinfo() has it. */
+static srv_status_t literal_address(query_t *query, int *is_literal)
+{
+    unsigned char raw[16];
+    int family = inet_pton(AF_INET, query->name, raw) == 1 ? AF_INET
+               : inet_pton(AF_INET6, query->name, raw) == 1 ? AF_INET6 : 0;
+    *is_literal = family != 0;
+    if (!family)
+        return SRV_OK;
+    query->addresses = calloc(1, sizeof *query->addresses);
+    if (!query->addresses)
+        return SRV_ENOMEM;
+    query->addresses[0].family = family;
+    inet_ntop(family, raw, query->addresses[0].text, sizeof query->addresses[0].text);
+    query->address_count = 1;
+    return SRV_OK;
+}
+
+/* The lookups a query makes: SRV; A and AAAA with explicit servers, read by
+ * srv's reader like SRV replies (docs/c-api.md, "The resolver"); else
+ * ares_getaddrinfo(), which also reads the hosts file and follows the
+ * search list of the system configuration. */
+static void plan_lookups(srv_resolver_t *resolver, query_t *query)
+{
+    static const uint16_t srv_types[] = {SRV_RR_SRV};
+    static const uint16_t address_types[] = {SRV_RR_A, SRV_RR_AAAA};
+    static const uint16_t getaddrinfo_types[] = {LOOKUP_GETADDRINFO};
+    const uint16_t *types = query->kind == QUERY_SRV ? srv_types
+                          : resolver->explicit_servers ? address_types : getaddrinfo_types;
+    query->lookup_count = types == address_types ? 2 : 1;
+    for (size_t i = 0; i < query->lookup_count; i++)
+        query->lookups[i] = (lookup_t){.query = query, .type = types[i], .first_failure = SRV_OK};
 }
 
 static void launch(srv_resolver_t *resolver, query_t *query)
 {
     resolver->inflight++;
     /* c-ares would ask for the root: an empty name is no name at all. */
-    if (query->name[0] == '\0')
-        finish(query, SRV_EBADNAME, FOUND_ELSEWHERE);
-    else
-        launch_on(resolver->channel, query);
+    if (query->name[0] == '\0') {
+        complete(query, SRV_EBADNAME);
+        return;
+    }
+    if (query->kind == QUERY_ADDR && resolver->explicit_servers) {
+        int is_literal;
+        srv_status_t status = literal_address(query, &is_literal);
+        if (is_literal || status != SRV_OK) {
+            complete(query, status);
+            return;
+        }
+    }
+    plan_lookups(resolver, query);
+    /* Counted before the first is asked: c-ares may answer it inside the
+     * call (a bad name). */
+    query->lookups_unanswered = query->lookup_count;
+    for (size_t i = 0; i < query->lookup_count; i++)
+        ask(resolver->channel, &query->lookups[i]);
 }
 
 void resolver_launch_waiting(srv_resolver_t *resolver)
@@ -332,6 +435,7 @@ static srv_status_t configure_channels(srv_resolver_t *resolver, const srv_resol
     srv_status_t status = init_channel(resolver, opts, 0, &resolver->channel);
     if (status != SRV_OK)
         return status;
+    resolver->explicit_servers = opts->servers != NULL;
     if (opts->servers) {
         int set = ares_set_servers_ports_csv(resolver->channel, opts->servers);
         if (set != ARES_SUCCESS)

@@ -10,6 +10,7 @@
 struct srv_resolver {
     ares_channel channel;     /* every query starts here (NOCHECKRESP) */
     ares_channel fallback;    /* the other servers, for SERVFAIL/REFUSED; NULL with one server */
+    int explicit_servers;     /* servers given: address queries are A and AAAA queries */
     size_t max_inflight;
     size_t inflight;          /* handed to c-ares, not yet completed */
     query_list_t waiting;     /* over the in-flight limit: not sent yet */

@@ -613,6 +613,92 @@ static void test_addresses_of_a_target_come_together(void **state)
     assert_int_equal(missing.status, SRV_ENXDOMAIN);
 }
 
+/* Every address of one result, in order. */
+typedef struct address_list_outcome {
+    int calls;
+    srv_status_t status;
+    size_t count;
+    srv_address_t addresses[4];
+} address_list_outcome_t;
+
+static void collect_address_list(const srv_addr_result_t *result, void *arg)
+{
+    address_list_outcome_t *outcome = arg;
+    outcome->calls++;
+    outcome->status = result->status;
+    outcome->count = result->count;
+    for (size_t i = 0; i < result->count && i < 4; i++)
+        outcome->addresses[i] = result->addresses[i];
+}
+
+/* With explicit servers an address query is an A and an AAAA query read
+ * by srv's own reader. */
+static address_list_outcome_t addresses_from_fake(fake_dns_mode_t mode, const char *name, int *queries_seen)
+{
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, mode, 1000, 1, 0);
+    address_list_outcome_t outcome = {0};
+    assert_int_equal(srv_resolver_query_addr(resolver, name, collect_address_list, &outcome), SRV_OK);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    if (queries_seen)
+        *queries_seen = server.queries_seen;
+    assert_int_equal(outcome.calls, 1);
+    return outcome;
+}
+
+static void test_address_before_its_cname_is_an_address_of_the_name(void **state)
+{
+    (void)state;
+    address_list_outcome_t outcome = addresses_from_fake(FAKE_DNS_ADDRESS_BEFORE_CNAME, "host.fake.test", NULL);
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.count, 2);
+    assert_int_equal(outcome.addresses[0].family, AF_INET);       /* A first, then AAAA */
+    assert_string_equal(outcome.addresses[0].text, "192.0.2.7");
+    assert_int_equal(outcome.addresses[0].ttl, 60);
+    assert_int_equal(outcome.addresses[1].family, AF_INET6);
+    assert_string_equal(outcome.addresses[1].text, "2001:db8::7");
+}
+
+static void test_addresses_of_one_family_stand_without_the_other(void **state)
+{
+    (void)state;
+    address_list_outcome_t outcome = addresses_from_fake(FAKE_DNS_A_ONLY, "host.fake.test", NULL);
+    assert_int_equal(outcome.status, SRV_OK);
+    assert_int_equal(outcome.count, 1);
+    assert_string_equal(outcome.addresses[0].text, "192.0.2.8");
+}
+
+/* NODATA says the name has no addresses; it cannot when the other family
+ * was not answered. */
+static void test_a_failure_of_one_family_is_not_hidden_by_nodata_of_the_other(void **state)
+{
+    (void)state;
+    address_list_outcome_t outcome = addresses_from_fake(FAKE_DNS_A_NODATA_AAAA_SERVFAIL, "host.fake.test", NULL);
+    assert_int_equal(outcome.status, SRV_ESERVFAIL);
+    assert_int_equal(outcome.count, 0);
+}
+
+/* An IP literal is its own address, as getaddrinfo has it: nothing is asked. */
+static void test_ip_literal_is_its_own_address(void **state)
+{
+    (void)state;
+    int queries = -1;
+    address_list_outcome_t v4 = addresses_from_fake(FAKE_DNS_SILENT, "192.0.2.99", &queries);
+    assert_int_equal(queries, 0);
+    assert_int_equal(v4.status, SRV_OK);
+    assert_int_equal(v4.count, 1);
+    assert_int_equal(v4.addresses[0].family, AF_INET);
+    assert_string_equal(v4.addresses[0].text, "192.0.2.99");
+    assert_int_equal(v4.addresses[0].ttl, 0);
+    address_list_outcome_t v6 = addresses_from_fake(FAKE_DNS_SILENT, "2001:DB8::99", &queries);
+    assert_int_equal(queries, 0);
+    assert_int_equal(v6.status, SRV_OK);
+    assert_int_equal(v6.addresses[0].family, AF_INET6);
+    assert_string_equal(v6.addresses[0].text, "2001:db8::99");
+}
+
 static void test_bad_arguments_are_rejected_without_callback(void **state)
 {
     (void)state;
@@ -693,6 +779,10 @@ int main(void)
         cmocka_unit_test(test_pollfd_drives_queries_from_a_plain_poll_loop),
         cmocka_unit_test(test_process_fd_drives_queries_for_loops_that_watch_sockets),
         cmocka_unit_test(test_addresses_of_a_target_come_together),
+        cmocka_unit_test(test_address_before_its_cname_is_an_address_of_the_name),
+        cmocka_unit_test(test_addresses_of_one_family_stand_without_the_other),
+        cmocka_unit_test(test_a_failure_of_one_family_is_not_hidden_by_nodata_of_the_other),
+        cmocka_unit_test(test_ip_literal_is_its_own_address),
         cmocka_unit_test(test_bad_arguments_are_rejected_without_callback),
         cmocka_unit_test(test_system_configuration_creates_a_resolver),
     };

@@ -56,6 +56,86 @@ static size_t rcode_reply(const unsigned char *query, size_t query_len, unsigned
     return reply->len;
 }
 
+/* Where the question ends and its type, or 0 for a query that does not
+ * read. */
+static size_t question_end(const unsigned char *query, size_t query_len, unsigned *qtype)
+{
+    size_t at = 12;
+    while (at < query_len && query[at] != 0 && query[at] < 64)
+        at += 1u + query[at];
+    if (at >= query_len || query[at] != 0 || at + 5 > query_len)
+        return 0;
+    *qtype = (unsigned)(query[at + 1] << 8 | query[at + 2]);
+    return at + 5;
+}
+
+/* The query's header and question as the start of a NOERROR reply with
+ * ancount answers (no EDNS: ARCOUNT 0). */
+static size_t reply_start(const unsigned char *query, size_t query_len, unsigned ancount,
+                          unsigned *qtype, dns_builder_t *reply)
+{
+    size_t end = query_len >= 12 ? question_end(query, query_len, qtype) : 0;
+    if (end == 0)
+        return 0;
+    memcpy(reply->data, query, end);
+    reply->len = end;
+    reply->data[2] = (unsigned char)(0x80 | (query[2] & 0x01));   /* QR, keep RD */
+    reply->data[3] = 0x80;                                       /* RA, NOERROR */
+    reply->data[6] = 0;
+    reply->data[7] = (unsigned char)ancount;
+    reply->data[10] = reply->data[11] = 0;
+    return end;
+}
+
+/* An A or AAAA record of 192.0.2.last or 2001:db8::last, TTL 60. */
+static void address_rr(dns_builder_t *reply, const char *owner, unsigned qtype, unsigned last)
+{
+    if (owner)
+        dns_name(reply, owner);
+    else
+        dns_pointer(reply, 12);   /* the name asked */
+    dns_u16(reply, qtype);
+    dns_u16(reply, 1);
+    dns_u32(reply, 60);
+    if (qtype == 1) {
+        dns_u16(reply, 4);
+        dns_u32(reply, 0xc0000200u | last);
+    } else {
+        dns_u16(reply, 16);
+        dns_u32(reply, 0x20010db8u);
+        dns_u32(reply, 0);
+        dns_u32(reply, 0);
+        dns_u32(reply, last);
+    }
+}
+
+static size_t address_reply(const fake_dns_t *server, const unsigned char *query, size_t query_len,
+                            dns_builder_t *reply)
+{
+    unsigned qtype = 0;
+    if (!reply_start(query, query_len, 0, &qtype, reply))
+        return 0;
+    int address = qtype == 1 || qtype == 28;
+    if (server->mode == FAKE_DNS_ADDRESS_BEFORE_CNAME && address) {
+        reply->data[7] = 2;
+        size_t real = reply->len;
+        address_rr(reply, "real.fake.test", qtype, 7);
+        dns_pointer(reply, 12);
+        dns_u16(reply, 5);        /* CNAME */
+        dns_u16(reply, 1);
+        dns_u32(reply, 60);
+        dns_u16(reply, 2);
+        dns_pointer(reply, real);
+    } else if (server->mode == FAKE_DNS_A_ONLY && qtype == 1) {
+        reply->data[7] = 1;
+        address_rr(reply, NULL, qtype, 8);
+    } else if ((server->mode == FAKE_DNS_A_ONLY && !address) ||
+               (server->mode == FAKE_DNS_A_NODATA_AAAA_SERVFAIL && qtype == 28)) {
+        reply->data[3] = 0x80 | DNS_RCODE_SERVFAIL;
+    }
+    return reply->len;
+}
+
 static void *serve(void *arg)
 {
     fake_dns_t *server = arg;
@@ -81,6 +161,8 @@ static void *serve(void *arg)
             len = rcode_reply(query, (size_t)got, DNS_RCODE_SERVFAIL, &reply);
         else if (server->mode == FAKE_DNS_REFUSED)
             len = rcode_reply(query, (size_t)got, DNS_RCODE_REFUSED, &reply);
+        else if (server->mode != FAKE_DNS_SILENT)
+            len = address_reply(server, query, (size_t)got, &reply);
         if (len)
             sendto(server->fd, reply.data, len, 0, (struct sockaddr *)&peer, peer_len);
     }

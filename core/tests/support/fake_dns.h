@@ -10,7 +10,16 @@ typedef enum fake_dns_mode {
     FAKE_DNS_SILENT,     /* reads queries, never answers: timeouts */
     FAKE_DNS_MALFORMED,  /* answers with the right id and question, then counts beyond the data */
     FAKE_DNS_SERVFAIL,   /* answers every query SERVFAIL */
-    FAKE_DNS_REFUSED     /* answers every query REFUSED */
+    FAKE_DNS_REFUSED,    /* answers every query REFUSED */
+    /* A and AAAA queries: the address (192.0.2.7, 2001:db8::7, TTL 60) of
+     * real.fake.test, then the CNAME from the name asked to it; any other
+     * type: NODATA */
+    FAKE_DNS_ADDRESS_BEFORE_CNAME,
+    /* A: 192.0.2.8 (TTL 60) at the name asked; AAAA: NODATA; any other type
+     * SERVFAIL */
+    FAKE_DNS_A_ONLY,
+    /* A: NODATA; AAAA: SERVFAIL */
+    FAKE_DNS_A_NODATA_AAAA_SERVFAIL
 } fake_dns_mode_t;
 
 typedef struct fake_dns {
