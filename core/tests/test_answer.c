@@ -24,6 +24,15 @@ static srv_status_t parse(srv_recordset_t *out, uint32_t *negative_ttl)
     return srv_answer_parse(msg.data, msg.len, QNAME, out, negative_ttl);
 }
 
+/* Parses msg into a new set, expecting status; the caller clears the set. */
+static srv_recordset_t parse_expecting(srv_status_t expected)
+{
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(parse(&set, &negative_ttl), expected);
+    return set;
+}
+
 static void expect_badresp(void)
 {
     srv_recordset_t set = {0};
@@ -138,9 +147,7 @@ static void test_srv_before_its_cname_belongs_to_the_query(void **state)
     dns_question(&msg, QNAME, 33);
     dns_rr_srv(&msg, "_xmpp-client._tcp.real.example.net", 60, 1, 1, 5222, "a.example.net");
     dns_rr_cname(&msg, QNAME, 300, "_xmpp-client._tcp.real.example.net");
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     assert_int_equal(set.count, 1);
     assert_string_equal(set.records[0].name, "_xmpp-client._tcp.real.example.net");
     srv_recordset_clear(&set);
@@ -156,9 +163,7 @@ static void test_cname_chain_in_reverse_order_is_followed(void **state)
     dns_rr_srv(&msg, "b.example.net", 60, 2, 2, 5222, "b.example.net");   /* beside a CNAME: still its chain's */
     dns_rr_cname(&msg, "a.example.net", 300, "b.example.net");
     dns_rr_cname(&msg, QNAME, 300, "a.example.net");
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     assert_int_equal(set.count, 2);
     assert_string_equal(set.records[0].name, "c.example.net");
     assert_string_equal(set.records[1].name, "b.example.net");
@@ -173,9 +178,7 @@ static void test_cname_loop_ends_the_chain(void **state)
     dns_rr_cname(&msg, "a.example.net", 300, QNAME);
     dns_rr_cname(&msg, QNAME, 300, "a.example.net");
     dns_rr_srv(&msg, "a.example.net", 60, 1, 1, 5222, "t.example.net");
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     assert_int_equal(set.count, 1);
     srv_recordset_clear(&set);
 }
@@ -201,9 +204,7 @@ static void test_more_cnames_than_srv_follows_is_badresp(void **state)
     for (int i = 0; i < 8; i++)
         dns_rr_cname(&msg, i == 0 ? QNAME : names[i], 300, names[i + 1]);
     dns_rr_srv(&msg, names[8], 60, 1, 1, 5222, "t.example.net");
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     assert_int_equal(set.count, 1);
     srv_recordset_clear(&set);
 }
@@ -285,9 +286,7 @@ static void test_question_must_be_the_one_asked(void **state)
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
     dns_question(&msg, "_XMPP-Client._TCP.Example.NET", 33);
     dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     srv_recordset_clear(&set);
 
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
@@ -343,9 +342,7 @@ static void test_opt_extended_rcode_completes_the_rcode(void **state)
         dns_question(&msg, QNAME, 33);
         dns_rr_srv(&msg, QNAME, 60, 1, 1, 5222, "a.example.net");
         dns_rr_opt(&msg, ".", cases[i].extended);
-        srv_recordset_t set = {0};
-        uint32_t negative_ttl;
-        assert_int_equal(parse(&set, &negative_ttl), cases[i].status);
+        srv_recordset_t set = parse_expecting(cases[i].status);
         assert_int_equal(set.count, cases[i].status == SRV_OK ? 1 : 0);
         srv_recordset_clear(&set);
     }
@@ -471,9 +468,7 @@ static void test_name_may_jump_16_times_not_17(void **state)
     (void)state;
     /* 15 links: the owner's own pointer, then 15 more to the question */
     build_pointer_chain_reply(&msg, 15);
-    srv_recordset_t set = {0};
-    uint32_t negative_ttl;
-    assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
+    srv_recordset_t set = parse_expecting(SRV_OK);
     assert_true(set.count > 2000);
     srv_recordset_clear(&set);
     build_pointer_chain_reply(&msg, 16);
