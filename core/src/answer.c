@@ -1,11 +1,10 @@
 /* answer.c - reads a DNS reply to an SRV query: the SRV records with their
- * TTLs (which c-ares 1.18's ares_parse_srv_reply drops), or to an A or AAAA
- * query: the addresses with theirs; the CNAME chain in any order (which
- * c-ares 1.18's ares_getaddrinfo does not follow), and the SOA that bounds
- * negative caching. A reply is read only
- * when it answers the query asked, and read whole: every record of a type
- * srv knows is checked wherever it is (docs/c-api.md, "Reading DNS
- * replies").
+ * TTLs (which c-ares 1.18's ares_parse_srv_reply drops); or to an A or AAAA
+ * query: the addresses with theirs. The CNAME chain is followed in any
+ * order (c-ares 1.18's ares_getaddrinfo drops an address listed before its
+ * CNAME), and the SOA bounds negative caching. A reply is read only when it
+ * answers the query asked, and read whole: every record of a type srv knows
+ * is checked wherever it is (docs/c-api.md, "Reading DNS replies").
  *
  * Two walks: the first reads every section, checks it and notes where the
  * CNAME records are; the chain is then followed from qname, and the second
