@@ -13,15 +13,6 @@ local services = require "srv.services"
 local policy = require "srv.policy"
 local record = require "srv.record"
 local task = require "srv.task"
-require "srv.fetch"     -- cache, shared queries, delivery, blocking calls
-require "srv.lookup"    -- r:lookup, r:addresses
-require "srv.loop"      -- r:run, r:step, r:process, pollfd/events/timeout
-require "srv.health"    -- r:mark_down, r:mark_up
-require "srv.resolve"   -- r:resolve, r:resolve_async
-require "srv.xmpp"      -- r:resolve_xmpp
-require "srv.turn"      -- r:resolve_turn, r:resolve_stun
-
-resolver.install(resolver.methods)
 
 local srv = {
     version = core.version,

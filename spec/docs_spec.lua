@@ -7,7 +7,25 @@
 -- arrive in the order the server sends them. The rules live in
 -- spec/support/doc_blocks.lua, shared with docs_examples_spec.
 local doc_blocks = require "spec.support.doc_blocks"
+local run = require "spec.support.run"
+local srv = require "srv"
+
+local function sorted_keys(t)
+    local keys = {}
+    for k in pairs(t) do keys[#keys + 1] = k end
+    table.sort(keys)
+    return keys
+end
 
 describe("docs/lua-api.md", function()
     doc_blocks.check_lua_examples("docs/lua-api.md", 10)
+
+    it("documents every method of a resolver, and no other", function()
+        local documented = {}
+        for name in run.read_file("docs/lua-api.md"):gmatch("`r:([%w_]+)") do documented[name] = true end
+        local r = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        local methods = getmetatable(r).__index
+        r:close()
+        assert.same(sorted_keys(documented), sorted_keys(methods))
+    end)
 end)

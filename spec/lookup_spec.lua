@@ -140,6 +140,18 @@ describe("srv.resolver options", function()
     end)
 end)
 
+describe("srv.resolver", function()
+    it("gives working resolvers when it is required alone, without srv", function()
+        local doc_blocks = require "spec.support.doc_blocks"
+        local ok, out = doc_blocks.run_lua([[
+            local resolver = require "srv.resolver"
+            local r = assert(resolver.new { zone = "docs/examples/example.net.zone", seed = 1 })
+            print(#assert(r:resolve("_xmpp-client._tcp.example.net")), package.loaded.srv)
+        ]])
+        assert.same({ true, "5\tnil\n" }, { ok, out })
+    end)
+end)
+
 describe("closing a resolver", function()
     it("is safe twice and makes every other method raise", function()
         local r = env.resolver()

@@ -1,13 +1,9 @@
 -- srv.fetch: getting answers to a resolver's methods. From the cache, by
 -- joining an identical query in flight, or from the source; delivered from
--- the event loop, never inside the call that asked; and the blocking form
--- of any of it (which suspends a task instead, inside srv.spawn).
-local resolver = require "srv.resolver"
+-- the event loop (srv.loop), never inside the call that asked. Every
+-- function takes the resolver's state (srv.resolver) first.
 local names = require "srv.names"
-local task = require "srv.task"
-local argcheck = require "srv.argcheck"
 
-local Resolver = resolver.methods
 local M = {}
 
 local traceback = debug.traceback
@@ -23,7 +19,8 @@ local function call_all(fns, ...)
     if first ~= nil then error(first, 0) end
 end
 
-function Resolver:_defer(fn, ...)
+-- Queues fn(...) for the next drain.
+function M.defer(self, fn, ...)
     if self._closed then
         -- No loop will run again: what a closed resolver still owes (a
         -- CANCELLED to an operation that went on after the close) goes out now.
@@ -32,8 +29,10 @@ function Resolver:_defer(fn, ...)
     local ready = self._ready
     ready[#ready + 1] = table.pack(fn, ...)
 end
+local defer = M.defer
 
-function Resolver:_drain()
+-- Calls what defer queued; raises the first error after all have run.
+function M.drain(self)
     local ready = self._ready
     if #ready == 0 then return 0 end
     self._ready = {}
@@ -52,9 +51,9 @@ end
 -- Gets the answer for (kind, name) from the cache, a query already in
 -- flight, or a new query, and calls cb(code, records, negative_ttl, from,
 -- age) later. records belong to the cache: callers copy what they hand out.
-function Resolver:_fetch(kind, name, cb)
+function M.one(self, kind, name, cb)
     if self._closed then
-        self:_defer(cb, "CANCELLED", nil, 0, "dns", 0)
+        defer(self, cb, "CANCELLED", nil, 0, "dns", 0)
         return
     end
     local cache = self._caches and self._caches[kind]
@@ -68,7 +67,7 @@ function Resolver:_fetch(kind, name, cb)
         local e = cache:fresh(key, now)
         if e then
             cache:count_hit()
-            self:_defer(cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
+            defer(self, cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
             return
         end
         cache:count_miss()
@@ -118,13 +117,13 @@ function Resolver:_fetch(kind, name, cb)
         local waiters = inflight[key]
         inflight[key] = nil
         if type(waiters) ~= "table" then waiters = { waiters } end
-        for i = 1, #waiters do self:_defer(waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
+        for i = 1, #waiters do defer(self, waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
     end
 end
 
 -- The cached answer for (kind, name) when it is fresh: code, records,
 -- negative_ttl, age. Used by the blocking calls to answer without a round.
-function Resolver:_cached(kind, name)
+function M.cached_one(self, kind, name)
     local cache = self._caches and self._caches[kind]
     if not cache then return nil end
     local now = self._clock()
@@ -136,15 +135,15 @@ end
 
 -- Fetches several SRV names at once; cb(results) with results[i] =
 -- {code=, records=, negative_ttl=, from=, age=} in the order of names.
-function Resolver:_fetch_all(list, log, cb)
+function M.all(self, list, log, cb)
     local results, left = {}, #list
     if left == 0 then
-        self:_defer(cb, results)
+        defer(self, cb, results)
         return
     end
     for i, name in ipairs(list) do
         if log then log[#log + 1] = { step = "query", name = name, type = "SRV" } end
-        self:_fetch("srv", name, function(code, records, negative_ttl, from, age)
+        M.one(self, "srv", name, function(code, records, negative_ttl, from, age)
             results[i] = { code = code, records = records, negative_ttl = negative_ttl, from = from, age = age }
             if log then
                 log[#log + 1] = { step = "answer", name = name, code = code, from = from,
@@ -188,26 +187,6 @@ function M.cached_all(self, list, keys, log)
         end
     end
     return scratch
-end
-
--- Blocking ------------------------------------------------------------------
-
--- Runs start(cb) and returns what cb receives. Inside a task (srv.spawn) the
--- task is suspended and srv.wait drives the loop; elsewhere this resolver is
--- stepped until the answer is there.
-function Resolver:_await(start)
-    local t = task.current()
-    if t then
-        start(function(...) task.resume(t, ...) end)
-        return task.suspend(t, self)
-    end
-    local results
-    start(function(...) results = table.pack(...) end)
-    while not results do
-        if self._closed then argcheck.raise("attempt to use a closed resolver") end
-        self:step()
-    end
-    return table.unpack(results, 1, results.n)
 end
 
 return M

@@ -1,12 +1,11 @@
 -- srv.health: r:mark_down / r:mark_up, and moving marked-down candidates
 -- behind the others (they stay in the list: the backup is still tried).
-local resolver = require "srv.resolver"
+-- Every function takes the resolver's state (srv.resolver) first.
 local names = require "srv.names"
 local options = require "srv.options"
 
 local arg_error, check_type = options.arg_error, options.check_type
 
-local Resolver = resolver.methods
 local M = {}
 
 M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is given
@@ -15,7 +14,7 @@ local function health_key(target, port)
     return names.key(target) .. "|" .. port
 end
 
-function Resolver:mark_down(target, port, seconds)
+function M.mark_down(self, target, port, seconds)
     check_type(target, "string", 1, "mark_down")
     if math.type(port) ~= "integer" then arg_error(2, "mark_down", "integer expected, got " .. type(port)) end
     if seconds ~= nil and (type(seconds) ~= "number" or seconds ~= seconds) then
@@ -31,7 +30,7 @@ function Resolver:mark_down(target, port, seconds)
     return true
 end
 
-function Resolver:mark_up(target, port)
+function M.mark_up(self, target, port)
     check_type(target, "string", 1, "mark_up")
     if math.type(port) ~= "integer" then arg_error(2, "mark_up", "integer expected, got " .. type(port)) end
     self._down[health_key(target, port)] = nil
@@ -40,7 +39,7 @@ end
 
 -- Moves marked-down candidates behind every up candidate, keeping the order
 -- inside each group: a down server is still tried, after all the others.
-function Resolver:_apply_health(cands, log)
+function M.apply(self, cands, log)
     if next(self._down) == nil then return cands end
     local now = self._clock()
     local up, down = {}, {}
@@ -66,6 +65,5 @@ function Resolver:_apply_health(cands, log)
     for i = 1, #down do up[#up + 1] = down[i] end
     return up
 end
-
 
 return M

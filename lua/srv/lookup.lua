@@ -1,13 +1,15 @@
 -- srv.lookup: r:lookup and r:addresses (and their async forms): the raw
--- answers, as record tables and address strings.
+-- answers, as record tables and address strings. Every function takes the
+-- resolver's state (srv.resolver) first.
 local core = require "srv.core"
-local resolver = require "srv.resolver"
 local record = require "srv.record"
 local options = require "srv.options"
+local fetch = require "srv.fetch"
+local loop = require "srv.loop"
 
 local arg_error, check_type, is_callable = options.arg_error, options.check_type, options.is_callable
+local fetch_one, cached_one, await = fetch.one, fetch.cached_one, loop.await
 
-local Resolver = resolver.methods
 local M = {}
 
 -- The sentence for each code, asked of the core once.
@@ -27,21 +29,23 @@ local function lookup_result(name, code, records, age)
     return nil, message(name, code), code
 end
 
-function Resolver:lookup_async(name, cb)
+function M.lookup_async(self, name, cb)
     if type(name) ~= "string" then check_type(name, "string", 1, "lookup_async") end
     if type(cb) ~= "function" and not is_callable(cb) then
         arg_error(2, "lookup_async", "function expected, got " .. type(cb))
     end
-    self:_fetch("srv", name, function(code, records, _, _, age)
+    fetch_one(self, "srv", name, function(code, records, _, _, age)
         cb(lookup_result(name, code, records, age))
     end)
 end
 
-function Resolver:lookup(name)
+local lookup_async = M.lookup_async
+
+function M.lookup(self, name)
     check_type(name, "string", 1, "lookup")
-    local code, records, _, age = self:_cached("srv", name)
+    local code, records, _, age = cached_one(self, "srv", name)
     if code then return lookup_result(name, code, records, age) end
-    return self:_await(function(cb) self:lookup_async(name, cb) end)
+    return await(self, function(cb) lookup_async(self, name, cb) end)
 end
 
 -- Addresses (A and AAAA together) of a name: cb(list of strings) or
@@ -65,27 +69,28 @@ local function unbracket(name)
 end
 M.unbracket = unbracket
 
--- Unchecked, for the resolve machinery, which may run on after a close.
-function Resolver:_addresses_async(name, cb)
+-- addresses_async without the argument checks, for the resolve machinery,
+-- which may run on after a close.
+function M.fetch_addresses(self, name, cb)
     name = unbracket(name)
-    self:_fetch("addr", name, function(code, addresses)
+    fetch_one(self, "addr", name, function(code, addresses)
         cb(address_list(name, code, addresses))
     end)
 end
+local fetch_addresses = M.fetch_addresses
 
-function Resolver:addresses_async(name, cb)
+function M.addresses_async(self, name, cb)
     check_type(name, "string", 1, "addresses_async")
     if not is_callable(cb) then arg_error(2, "addresses_async", "function expected, got " .. type(cb)) end
-    self:_addresses_async(name, cb)
+    fetch_addresses(self, name, cb)
 end
 
-function Resolver:addresses(name)
+function M.addresses(self, name)
     check_type(name, "string", 1, "addresses")
     name = unbracket(name)
-    local code, addresses = self:_cached("addr", name)
+    local code, addresses = cached_one(self, "addr", name)
     if code then return address_list(name, code, addresses) end
-    return self:_await(function(cb) self:_addresses_async(name, cb) end)
+    return await(self, function(cb) fetch_addresses(self, name, cb) end)
 end
-
 
 return M

@@ -1,5 +1,6 @@
 -- srv.resolve: r:resolve, and the machinery r:resolve_xmpp and r:resolve_turn
--- share with it.
+-- share with it. Every function takes the resolver's state (srv.resolver)
+-- first.
 --
 -- Every resolution is the same three steps:
 --   1. a plan: the SRV names to ask (none for an IP literal);
@@ -8,22 +9,22 @@
 --      policy, health), then optionally their addresses.
 -- The blocking forms skip the event loop entirely when every answer of
 -- step 2 is fresh in the cache.
-local resolver = require "srv.resolver"
 local fetch = require "srv.fetch"
+local loop = require "srv.loop"
 local lookup = require "srv.lookup"
+local health = require "srv.health"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
 local policy_mod = require "srv.policy"
 local names = require "srv.names"
+local options = require "srv.options"
 
-local Resolver = resolver.methods
-local is_callable = resolver.is_callable
+local arg_error, is_callable = options.arg_error, options.is_callable
 local message = lookup.message
 local trace = candidates.trace
+local defer, await = fetch.defer, loop.await
 
 local M = {}
-
-local arg_error = require("srv.argcheck").arg_error
 
 -- Per-call options shared by every resolve_* method.
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
@@ -60,8 +61,9 @@ function M.finish(self, cands, plan, answer)
     local log = opts.trace
     local policy = opts.policy or self._policy
     if policy then
+        -- ctx.resolver: the object the user holds (nil once it is collected).
         local ctx = { name = plan.name, service = plan.service, proto = plan.proto, domain = plan.domain,
-                      resolver = self:_public_object(), trace = log }
+                      resolver = self._public[1], trace = log }
         -- Policies may change the tables they get: give them their own.
         cands, ctx.answer = candidates.copy_all(cands, answer or {})
         local before = #cands
@@ -77,7 +79,7 @@ function M.finish(self, cands, plan, answer)
         end
         cands = out
     end
-    return self:_apply_health(cands, log)
+    return health.apply(self, cands, log)
 end
 
 -- Fills c.addresses (A and AAAA as strings, all targets at once), then
@@ -94,7 +96,7 @@ function M.add_addresses(self, cands, log, cb)
         table.insert(by_target[key], c)
     end
     local left = #order
-    if left == 0 then return self:_defer(cb, cands) end
+    if left == 0 then return defer(self, cb, cands) end
     for _, target in ipairs(order) do
         local list = by_target[names.key(target)]
         local function done(addresses, _, code)
@@ -108,9 +110,9 @@ function M.add_addresses(self, cands, log, cb)
             if left == 0 then cb(cands) end
         end
         if services.is_ip_literal(target) then
-            self:_defer(done, { target })
+            defer(self, done, { target })
         else
-            self:_addresses_async(target, done)
+            lookup.fetch_addresses(self, target, done)
         end
     end
 end
@@ -119,7 +121,7 @@ end
 -- opts = {...}}. cb(candidates) or cb(nil, msg, code).
 function M.run_async(self, plan, cb)
     local log = plan.opts.trace
-    self:_fetch_all(plan.names, log, function(results)
+    fetch.all(self, plan.names, log, function(results)
         local cands, msg, code = plan.compute(self, results, plan)
         if not cands then return cb(nil, msg, code) end
         if plan.opts.addresses then
@@ -143,7 +145,7 @@ function M.run(self, plan)
         local results = cached_all(self, plan.names, keys, opts.trace)
         if results then return plan.compute(self, results, plan) end
     end
-    return self:_await(function(cb) M.run_async(self, plan, cb) end)
+    return await(self, function(cb) M.run_async(self, plan, cb) end)
 end
 
 -- r:resolve -----------------------------------------------------------------
@@ -255,7 +257,7 @@ local function resolve_plan(fname, first, ...)
     return with_options(base, opts)
 end
 
-function Resolver:resolve(name, a, b, c)
+function M.resolve(self, name, a, b, c)
     if a == nil and b == nil and type(name) == "string" then
         local base = plan_memo[name]
         if base and not base.literal then return M.run(self, base) end
@@ -280,10 +282,10 @@ function M.split_callback(fname, ...)
     return cb, table.pack(...), n - 1
 end
 
-function Resolver:resolve_async(...)
+function M.resolve_async(self, ...)
     local cb, args, n = M.split_callback("resolve_async", ...)
     local plan, msg, code = resolve_plan("resolve_async", table.unpack(args, 1, n))
-    if not plan then return self:_defer(cb, nil, msg, code) end
+    if not plan then return defer(self, cb, nil, msg, code) end
     M.run_async(self, plan, cb)
 end
 

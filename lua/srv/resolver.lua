@@ -8,11 +8,21 @@
 -- Every answer reaches Lua callbacks from step()/run()/process() (never from
 -- inside the call that submitted it), so callbacks see the same order of
 -- events whether an answer came from DNS or from the cache.
+--
+-- The methods are plain functions of the modules below, each taking the
+-- resolver's state first; METHODS (at the end) lists every public one.
 local core = require "srv.core"
 local cache_mod = require "srv.cache"
 local names = require "srv.names"
 local argcheck = require "srv.argcheck"
 local options = require "srv.options"
+local fetch = require "srv.fetch"
+local loop = require "srv.loop"
+local lookup = require "srv.lookup"
+local health = require "srv.health"
+local resolve = require "srv.resolve"
+local xmpp = require "srv.xmpp"
+local turn = require "srv.turn"
 
 local M = {}
 
@@ -22,20 +32,18 @@ local M = {}
 -- (the state reaches it through a weak table), so a resolver its user
 -- dropped is collected even with queries in flight, and its finalizer
 -- closes it: the pending callbacks get CANCELLED instead of waiting forever.
-local Resolver = {}          -- methods, on the state
-M.methods = Resolver
-local state_mt = { __index = Resolver }
+-- The state's own methods are what srv.wait drives a task's resolver with
+-- (srv.task).
+local state_mt = { __index = { step = loop.step, timeout = loop.timeout } }
 local resolver_mt = { __name = "srv.resolver" }   -- the public object
 -- public object -> state. Weak keys (an ephemeron): the state lives as long
 -- as its public object does, and users cannot reach it through the object.
 local state_of = setmetatable({}, { __mode = "k" })
 M.metatable = resolver_mt
 
-
 local arg_error, check_type, is_callable = options.arg_error, options.check_type, options.is_callable
 local field_error, opt_field, opt_integer = options.field_error, options.opt_field, options.opt_integer
 local servers_csv = options.servers_csv
-M.is_callable = is_callable
 
 -- Construction --------------------------------------------------------------
 
@@ -106,17 +114,12 @@ function M.new(opts)
     end
     local public = setmetatable({}, resolver_mt)
     state_of[public] = self
+    -- The object the user holds (for ctx.resolver), or nil once collected.
     self._public = setmetatable({ public }, { __mode = "v" })
     return public
 end
 
--- The object the user holds (for ctx.resolver), or nil once collected.
-function Resolver:_public_object()
-    return self._public[1]
-end
-
-
-function Resolver:set_policy(policy)
+local function set_policy(self, policy)
     if policy ~= nil and not is_callable(policy) then
         arg_error(1, "set_policy", "function or srv.policy expected, got " .. type(policy))
     end
@@ -126,7 +129,7 @@ end
 
 -- Cache -------------------------------------------------------------------------
 
-function Resolver:flush(name)
+local function flush(self, name)
     if name ~= nil then check_type(name, "string", 1, "flush") end
     if self._caches then
         local key = name and names.key(name)
@@ -136,7 +139,7 @@ function Resolver:flush(name)
     return true
 end
 
-function Resolver:stats()
+local function stats(self)
     local s = { hits = 0, misses = 0, stale = 0, entries = 0 }
     if self._caches then
         for _, cache in pairs(self._caches) do
@@ -147,7 +150,7 @@ function Resolver:stats()
     end
     s.queries = self._queries
     s.shared = self._shared
-    s.pending = self:pending()
+    s.pending = loop.pending(self)
     local down, now = 0, self._clock()
     for _, until_ in pairs(self._down) do
         if now < until_ then down = down + 1 end
@@ -169,7 +172,7 @@ local function close(self)
     -- Answers that were waiting in the queue still go out; so do the
     -- CANCELLED failures the source just produced.
     while #self._ready > 0 do
-        local drained, derr = pcall(Resolver._drain, self)
+        local drained, derr = pcall(fetch.drain, self)
         if not drained and ok then ok, err = false, derr end
     end
     if not ok then error(err, 0) end
@@ -186,8 +189,6 @@ resolver_mt.__tostring = function(public)
     return string.format("srv.resolver (%p)", public)
 end
 
--- Every public method checks its receiver and refuses a closed resolver, as
--- Lua's file methods do.
 -- Returns all but its first argument. The wrappers call methods through it
 -- (not as a tail call) so that the user's object stays on the stack while
 -- its method runs: a resolver whose method is running is not garbage, even
@@ -196,43 +197,72 @@ local function keep(_, ...)
     return ...
 end
 
+-- Every public method of a resolver (docs/lua-api.md), each a function of
+-- the state.
+local METHODS = {
+    lookup = lookup.lookup,
+    lookup_async = lookup.lookup_async,
+    addresses = lookup.addresses,
+    addresses_async = lookup.addresses_async,
+    resolve = resolve.resolve,
+    resolve_async = resolve.resolve_async,
+    resolve_xmpp = xmpp.resolve_xmpp,
+    resolve_xmpp_async = xmpp.resolve_xmpp_async,
+    resolve_turn = turn.resolve_turn,
+    resolve_turn_async = turn.resolve_turn_async,
+    resolve_stun = turn.resolve_stun,
+    resolve_stun_async = turn.resolve_stun_async,
+    mark_down = health.mark_down,
+    mark_up = health.mark_up,
+    set_policy = set_policy,
+    flush = flush,
+    stats = stats,
+    process = loop.process,
+    step = loop.step,
+    run = loop.run,
+    pending = loop.pending,
+    pollfd = loop.pollfd,
+    events = loop.events,
+    timeout = loop.timeout,
+    close = close,
+}
+
 -- The blocking calls take at most four arguments; their wrappers name them
 -- instead of passing `...` on, which costs a vararg frame per call (the
 -- cached r:resolve is measured per microsecond).
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
                       resolve_xmpp = true, resolve_turn = true, resolve_stun = true }
 
-function M.install(methods)
-    local index = {}
-    for name, fn in pairs(methods) do
-        if FIXED_ARITY[name] then
-            index[name] = function(public, a, b, c, d)
-                if getmetatable(public) ~= resolver_mt then
-                    arg_error(1, name, "srv.resolver expected, got " .. type(public))
-                end
-                local self = state_of[public]
-                if self._closed then argcheck.raise("attempt to use a closed resolver") end
-                return keep(public, fn(self, a, b, c, d))
-            end
-        elseif name:sub(1, 1) ~= "_" then
-            index[name] = function(public, ...)
-                if getmetatable(public) ~= resolver_mt then
-                    arg_error(1, name, "srv.resolver expected, got " .. type(public))
-                end
-                local self = state_of[public]
-                if self._closed then argcheck.raise("attempt to use a closed resolver") end
-                return keep(public, fn(self, ...))
-            end
-        end
-    end
-    index.close = function(public)
-        if getmetatable(public) ~= resolver_mt then
-            arg_error(1, "close", "srv.resolver expected, got " .. type(public))
-        end
-        return close(state_of[public])
-    end
-    resolver_mt.__index = index
+local function receiver_error(name, public)
+    arg_error(1, name, "srv.resolver expected, got " .. type(public))
 end
 
-return M
+-- The public object's methods: each checks its receiver and, all but close,
+-- refuses a closed resolver, as Lua's file methods do; then it calls the
+-- state's function.
+local index = {}
+for name, fn in pairs(METHODS) do
+    if name == "close" then
+        index[name] = function(public)
+            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
+            return fn(state_of[public])
+        end
+    elseif FIXED_ARITY[name] then
+        index[name] = function(public, a, b, c, d)
+            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
+            local self = state_of[public]
+            if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            return keep(public, fn(self, a, b, c, d))
+        end
+    else
+        index[name] = function(public, ...)
+            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
+            local self = state_of[public]
+            if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            return keep(public, fn(self, ...))
+        end
+    end
+end
+resolver_mt.__index = index
 
+return M

@@ -78,7 +78,8 @@ function M.current()
     return task_of[co]
 end
 
--- Suspends the current task until M.resume; resolver is what must be stepped.
+-- Suspends the current task until M.resume; resolver is what must be
+-- stepped: anything with resolver:step(timeout) and resolver:timeout().
 function M.suspend(t, resolver)
     t.waiting_on = resolver
     return coroutine.yield()

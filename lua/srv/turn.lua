@@ -9,14 +9,16 @@
 -- A transport with no SRV records (NXDOMAIN/NODATA) falls back to the host on
 -- the default port (3478, or 5349 for TLS); one whose lookup failed is left
 -- out and reported in the trace; one whose answer is a lone "." is left out.
-local resolver = require "srv.resolver"
+-- Every function takes the resolver's state (srv.resolver) first.
+local fetch = require "srv.fetch"
 local lookup = require "srv.lookup"
 local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local uri_mod = require "srv.uri"
 
-local Resolver = resolver.methods
+local M = {}
+
 local trace = candidates.trace
 local message = lookup.message
 
@@ -112,22 +114,34 @@ local function plan_for(kind, fname, text, opts)
     return plan
 end
 
-local function define(kind)
-    Resolver["resolve_" .. kind] = function(self, text, opts)
-        local plan, msg, code = plan_for(kind, "resolve_" .. kind, text, opts)
-        if not plan then return nil, msg, code end
-        return resolve.run(self, plan)
-    end
-    Resolver["resolve_" .. kind .. "_async"] = function(self, ...)
-        local fname = "resolve_" .. kind .. "_async"
-        local cb, args, n = resolve.split_callback(fname, ...)
-        local text, opts = table.unpack(args, 1, n)
-        local plan, msg, code = plan_for(kind, fname, text, opts)
-        if not plan then return self:_defer(cb, nil, msg, code) end
-        resolve.run_async(self, plan, cb)
-    end
+local function resolve_uri(self, kind, fname, text, opts)
+    local plan, msg, code = plan_for(kind, fname, text, opts)
+    if not plan then return nil, msg, code end
+    return resolve.run(self, plan)
 end
-define("turn")
-define("stun")
 
-return {}
+local function resolve_uri_async(self, kind, fname, ...)
+    local cb, args, n = resolve.split_callback(fname, ...)
+    local text, opts = table.unpack(args, 1, n)
+    local plan, msg, code = plan_for(kind, fname, text, opts)
+    if not plan then return fetch.defer(self, cb, nil, msg, code) end
+    resolve.run_async(self, plan, cb)
+end
+
+function M.resolve_turn(self, text, opts)
+    return resolve_uri(self, "turn", "resolve_turn", text, opts)
+end
+
+function M.resolve_turn_async(self, ...)
+    return resolve_uri_async(self, "turn", "resolve_turn_async", ...)
+end
+
+function M.resolve_stun(self, text, opts)
+    return resolve_uri(self, "stun", "resolve_stun", text, opts)
+end
+
+function M.resolve_stun_async(self, ...)
+    return resolve_uri_async(self, "stun", "resolve_stun_async", ...)
+end
+
+return M

@@ -4,15 +4,17 @@
 -- STARTTLS records (_xmpp-client/_xmpp-server) are asked at once and mixed
 -- into one set, ordered in one RFC 2782 pass by priority and weight; direct
 -- TLS candidates carry tls=true. RFC 6120 3.2: with no records at all, the
--- domain itself on 5222 (client) or 5269 (server).
-local resolver = require "srv.resolver"
+-- domain itself on 5222 (client) or 5269 (server). Every function takes the
+-- resolver's state (srv.resolver) first.
+local fetch = require "srv.fetch"
 local lookup = require "srv.lookup"
 local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
 
-local Resolver = resolver.methods
+local M = {}
+
 local trace = candidates.trace
 local message = lookup.message
 
@@ -102,18 +104,18 @@ local function plan_for(fname, domain, kind, opts, n_opts)
     return plan
 end
 
-function Resolver:resolve_xmpp(domain, kind, opts)
+function M.resolve_xmpp(self, domain, kind, opts)
     local plan, msg, code = plan_for("resolve_xmpp", domain, kind, opts, 3)
     if not plan then return nil, msg, code end
     return resolve.run(self, plan)
 end
 
-function Resolver:resolve_xmpp_async(...)
+function M.resolve_xmpp_async(self, ...)
     local cb, args, n = resolve.split_callback("resolve_xmpp_async", ...)
     local domain, kind, opts = table.unpack(args, 1, n)
     local plan, msg, code = plan_for("resolve_xmpp_async", domain, kind, opts, 3)
-    if not plan then return self:_defer(cb, nil, msg, code) end
+    if not plan then return fetch.defer(self, cb, nil, msg, code) end
     resolve.run_async(self, plan, cb)
 end
 
-return {}
+return M
