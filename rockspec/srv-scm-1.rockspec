@@ -59,6 +59,7 @@ build = {
          ["srv.argcheck"] = "lua/srv/argcheck.lua",
          ["srv.cache"] = "lua/srv/cache.lua",
          ["srv.candidates"] = "lua/srv/candidates.lua",
+         ["srv.codes"] = "lua/srv/codes.lua",
          ["srv.fetch"] = "lua/srv/fetch.lua",
          ["srv.health"] = "lua/srv/health.lua",
          ["srv.lookup"] = "lua/srv/lookup.lua",

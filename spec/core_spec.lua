@@ -68,6 +68,15 @@ describe("srv.core", function()
         assert.is_nil(core.message("NOT-A-CODE"))
     end)
 
+    it("has a sentence for every result code of srv.codes but the Lua layer's own", function()
+        local lua_own = { POLICY = true, BADURI = true, BADSERVER = true }
+        for name, value in pairs(require "srv.codes") do
+            if type(value) == "string" then
+                assert.equal(not lua_own[name], core.message(value) ~= nil, name)
+            end
+        end
+    end)
+
     it("reads a monotonic clock in seconds", function()
         local before = core.now()
         assert.equal("float", math.type(before))

@@ -28,4 +28,20 @@ describe("docs/lua-api.md", function()
         r:close()
         assert.same(sorted_keys(documented), sorted_keys(methods))
     end)
+
+    it("lists every result code of srv.codes, and no other", function()
+        local text = run.read_file("docs/lua-api.md")
+        local first = assert(text:find("| code | meaning |", 1, true))
+        local last = assert(text:find("One exception to the triple", first, true))
+        local documented = { OK = true }   -- success, not a failure: in traces only
+        for code in text:sub(first, last):gmatch("`([A-Z]+)`") do documented[code] = true end
+        local listed = {}
+        for name, value in pairs(require "srv.codes") do
+            if type(value) == "string" then
+                assert.equal(name, value)
+                listed[name] = true
+            end
+        end
+        assert.same(sorted_keys(documented), sorted_keys(listed))
+    end)
 end)

@@ -6,6 +6,8 @@
 -- nothing is stored. Expired positive answers are kept for `stale` more
 -- seconds so a SERVFAIL or a timeout can be answered from them (serve-stale,
 -- RFC 8767); they are never served while DNS answers.
+local codes = require "srv.codes"
+
 local M = {}
 
 M.defaults = {
@@ -85,9 +87,9 @@ end
 -- (a TTL of 0, or a failure such as SERVFAIL which must not hide a stale entry).
 function Cache:store(key, code, records, negative_ttl, now)
     local ttl, positive
-    if code == "OK" or code == "NOSERVICE" then
+    if code == codes.OK or code == codes.NOSERVICE then
         ttl, positive = min_ttl(records), true
-    elseif code == "NXDOMAIN" or code == "NODATA" then
+    elseif codes.means_no_records(code) then
         ttl = math.min(negative_ttl or 0, self.max_negative_ttl)
     else
         return nil

@@ -3,6 +3,7 @@
 -- the event loop (srv.loop), never inside the call that asked. Every
 -- function takes the resolver's state (srv.resolver) first.
 local names = require "srv.names"
+local codes = require "srv.codes"
 
 local M = {}
 
@@ -53,7 +54,7 @@ end
 -- age) later. records belong to the cache: callers copy what they hand out.
 function M.one(self, kind, name, cb)
     if self._closed then
-        defer(self, cb, "CANCELLED", nil, 0, "dns", 0)
+        defer(self, cb, codes.CANCELLED, nil, 0, "dns", 0)
         return
     end
     local cache = self._caches and self._caches[kind]
@@ -96,7 +97,7 @@ function M.one(self, kind, name, cb)
         local from, age = "dns", 0
         if cache then
             local now = self._clock()
-            local stale = (code == "SERVFAIL" or code == "TIMEOUT") and cache:stale_entry(key, now)
+            local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
             if stale then
                 code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
                 from, age = "stale", now - stale.stored
@@ -117,7 +118,7 @@ function M.one(self, kind, name, cb)
         local waiters = inflight[key]
         inflight[key] = nil
         if type(waiters) ~= "table" then waiters = { waiters } end
-        for i = 1, #waiters do defer(self, waiters[i], code or "DNSERROR", nil, 0, "dns", 0) end
+        for i = 1, #waiters do defer(self, waiters[i], code or codes.DNSERROR, nil, 0, "dns", 0) end
     end
 end
 

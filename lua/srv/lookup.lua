@@ -1,31 +1,20 @@
 -- srv.lookup: r:lookup and r:addresses (and their async forms): the raw
 -- answers, as record tables and address strings. Every function takes the
 -- resolver's state (srv.resolver) first.
-local core = require "srv.core"
+local codes = require "srv.codes"
 local record = require "srv.record"
 local options = require "srv.options"
 local fetch = require "srv.fetch"
 local loop = require "srv.loop"
 
 local arg_error, check_type, is_callable = options.arg_error, options.check_type, options.is_callable
+local message = codes.message
 local fetch_one, cached_one, await = fetch.one, fetch.cached_one, loop.await
 
 local M = {}
 
--- The sentence for each code, asked of the core once.
-local sentences = setmetatable({}, { __index = function(t, code)
-    local sentence = core.message(code) or code
-    t[code] = sentence
-    return sentence
-end })
-
-local function message(name, code)
-    return name .. ": " .. sentences[code]
-end
-M.message = message
-
 local function lookup_result(name, code, records, age)
-    if code == "OK" then return record.copy_list(records, age) end
+    if code == codes.OK then return record.copy_list(records, age) end
     return nil, message(name, code), code
 end
 
@@ -55,8 +44,8 @@ end
 local ADDRESS_NODATA = "no A or AAAA records at this name"
 
 local function address_list(name, code, addresses)
-    if code == "NODATA" then return nil, name .. ": " .. ADDRESS_NODATA, code end
-    if code ~= "OK" then return nil, message(name, code), code end
+    if code == codes.NODATA then return nil, name .. ": " .. ADDRESS_NODATA, code end
+    if code ~= codes.OK then return nil, message(name, code), code end
     local out = {}
     for i = 1, #addresses do out[i] = addresses[i].address end
     return out

@@ -13,6 +13,8 @@
 -- fails at run time makes M.apply return nil, message, "POLICY".
 
 local names = require("srv.names")
+local codes = require "srv.codes"
+local options = require "srv.options"
 
 local M = {}
 
@@ -23,11 +25,7 @@ M.FALLBACK_PRIORITY = 65535
 local POLICY_NAME = "srv.policy"
 local policy_metatable = { __name = POLICY_NAME }
 
-local function is_callable(value)
-    if type(value) == "function" then return true end
-    local metatable = getmetatable(value)
-    return type(metatable) == "table" and metatable.__call ~= nil
-end
+local is_callable = options.is_callable
 
 local math_type = math.type
 
@@ -505,7 +503,7 @@ local function describe(value)
 end
 
 local function policy_error(problem)
-    return nil, "policy returned " .. problem, "POLICY"
+    return nil, "policy returned " .. problem, codes.POLICY
 end
 
 -- Checks one element with rawget: a candidate with an __index that raises
@@ -604,17 +602,17 @@ end
 -- What xpcall gave back, checked.
 local function checked(ok, ...)
     if not ok then
-        return nil, "policy failed: " .. tostring((...)), "POLICY"
+        return nil, "policy failed: " .. tostring((...)), codes.POLICY
     end
     return validate(select("#", ...), (...))
 end
 
 local function finish(co, resumed, ...)
     if not resumed then
-        return nil, "policy failed: " .. tostring((...)), "POLICY"
+        return nil, "policy failed: " .. tostring((...)), codes.POLICY
     end
     if coroutine.status(co) ~= "dead" then
-        return nil, "policy failed: a policy must not yield (srv runs it to completion)", "POLICY"
+        return nil, "policy failed: a policy must not yield (srv runs it to completion)", codes.POLICY
     end
     return checked(...)
 end

@@ -18,9 +18,10 @@ local services = require "srv.services"
 local policy_mod = require "srv.policy"
 local names = require "srv.names"
 local options = require "srv.options"
+local codes = require "srv.codes"
 
 local arg_error, is_callable = options.arg_error, options.is_callable
-local message = lookup.message
+local message, means_no_records = codes.message, codes.means_no_records
 local trace = candidates.trace
 local defer, await = fetch.defer, loop.await
 
@@ -75,7 +76,7 @@ function M.finish(self, cands, plan, answer)
         end
         trace(log, { step = "policy", before = before, after = #out })
         if #out == 0 then
-            return nil, plan.name .. ": the policy left no candidates", "POLICY"
+            return nil, plan.name .. ": the policy left no candidates", codes.POLICY
         end
         cands = out
     end
@@ -104,7 +105,7 @@ function M.add_addresses(self, cands, log, cb)
                 c.addresses = addresses or {}
                 c.address_error = code
             end
-            trace(log, { step = "addresses", target = target, code = code or "OK",
+            trace(log, { step = "addresses", target = target, code = code or codes.OK,
                          count = addresses and #addresses or 0 })
             left = left - 1
             if left == 0 then cb(cands) end
@@ -150,11 +151,6 @@ end
 
 -- r:resolve -----------------------------------------------------------------
 
-local function classify_missing(code)
-    return code == "NXDOMAIN" or code == "NODATA"
-end
-M.classify_missing = classify_missing
-
 local function compute_resolve(self, results, plan)
     local opts, log = plan.opts, plan.opts.trace
     if plan.literal then
@@ -164,19 +160,19 @@ local function compute_resolve(self, results, plan)
     end
     local res = results[1]
     local code = res.code
-    if code == "OK" then
+    if code == codes.OK then
         local answer, dots, unusable, prepared = candidates.usable(res.records, plan.name, res.age, log)
         if #answer == 0 then
             local why = unusable > 0 and "no usable SRV records (port 0 or a target equal to the name)"
                 or "service decidedly not available (target \".\")"
             if dots + unusable == 0 then why = "no SRV records" end
-            return nil, plan.name .. ": " .. why, "NOSERVICE"
+            return nil, plan.name .. ": " .. why, codes.NOSERVICE
         end
         local ordered = candidates.order(answer, self._rng, opts.strict, prepared)
         if log then trace(log, { step = "order", count = #ordered, strict = opts.strict or false }) end
         return M.finish(self, ordered, plan, answer)
     end
-    if classify_missing(code) and opts.fallback ~= false and plan.port then
+    if means_no_records(code) and opts.fallback ~= false and plan.port then
         -- No SRV records at all: the domain itself on the service's default
         -- port (RFC 6120 3.2.2, RFC 5389 9, RFC 5766 6.1 do so for their
         -- services). A failure to get an answer is not "no records".
@@ -191,7 +187,7 @@ end
 -- the domain is an IP literal. Kept per name (see below).
 local function base_plan(name)
     local service, proto, domain = services.split(name)
-    if not service then return nil, proto, "BADNAME" end
+    if not service then return nil, proto, codes.BADNAME end
     return { name = name, service = service, proto = proto, domain = domain, opts = NO_OPTIONS,
              compute = compute_resolve, names = { name }, keys = { names.key(name) },
              port = services.default_port(service, proto),
@@ -227,7 +223,7 @@ local function with_options(base, opts)
     if plan.literal then
         if not plan.port then
             return nil, string.format("%s: an IP address has no SRV records and %s has no default port",
-                plan.name, plan.service), "NODATA"
+                plan.name, plan.service), codes.NODATA
         end
         if plan == base then plan = setmetatable({}, { __index = base }) end
         plan.names, plan.keys = {}, {}

@@ -16,6 +16,7 @@ local cache_mod = require "srv.cache"
 local names = require "srv.names"
 local argcheck = require "srv.argcheck"
 local options = require "srv.options"
+local codes = require "srv.codes"
 local fetch = require "srv.fetch"
 local loop = require "srv.loop"
 local lookup = require "srv.lookup"
@@ -53,7 +54,7 @@ local function open_source(opts)
         return zone_source.new(opts.zone)
     end
     local csv, err = servers_csv(opts.servers)
-    if err then return nil, err, "BADSERVER" end
+    if err then return nil, err, codes.BADSERVER end
     return core.new {
         servers = csv, timeout = opts.timeout, tries = opts.tries,
         max_inflight = opts.max_inflight, edns = opts.edns,

@@ -4,6 +4,7 @@
 -- luaL_argerror style; operational failures return nil, message, code.
 
 local names = require "srv.names"
+local codes = require "srv.codes"
 
 local M = {}
 
@@ -98,7 +99,7 @@ function M.split(name)
         name:match("^_(" .. LABEL .. ")%._(" .. LABEL .. ")%.(.+)$")
     if service then domain = domain:gsub("%.$", "") end
     if not service or domain == "" or domain:find("^%.") or domain:find("%.%.") then
-        return nil, string.format("not a _service._proto.domain name: %q", name), "BADNAME"
+        return nil, string.format("not a _service._proto.domain name: %q", name), codes.BADNAME
     end
     return service:lower(), proto:lower(), domain
 end

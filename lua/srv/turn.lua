@@ -16,11 +16,12 @@ local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local uri_mod = require "srv.uri"
+local codes = require "srv.codes"
 
 local M = {}
 
 local trace = candidates.trace
-local message = lookup.message
+local message = codes.message
 
 local TRANSPORTS = { udp = true, tcp = true, tls = true, dtls = true }
 
@@ -43,16 +44,16 @@ local function compute(self, results, plan)
         else
             i = i + 1
             local res = results[i]
-            if res.code == "OK" then
+            if res.code == codes.OK then
                 local mine = candidates.usable(res.records, step.name, res.age, log, extra, step.transport)
                 if #mine == 0 then dots = dots + 1 end
                 for _, c in ipairs(mine) do answer[#answer + 1] = c end
                 for _, c in ipairs(candidates.order(mine, self._rng, opts.strict)) do out[#out + 1] = c end
-            elseif res.code == "NOSERVICE" then
+            elseif res.code == codes.NOSERVICE then
                 dots = dots + 1
                 trace(log, { step = "skip", name = step.name, transport = step.transport,
                              reason = "service decidedly not available (target \".\")" })
-            elseif resolve.classify_missing(res.code) then
+            elseif codes.means_no_records(res.code) then
                 if opts.fallback ~= false then
                     out[#out + 1] = candidates.fallback(step.host, step.default_port, extra)
                     trace(log, { step = "fallback", target = step.host, port = step.default_port,
@@ -68,10 +69,10 @@ local function compute(self, results, plan)
     if #out == 0 then
         if first_error then return nil, message(first_error[1], first_error[2]), first_error[2] end
         if dots > 0 then
-            return nil, plan.host .. ": service decidedly not available (target \".\")", "NOSERVICE"
+            return nil, plan.host .. ": service decidedly not available (target \".\")", codes.NOSERVICE
         end
         -- Only reachable with opts.fallback == false: every transport had no records.
-        return nil, plan.host .. ": no SRV records and fallback disabled", "NODATA"
+        return nil, plan.host .. ": no SRV records and fallback disabled", codes.NODATA
     end
     return resolve.finish(self, out, plan, answer)
 end
@@ -85,7 +86,7 @@ local function plan_for(kind, fname, text, opts)
     if not parsed then return nil, msg, code end
     if not SCHEMES[kind][parsed.scheme] then
         return nil, string.format("%s: resolve_%s takes %s: and %ss: URIs, not %s:", text, kind, kind, kind, parsed.scheme),
-            "BADURI"
+            codes.BADURI
     end
     local transports = opts.transports
     if transports then
@@ -100,7 +101,7 @@ local function plan_for(kind, fname, text, opts)
     local steps = uri_mod.candidates_plan(parsed, transports)
     if #steps == 0 then
         return nil, string.format("%s: no transport is both allowed by the URI and listed in opts.transports",
-            text), "BADURI"
+            text), codes.BADURI
     end
     -- Names leave srv without their trailing dot, whatever the URI had.
     local host = parsed.host == "." and "." or parsed.host:gsub("%.$", "")

@@ -5,6 +5,7 @@
 -- malformed URI returns nil, message, "BADURI".
 
 local services = require("srv.services")
+local codes = require "srv.codes"
 
 local M = {}
 
@@ -21,7 +22,7 @@ local function type_error(position, func, expected, value)
 end
 
 local function bad_uri(text, problem)
-    return nil, string.format("bad URI %q: %s", text, problem), "BADURI"
+    return nil, string.format("bad URI %q: %s", text, problem), codes.BADURI
 end
 
 -- RFC 3986 §3.2.2 reg-name, narrowed to what can be looked up in the DNS:

@@ -12,11 +12,12 @@ local argcheck = require "srv.argcheck"
 local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
+local codes = require "srv.codes"
 
 local M = {}
 
 local trace = candidates.trace
-local message = lookup.message
+local message = codes.message
 
 local KINDS = { client = true, server = true }
 
@@ -24,13 +25,13 @@ local KINDS = { client = true, server = true }
 -- available, or nothing usable), "none" (NXDOMAIN/NODATA) or "error".
 local function collect(answer, res, name, log, extra)
     local code = res.code
-    if code == "OK" then
+    if code == codes.OK then
         local list = candidates.usable(res.records, name, res.age, log, extra, extra.tls and "tls" or "plain")
         for i = 1, #list do answer[#answer + 1] = list[i] end
         return #list > 0 and "records" or "dot"
-    elseif code == "NOSERVICE" then
+    elseif code == codes.NOSERVICE then
         return "dot"
-    elseif resolve.classify_missing(code) then
+    elseif codes.means_no_records(code) then
         return "none"
     end
     return "error"
@@ -57,7 +58,7 @@ local function compute(self, results, plan)
         return nil, message(tls_name, results[1].code), results[1].code
     end
     if plain_says == "dot" or (tls_says == "dot" and plain_says ~= "none") then
-        return nil, plan.domain .. ": XMPP service decidedly not available (target \".\")", "NOSERVICE"
+        return nil, plan.domain .. ": XMPP service decidedly not available (target \".\")", codes.NOSERVICE
     end
     -- _xmpp-* has no records; a lone "." in _xmpps-* only rules out direct TLS.
     if opts.fallback ~= false then
@@ -84,7 +85,7 @@ local function plan_for(fname, domain, kind, opts, n_opts)
     else
         -- The same check r:resolve makes on its names: empty labels are not a domain.
         local ok, msg = services.split(services.join("xmpp-" .. kind, "tcp", domain))
-        if not ok then return nil, msg, "BADNAME" end
+        if not ok then return nil, msg, codes.BADNAME end
         domain = domain:gsub("%.$", "")
     end
     local plan = {

@@ -31,6 +31,8 @@
 -- timeout() is 0 while something waits, so a loop that calls step when
 -- timeout() is 0 drives it.
 
+local codes = require "srv.codes"
+
 local zone_source = {}
 
 -- knotd follows at most this many CNAME records of one zone per answer.
@@ -237,7 +239,7 @@ local function lookup(index, name, kind)
     local key = name_key(name)
     local apex = find_apex(index, key)
     if not apex then
-        return "REFUSED", nil, nil, 0
+        return codes.REFUSED, nil, nil, 0
     end
     local negative_ttl = index.apex[apex] or 0
     local owner = name ~= "." and name:gsub("%.$", "") or name
@@ -247,29 +249,29 @@ local function lookup(index, name, kind)
         -- knotd refers: NOERROR, nothing answered, NS and no SOA in the
         -- authority section; after CNAMEs, the answer holds only those.
         if below_cut(index, key, apex) then
-            return "NODATA", nil, nil, 0
+            return codes.NODATA, nil, nil, 0
         end
         local node = answering_node(index, key)
         if not node then
-            return "NXDOMAIN", nil, nil, negative_ttl
+            return codes.NXDOMAIN, nil, nil, negative_ttl
         end
         -- A wildcard that owns NS is a cut too (RFC 4592 4.2): knotd refers.
         if node ~= key and node ~= apex and index.ns[node] then
-            return "NODATA", nil, nil, 0
+            return codes.NODATA, nil, nil, 0
         end
         local list = index[kind][node]
         if list then
-            return "OK", list, owner, 0
+            return codes.OK, list, owner, 0
         end
         local target = index.cname[node]
         if not target then
-            return "NODATA", nil, nil, negative_ttl
+            return codes.NODATA, nil, nil, negative_ttl
         end
         -- The answer holds only CNAMEs and no SOA: the core reads NODATA.
         local target_key = name_key(target)
         if aliases == MAX_ALIASES or seen[target_key] or find_apex(index, target_key) ~= apex
             or (apex == true and not answering_node(index, target_key)) then
-            return "NODATA", nil, nil, 0
+            return codes.NODATA, nil, nil, 0
         end
         aliases = aliases + 1
         seen[target_key] = true
@@ -353,13 +355,13 @@ end
 function Source:query_srv(name, callback)
     check_query_args(self, name, callback, "query_srv")
     if bad_name_reason(name) then
-        enqueue(self, callback, "BADNAME", nil, 0)
+        enqueue(self, callback, codes.BADNAME, nil, 0)
         return true
     end
     local code, list, owner, negative_ttl = lookup(self._index, name, "srv")
     if list then
         if #list == 1 and list[1].target == "." then
-            code = "NOSERVICE"   -- RFC 2782: decidedly not available
+            code = codes.NOSERVICE   -- RFC 2782: decidedly not available
         end
         enqueue(self, callback, code, copy_srv_records(list, owner), 0)
     else
@@ -371,12 +373,12 @@ end
 function Source:query_addr(name, callback)
     check_query_args(self, name, callback, "query_addr")
     if bad_name_reason(name) then
-        enqueue(self, callback, "BADNAME", nil)
+        enqueue(self, callback, codes.BADNAME, nil)
         return true
     end
     local literal = address_literal(name)
     if literal then
-        enqueue(self, callback, "OK", literal)
+        enqueue(self, callback, codes.OK, literal)
         return true
     end
     local code, list = lookup(self._index, name, "addresses")
@@ -470,7 +472,7 @@ function Source:close()
     local first_error
     local entry = pop(self)
     while entry do
-        local cancelled = {entry[1], "CANCELLED", nil, entry[4] and 0}
+        local cancelled = {entry[1], codes.CANCELLED, nil, entry[4] and 0}
         first_error = deliver(cancelled, first_error)
         entry = pop(self)
     end
@@ -546,7 +548,7 @@ function zone_source.new(zone, opts)
         if line and not tostring(message):find("line " .. line, 1, true) then
             message = ("line %d: %s"):format(line, message)
         end
-        return nil, "PARSE: " .. tostring(message), "PARSE"
+        return nil, "PARSE: " .. tostring(message), codes.PARSE
     end
     return zone_source.from_zone(parsed)
 end

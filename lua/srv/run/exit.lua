@@ -1,5 +1,7 @@
 -- srv.run.exit: srv-run's exit statuses, one per kind of failure, so a shell
 -- script can tell "no such service" from "the network is down".
+local codes = require "srv.codes"
+
 local M = {
     OK = 0,
     SCRIPT = 1,      -- a script or policy raised, or a policy failed (POLICY)
@@ -10,10 +12,10 @@ local M = {
 }
 
 local by_code = {
-    NXDOMAIN = M.NOT_FOUND, NODATA = M.NOT_FOUND,
-    NOSERVICE = M.NOSERVICE,
-    POLICY = M.SCRIPT,
-    BADNAME = M.USAGE, BADURI = M.USAGE, PARSE = M.USAGE, BADSERVER = M.USAGE,
+    [codes.NXDOMAIN] = M.NOT_FOUND, [codes.NODATA] = M.NOT_FOUND,
+    [codes.NOSERVICE] = M.NOSERVICE,
+    [codes.POLICY] = M.SCRIPT,
+    [codes.BADNAME] = M.USAGE, [codes.BADURI] = M.USAGE, [codes.PARSE] = M.USAGE, [codes.BADSERVER] = M.USAGE,
 }
 
 -- The exit status for a failure code of srv ("NXDOMAIN", ...): every code

@@ -3,6 +3,7 @@
 -- times (--simulate) or explained (--explain).
 local srv = require "srv"
 local names = require "srv.names"
+local codes = require "srv.codes"
 local args = require "srv.run.args"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
@@ -132,7 +133,7 @@ local function fail(progname, run, msg, code)
     end
     local status = exit.for_code(code)
     if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
-    if code == "POLICY" then msg = require("srv.run.script").policy_frames_only(msg) end
+    if code == codes.POLICY then msg = require("srv.run.script").policy_frames_only(msg) end
     io.stderr:write(progname, ": ", msg, "\n")
     return status
 end

@@ -7,6 +7,7 @@
 --   --seed N             a fixed seed: the same answer gives the same order
 -- Without --server and --zone the system's resolvers (/etc/resolv.conf) are asked.
 local srv = require "srv"
+local codes = require "srv.codes"
 local args = require "srv.run.args"
 
 local M = {}
@@ -44,7 +45,7 @@ end
 -- The message for a resolver that could not be made: a zone that does not
 -- parse is named, the parser only knows lines and columns.
 function M.problem(options, msg, code)
-    if code == "PARSE" and options.zone then return options.zone .. ": " .. msg end
+    if code == codes.PARSE and options.zone then return options.zone .. ": " .. msg end
     return msg
 end
 

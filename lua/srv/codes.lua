@@ -1,0 +1,56 @@
+-- srv.codes: the result codes, the third value of every failure
+-- (docs/lua-api.md, "Conventions"), and what srv reads from them.
+--
+-- Each code is its own name as a string: srv's modules write codes.NXDOMAIN
+-- rather than "NXDOMAIN", so a misspelt code raises where it is written
+-- instead of never matching.
+local core = require "srv.core"
+
+local M = {
+    OK = "OK",                    -- success: in traces and the sources' callbacks, never a failure
+    -- from the core (srv_status_code in core/include/srv.h)
+    NXDOMAIN = "NXDOMAIN",
+    NODATA = "NODATA",
+    NOSERVICE = "NOSERVICE",
+    SERVFAIL = "SERVFAIL",
+    REFUSED = "REFUSED",
+    TIMEOUT = "TIMEOUT",
+    BADNAME = "BADNAME",
+    BADRESP = "BADRESP",
+    CANCELLED = "CANCELLED",
+    CONNREFUSED = "CONNREFUSED",
+    FORMERR = "FORMERR",
+    NOTIMP = "NOTIMP",
+    NOMEM = "NOMEM",
+    PARSE = "PARSE",
+    DNSERROR = "DNSERROR",
+    SYSTEM = "SYSTEM",
+    -- the Lua layer's own
+    POLICY = "POLICY",
+    BADURI = "BADURI",
+    BADSERVER = "BADSERVER",
+}
+
+setmetatable(M, { __index = function(_, name)
+    error("srv: internal: no result code " .. tostring(name), 2)
+end })
+
+-- Only these two mean "no SRV records"; every other failure means "could not
+-- find out", and no fallback applies to it (docs/lua-api.md, "Conventions").
+function M.means_no_records(code)
+    return code == M.NXDOMAIN or code == M.NODATA
+end
+
+-- The sentence for each code, asked of the core once.
+local sentences = setmetatable({}, { __index = function(t, code)
+    local sentence = core.message(code) or code
+    t[code] = sentence
+    return sentence
+end })
+
+-- A failure's message: "NAME: sentence".
+function M.message(name, code)
+    return name .. ": " .. sentences[code]
+end
+
+return M
