@@ -117,8 +117,11 @@ TEST_BINS  := $(patsubst core/tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 BINDING_OBJ := $(call objs,$(BUILD),$(BINDING_SRC))
 LUA_MODULE := $(BUILD)/srv/core.so
-# Every Lua module goes into srv-run (lua/runner/embedded.h).
-LUA_SOURCES := lua/srv.lua $(wildcard lua/srv/*.lua) $(wildcard lua/srv/run/*.lua)
+# The library's Lua modules (installed), and srv-run's own Lua beside its C
+# (lua/runner/*.lua but the build tool embed.lua; never installed). Both go
+# into srv-run (lua/runner/embedded.h).
+LUA_SOURCES := lua/srv.lua $(wildcard lua/srv/*.lua)
+RUNNER_LUA  := $(filter-out lua/runner/embed.lua,$(wildcard lua/runner/*.lua))
 SRV_RUN    := $(BUILD)/srv-run
 # The installed C library: the core's objects as libsrv.a and libsrv.so.
 VERSION    := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"/\1/p' core/include/srv.h)
@@ -188,9 +191,9 @@ $(LUA_MODULE): $(BINDING_OBJ) $(BUILD)/libsrvcore.a $(FLAGS_STAMP)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(BINDING_OBJ) -o $@ $(BUILD)/libsrvcore.a $(CARES_LIBS) -lm
 
 # -- the runner ------------------------------------------------------------
-$(BUILD)/runner/embedded.c: lua/runner/embed.lua $(LUA_SOURCES)
+$(BUILD)/runner/embedded.c: lua/runner/embed.lua $(LUA_SOURCES) $(RUNNER_LUA)
 	@mkdir -p $(dir $@)
-	$(Q)$(LUA) lua/runner/embed.lua $@ lua $(LUA_SOURCES)
+	$(Q)$(LUA) lua/runner/embed.lua $@ $(LUA_SOURCES) $(RUNNER_LUA)
 
 # The binding's objects are linked in and srv.core preloaded from them;
 # liblua5.4 is linked (shared) so C modules such as luasocket load as usual.

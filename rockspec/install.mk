@@ -13,7 +13,7 @@ LUA_CMOD     ?= $(PREFIX)/lib/lua/5.4
 INSTALL      ?= install
 
 # The Lua modules, each with its path under LUA_LMOD.
-LUA_INSTALLED := srv.lua $(patsubst lua/%,%,$(wildcard lua/srv/*.lua) $(wildcard lua/srv/run/*.lua))
+LUA_INSTALLED := srv.lua $(patsubst lua/%,%,$(wildcard lua/srv/*.lua))
 
 # c-ares in srv.pc: by its pkg-config name, unless it was found some other
 # way (CARES_LIBDIR, or no libcares.pc): then by the flags srv was linked with.
@@ -31,11 +31,10 @@ pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 # -- make install / uninstall --------------------------------------------------
 install: $(LUA_MODULE) $(SRV_RUN) $(LIB_STATIC) $(LIB_SHARED)
-	$(INSTALL) -d '$(DESTDIR)$(LUA_LMOD)/srv/run' '$(DESTDIR)$(LUA_CMOD)/srv' '$(DESTDIR)$(BINDIR)' \
+	$(INSTALL) -d '$(DESTDIR)$(LUA_LMOD)/srv' '$(DESTDIR)$(LUA_CMOD)/srv' '$(DESTDIR)$(BINDIR)' \
 	    '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIGDIR)'
 	$(INSTALL) -m 644 lua/srv.lua '$(DESTDIR)$(LUA_LMOD)/srv.lua'
 	$(INSTALL) -m 644 $(wildcard lua/srv/*.lua) '$(DESTDIR)$(LUA_LMOD)/srv/'
-	$(INSTALL) -m 644 $(wildcard lua/srv/run/*.lua) '$(DESTDIR)$(LUA_LMOD)/srv/run/'
 	$(INSTALL) -m 755 $(LUA_MODULE) '$(DESTDIR)$(LUA_CMOD)/srv/core.so'
 	$(INSTALL) -m 755 $(SRV_RUN) '$(DESTDIR)$(BINDIR)/srv-run'
 	$(INSTALL) -m 644 docs/srv-run.1 '$(DESTDIR)$(MANDIR)/man1/srv-run.1'
@@ -57,7 +56,7 @@ uninstall:
 	    '$(DESTDIR)$(LIBDIR)/libsrv.a' '$(DESTDIR)$(LIBDIR)/libsrv.so.$(VERSION)' \
 	    '$(DESTDIR)$(LIBDIR)/libsrv.so.$(SOVERSION)' '$(DESTDIR)$(LIBDIR)/libsrv.so' \
 	    '$(DESTDIR)$(PKGCONFIGDIR)/srv.pc'
-	rmdir '$(DESTDIR)$(LUA_LMOD)/srv/run' '$(DESTDIR)$(LUA_LMOD)/srv' '$(DESTDIR)$(LUA_CMOD)/srv' 2>/dev/null || true
+	rmdir '$(DESTDIR)$(LUA_LMOD)/srv' '$(DESTDIR)$(LUA_CMOD)/srv' 2>/dev/null || true
 
 # -- LuaRocks ------------------------------------------------------------------
 # luarocks make runs `make rock` with CFLAGS, LUA_INCDIR, LUA, CARES_INCDIR and

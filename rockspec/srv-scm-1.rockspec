@@ -41,7 +41,8 @@ external_dependencies = {
 -- The Makefile builds (target rock, which needs neither cmocka nor knotd);
 -- luarocks installs what it built from the list below, so that a binary
 -- rock (luarocks make --pack-binary-rock) holds the same files.
--- spec/rockspec_spec.lua checks that the list names every module in lua/.
+-- spec/rockspec_spec.lua checks that the list names every library module
+-- (lua/srv.lua, lua/srv/); srv-run's own Lua (lua/runner/) is built into it.
 build = {
    type = "make",
    build_target = "rock",
@@ -76,20 +77,6 @@ build = {
          ["srv.uri"] = "lua/srv/uri.lua",
          ["srv.xmpp"] = "lua/srv/xmpp.lua",
          ["srv.zone_source"] = "lua/srv/zone_source.lua",
-         ["srv.run.args"] = "lua/srv/run/args.lua",
-         ["srv.run.exit"] = "lua/srv/run/exit.lua",
-         ["srv.run.explain"] = "lua/srv/run/explain.lua",
-         ["srv.run.format"] = "lua/srv/run/format.lua",
-         ["srv.run.json"] = "lua/srv/run/json.lua",
-         ["srv.run.lookup"] = "lua/srv/run/lookup.lua",
-         ["srv.run.main"] = "lua/srv/run/main.lua",
-         ["srv.run.predict"] = "lua/srv/run/predict.lua",
-         ["srv.run.query"] = "lua/srv/run/query.lua",
-         ["srv.run.sandbox"] = "lua/srv/run/sandbox.lua",
-         ["srv.run.script"] = "lua/srv/run/script.lua",
-         ["srv.run.simulate"] = "lua/srv/run/simulate.lua",
-         ["srv.run.source"] = "lua/srv/run/source.lua",
-         ["srv.run.usage"] = "lua/srv/run/usage.lua",
       },
       lib = {
          ["srv.core"] = "build/srv/core.so",

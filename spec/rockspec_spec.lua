@@ -1,7 +1,7 @@
 -- rockspec/srv-scm-1.rockspec lists the files luarocks installs; the list
--- must follow lua/srv.lua and lua/srv/ as they grow (lua/runner/embed.lua is
--- a build tool, not a module). make test-install builds and installs the
--- rock itself (spec/support/test-install.sh).
+-- must follow lua/srv.lua and lua/srv/ as they grow. srv-run's own Lua
+-- (lua/runner/) is built into srv-run and not installed. make test-install
+-- builds and installs the rock itself (spec/support/test-install.sh).
 local ROCKSPEC = "rockspec/srv-scm-1.rockspec"
 
 local function load_rockspec()
@@ -24,7 +24,7 @@ end
 describe(ROCKSPEC, function()
     local spec = load_rockspec()
 
-    it("installs every Lua module of lua/, under its module name, and nothing else", function()
+    it("installs every library module of lua/, under its module name, and nothing else", function()
         assert.same(lua_modules(), spec.build.install.lua)
     end)
 

@@ -36,7 +36,7 @@ describe("srv-run review", function()
     setup(function() zone = write_file(REVIEW_ZONE) end)
     teardown(function() os.remove(zone) end)
 
-    -- lua/srv/run/script.lua runs srv.wait() once; task.wait() with no
+    -- lua/runner/script.lua runs srv.wait() once; task.wait() with no
     -- argument only waits for the tasks unfinished when it was called.
     it("waits for tasks spawned by tasks after the chunk returned, and reports their failures", function()
         local script = [[
@@ -60,7 +60,7 @@ describe("srv-run review", function()
     end)
 
     -- lua/srv/task.lua unobserved_failure returns t.error, which is nil for
-    -- error(nil); lua/srv/run/script.lua's `for failure in
+    -- error(nil); lua/runner/script.lua's `for failure in
     -- task.unobserved_failure` then stops, and later failures are lost too.
     it("exits 1 when an unobserved task fails with error(nil), and still reports the other failed tasks", function()
         local r = srv_run({ "-" }, { stdin = [[
@@ -72,7 +72,7 @@ describe("srv-run review", function()
         assert.truthy(r.stderr:find("second task failed", 1, true), r.stderr)
     end)
 
-    -- lua/srv/run/script.lua report() prints tostring(err) for unobserved
+    -- lua/runner/script.lua report() prints tostring(err) for unobserved
     -- task failures, not what the traceback handler gives the chunk's errors.
     it("reports an unobserved task's non-string error as '(error object is a table value)', as for the chunk", function()
         local r = srv_run({ "-" }, { stdin = [[
@@ -100,7 +100,7 @@ describe("srv-run review", function()
         assert.truthy(err:find("interrupted!", 1, true), err)
     end)
 
-    -- lua/srv/run/lookup.lua mark_down resolves once more before the
+    -- lua/runner/lookup.lua mark_down resolves once more before the
     -- lookup, on the same resolver: the shuffle of that resolution uses up
     -- the seeded random generator.
     it("gives the same order for the same --seed with a --down that matches nothing", function()
@@ -114,7 +114,7 @@ describe("srv-run review", function()
         assert.same({}, differ)
     end)
 
-    -- lua/srv/run/simulate.lua prediction() and lua/srv/run/predict.lua
+    -- lua/runner/simulate.lua prediction() and lua/runner/predict.lua
     -- positions() count only the SRV records: the fallback of a transport
     -- without records takes a position they do not know about.
     it("--simulate predicts the positions of a TURN list in which one transport fell back", function()
@@ -137,7 +137,7 @@ describe("srv-run review", function()
         assert.same({ 0, 0, 0, 1 }, tls.observed)
     end)
 
-    -- lua/srv/run/simulate.lua keys rows and predictions by target:port:
+    -- lua/runner/simulate.lua keys rows and predictions by target:port:
     -- two records of one target:port share one row and one prediction.
     it("--simulate keeps two records with the same target:port apart: shares of a row sum to at most 100%", function()
         local r = srv_run { "lookup", "_dup._tcp.review.test", "--zone", zone, "--simulate", DRAWS, "--json" }
@@ -158,7 +158,7 @@ describe("srv-run review", function()
     end)
 
     -- lua/srv/policy.lua note() records target and port only, and
-    -- lua/srv/run/explain.lua keys the rules by target|port: on a STUN/TURN
+    -- lua/runner/explain.lua keys the rules by target|port: on a STUN/TURN
     -- list one target:port is on several transports.
     it("--explain names a policy rule only under the candidate it acted on, not its other transports", function()
         local policy = write_file([[
@@ -188,7 +188,7 @@ describe("srv-run review", function()
         assert.is_false(has_prefer("udp"), r.stdout)
     end)
 
-    -- lua/srv/run/sandbox.lua is_allowed_module accepts any "srv.*" name
+    -- lua/runner/sandbox.lua is_allowed_module accepts any "srv.*" name
     -- and hands it to the real require, whose searchers then load a Lua
     -- file (or a C library) from package.path/package.cpath with the full
     -- global environment: io, os.execute, everything the sandbox withholds.
@@ -211,15 +211,15 @@ describe("srv-run review", function()
         assert.truthy(r.stderr:find("not available to a sandboxed policy", 1, true), r.stderr)
     end)
 
-    -- lua/srv/run/format.lua candidate_line: table.concat(c.addresses) and
+    -- lua/runner/format.lua candidate_line: table.concat(c.addresses) and
     -- ".." on fields a policy may have set to anything (srv validates only
     -- target, port, priority and weight).
-    it("reports a policy's malformed candidate field without an internal error from lua/srv/run/", function()
+    it("reports a policy's malformed candidate field without an internal error from lua/runner/", function()
         local policy = write_file('return function(c) c[1].addresses = "192.0.2.1" return c end')
         local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", policy }
         os.remove(policy)
         assert.is_true(r.code == 0 or r.code == 1, "exit status " .. tostring(r.code))
-        assert.falsy(r.stderr:find("lua/srv/run/", 1, true), r.stderr)
+        assert.falsy(r.stderr:find("lua/runner/", 1, true), r.stderr)
         assert.falsy(r.stderr:find("attempt to", 1, true), r.stderr)
         assert.falsy(r.stderr:find("bad argument", 1, true), r.stderr)
     end)

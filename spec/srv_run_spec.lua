@@ -60,7 +60,7 @@ describe("srv-run SCRIPT", function()
         assert.truthy(r.stderr:match("^[^\n]*srv%-run: stdin:1: boom\nstack traceback:\n"), r.stderr)
         assert.truthy(r.stderr:find("in local 'inner'", 1, true), r.stderr)
         -- the runner's own frames are left out
-        assert.falsy(r.stderr:find("srv/run/script.lua", 1, true), r.stderr)
+        assert.falsy(r.stderr:find("lua/runner/script.lua", 1, true), r.stderr)
     end)
 
     it("reports error objects that are not strings, syntax errors and missing files", function()
@@ -312,6 +312,7 @@ describe("srv-run lookup", function()
                     assert.truthy(r.stderr:find("stack traceback:\n", 1, true), r.stderr)
                     assert.truthy(r.stderr:find(":[12]: in "), r.stderr)       -- the policy's lines
                     assert.falsy(r.stderr:find("lua/srv", 1, true), r.stderr)
+                    assert.falsy(r.stderr:find("lua/runner", 1, true), r.stderr)
                     assert.falsy(r.stderr:find("xpcall", 1, true), r.stderr)
                 end
             end

@@ -1,9 +1,10 @@
 /* embedded.h - the Lua modules built into srv-run.
  *
- * srv-run carries the srv Lua modules (lua/srv.lua, lua/srv/ ... .lua)
- * inside the executable, so it runs the same from a checkout, after
- * `make install` and after a LuaRocks install, whatever LUA_PATH says. The
- * table is generated at build time by embed.lua. */
+ * srv-run carries the srv Lua modules (lua/srv.lua, lua/srv/ ... .lua) and
+ * its own (lua/runner/ ... .lua, as srv.run.*) inside the executable, so it
+ * runs the same from a checkout, after `make install` and after a LuaRocks
+ * install, whatever LUA_PATH says. The table is generated at build time by
+ * embed.lua. */
 #ifndef SRV_RUN_EMBEDDED_H
 #define SRV_RUN_EMBEDDED_H
 

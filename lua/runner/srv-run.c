@@ -5,7 +5,7 @@
  * handler adds the traceback; messages go to stderr as "srv-run: message";
  * SIGINT raises "interrupted!" in whatever Lua code runs next.
  *
- * What srv-run does lives in Lua (lua/srv/run/main.lua): this file only
+ * What srv-run does lives in Lua (lua/runner/main.lua): this file only
  * builds the Lua state. The srv modules and srv.core are preloaded from the
  * executable itself (embedded.h), so no LUA_PATH or LUA_CPATH is needed;
  * other modules (luasocket, say) are found the usual way. */

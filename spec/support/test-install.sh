@@ -62,7 +62,8 @@ fresh_copy() {
     fi
 }
 
-# check_lua LUA_PATH LUA_CPATH ROOT: srv loads from ROOT and resolves.
+# check_lua LUA_PATH LUA_CPATH ROOT: srv loads from ROOT and resolves; the
+# runner's own modules (srv.run.*) are not installed as library modules.
 check_lua() {
     out=$(cd "$work" && LUA_PATH=$1 LUA_CPATH=$2 "$LUA" - "$3" "$zone" 2>&1 <<'LUA'
 local root, zone = ...
@@ -71,6 +72,7 @@ for _, name in ipairs { "srv", "srv.core" } do
     local file = package.searchpath(name, name == "srv" and package.path or package.cpath)
     assert(file and file:sub(1, #root) == root, name .. " loaded from " .. tostring(file))
 end
+assert(not package.searchpath("srv.run.main", package.path), "srv.run.main is installed as a library module")
 local r = assert(srv.resolver { zone = zone, seed = 1 })
 local cands = assert(r:resolve("_xmpp-client._tcp.example.net"))
 print(srv.version, #cands, cands[1].target)
@@ -79,13 +81,17 @@ LUA
     [ "$out" = "$version	5	server1.example.net" ] || fail "lua5.4 with $3 printed: $out"
 }
 
-# check_runner PROGRAM: the installed srv-run runs with no Lua paths at all.
+# check_runner PROGRAM: the installed srv-run runs with no Lua paths at all,
+# its own modules (srv.run.*) built in.
 check_runner() {
     out=$(env -u LUA_PATH -u LUA_CPATH "$1" --version) || fail "$1 --version"
     case $out in "srv-run $version "*) ;; *) fail "$1 --version printed: $out" ;; esac
     out=$(cd "$work" && env -u LUA_PATH -u LUA_CPATH "$1" lookup _xmpp-client._tcp.example.net \
         --zone "$zone" --seed 1) || fail "$1 lookup"
     echo "$out" | sed -n 2p | grep -qx '5 50 5222 server1.example.net. srv' || fail "$1 lookup printed: $out"
+    out=$(echo 'print(type(require("srv.run.source").resolver))' | env -u LUA_PATH -u LUA_CPATH "$1" -) \
+        || fail "$1 running a script that requires srv.run.source"
+    [ "$out" = function ] || fail "$1: srv.run.source printed: $out"
 }
 
 # The C program of docs/install.md's C block: app.c orders two records.

@@ -40,11 +40,11 @@ local function prediction(first, info)
     return predict.positions(records)
 end
 
--- M.run(run, draws) -> { draws =, positions =, rows = { {endpoint, target, port,
--- transport, counts = {[position] = n}, predicted = {...} or nil} } }, or
--- nil, message, code when a draw fails.
-function M.run(run, draws)
-    local resolve = require("srv.run.lookup").resolve
+-- M.run(run, draws, resolve) -> { draws =, positions =, rows = { {endpoint,
+-- target, port, transport, counts = {[position] = n}, predicted = {...} or
+-- nil} } }, or nil, message, code when a draw fails. resolve(run, light) is
+-- srv.run.lookup's: candidates, info or nil, message, code.
+function M.run(run, draws, resolve)
     local rows, by_endpoint, positions = {}, {}, 0
     local predicted
     for draw = 1, draws do

@@ -21,6 +21,11 @@
 -- Each call, and the running of the file, get an instruction budget: a loop
 -- that never ends fails the lookup with POLICY instead of hanging it.
 -- --no-sandbox runs the file as a script (all of Lua, no budget).
+local srv = require "srv"
+local policy_module = require "srv.policy"
+local options = require "srv.options"
+local script = require "srv.run.script"
+
 local M = {}
 
 M.DEFAULT_BUDGET = 100000000   -- instructions: about a second of plain Lua
@@ -110,7 +115,6 @@ end
 -- The part of srv a policy builds with. Tables are copies: nothing the
 -- runner reads can be changed from inside.
 local function srv_view()
-    local srv = require "srv"
     local services = {}
     for name, entries in pairs(srv.services) do
         services[name] = {}
@@ -269,8 +273,7 @@ end
 -- a policy (callable), or nil and a message. The message of an error in the
 -- file has the file's own traceback.
 function M.load_policy(path, opts)
-    local traceback = require("srv.run.script").traceback
-    local policy_module = require "srv.policy"
+    local traceback = script.traceback
     local sandboxed = opts.sandbox ~= false
     local limit = opts.budget or M.DEFAULT_BUDGET
     local file, problem = io.open(path, "r")
@@ -302,10 +305,10 @@ function M.load_policy(path, opts)
         ok, policy = real_xpcall(chunk, traceback)
     end
     if not ok then
-        return nil, "policy " .. path .. ": " .. require("srv.run.script").policy_frames_only(tostring(policy))
+        return nil, "policy " .. path .. ": " .. script.policy_frames_only(tostring(policy))
     end
     if not sandboxed then
-        if require("srv.options").is_callable(policy) then return policy end
+        if options.is_callable(policy) then return policy end
     elseif type(policy) == "function" or policy_module.is_policy(policy) then
         -- Any other callable would run its __call (policy code) where the
         -- runner calls it; a function or an srv.policy is all a policy needs.

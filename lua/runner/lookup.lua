@@ -11,6 +11,10 @@ local source = require "srv.run.source"
 local query = require "srv.run.query"
 local format = require "srv.run.format"
 local json = require "srv.run.json"
+local script = require "srv.run.script"
+local explain = require "srv.run.explain"
+local sandbox = require "srv.run.sandbox"
+local simulate = require "srv.run.simulate"
 
 local M = {}
 
@@ -133,7 +137,7 @@ local function fail(progname, run, msg, code)
     end
     local status = exit.for_code(code)
     if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
-    if code == codes.POLICY then msg = require("srv.run.script").policy_frames_only(msg) end
+    if code == codes.POLICY then msg = script.policy_frames_only(msg) end
     io.stderr:write(progname, ": ", msg, "\n")
     return status
 end
@@ -143,13 +147,13 @@ local function print_candidates(run, cands, info)
         local list = {}
         for i, c in ipairs(cands) do list[i] = format.candidate_object(c) end
         local out = { name = run.query.name, candidates = list }
-        if run.explain then require("srv.run.explain").add_to_json(out, cands, info) end
+        if run.explain then explain.add_to_json(out, cands, info) end
         io.stdout:write(json.encode(out), "\n")
         return
     end
     io.stdout:write(string.format(";; %s: %d candidate%s, in the order to try them\n",
                                   run.query.name, #cands, #cands == 1 and "" or "s"))
-    local why = run.explain and require("srv.run.explain").lines(cands, info)
+    local why = run.explain and explain.lines(cands, info)
     for i, c in ipairs(cands) do
         io.stdout:write(format.candidate_line(c), "\n")
         if why then
@@ -197,7 +201,7 @@ function M.main(progname, argv)
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
     if options.policy then
-        run.policy, problem = require("srv.run.sandbox").load_policy(options.policy, {
+        run.policy, problem = sandbox.load_policy(options.policy, {
             sandbox = not options["no-sandbox"], budget = options.budget,
         })
         if not run.policy then
@@ -215,9 +219,9 @@ function M.main(progname, argv)
     if not ok then return fail(progname, run, msg, code) end
     if options.simulate then
         local result
-        result, msg, code = require("srv.run.simulate").run(run, options.simulate)
+        result, msg, code = simulate.run(run, options.simulate, M.resolve)
         if not result then return fail(progname, run, msg, code) end
-        require("srv.run.simulate").print(run, result)
+        simulate.print(run, result)
         return exit.OK
     end
     local cands, info

@@ -42,7 +42,8 @@ M.traceback = traceback
 function M.policy_frames_only(text)
     local out = {}
     for line in (text .. "\n"):gmatch("(.-)\n") do
-        if not (line:match("^\tlua/srv[/.]") or line == "\t[C]: in function 'xpcall'"
+        if not (line:match("^\tlua/srv[/.]") or line:match("^\tlua/runner/")
+                or line == "\t[C]: in function 'xpcall'"
                 or line == "\t(...tail calls...)") then
             out[#out + 1] = line
         end
