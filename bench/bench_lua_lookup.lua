@@ -19,7 +19,7 @@
 --
 -- Lines:
 --   srv.resolver  r:lookup_async, cache=false, driven by r:step()
---   srv.core      the raw binding (core.new, query_srv, step): the cost of
+--   srv.core      the raw binding (core.new, submit_srv, step, fetch): the cost of
 --                 the Lua layer is the difference between the two
 -- At 500 in flight both run twice: with the default max_inflight (50; the
 -- core queues the rest) and with max_inflight=500 (everything on the c-ares
@@ -128,9 +128,19 @@ end
 -- The raw binding, without the Lua layer.
 local function core_rate(in_flight, max_inflight)
     local c = assert(core.new { servers = server, max_inflight = max_inflight })
+    local waiting = {}
     local rate, failed = timed_loop(in_flight, function(name, cb)
-        assert(c:query_srv(name, function(code) cb(code == "OK" or code == "NXDOMAIN") end))
-    end, function() c:step(0.05) end)
+        waiting[assert(c:submit_srv(name))] = cb
+    end, function()
+        c:step(0.05)
+        local results, count = c:fetch()
+        for slot = 1, count * 4, 4 do
+            local id, code = results[slot], results[slot + 1]
+            local cb = waiting[id]
+            waiting[id] = nil
+            cb(code == "OK" or code == "NXDOMAIN")
+        end
+    end)
     c:close()
     return rate, failed, 0
 end

@@ -138,6 +138,123 @@ describe("async calls", function()
     end)
 end)
 
+-- srv.loop delivers for every source with the same rules: these run once
+-- on knotd and once on the same zone file read offline.
+for _, source in ipairs { "dns", "zone" } do
+    describe("the delivery loop, on a " .. source .. " source,", function()
+        local function resolver()
+            if source == "zone" then
+                return assert(srv.resolver { zone = "spec/fixtures/example.net.zone", cache = false })
+            end
+            return env.resolver { cache = false }
+        end
+        local r
+        before_each(function() r = resolver() end)
+        after_each(function() r:close() end)
+
+        it("runs every callback when some raise, then raises the first error with its traceback", function()
+            local ran = {}
+            r:lookup_async(REFERENCE, function() ran[#ran + 1] = 1; error("first boom") end)
+            r:lookup_async("_xmpp-server._tcp.example.net", function() ran[#ran + 1] = 2 end)
+            r:lookup_async("_nope._tcp.example.net", function() ran[#ran + 1] = 3; error("second boom") end)
+            r:lookup_async("_turn._udp.example.net", function() ran[#ran + 1] = 4 end)
+            local ok, err = pcall(r.run, r)
+            assert.is_false(ok)
+            assert.matches("first boom", err)
+            assert.matches("stack traceback", err)
+            assert.not_matches("second boom", err)
+            table.sort(ran)
+            assert.same({ 1, 2, 3, 4 }, ran)
+            assert.equal(0, r:pending())
+        end)
+
+        it("delivers in the order the answers came, a cached answer after those of the same step", function()
+            local order = {}
+            for i, name in ipairs { REFERENCE, "_xmpp-server._tcp.example.net", "_nope._tcp.example.net" } do
+                r:lookup_async(name, function() order[#order + 1] = i end)
+            end
+            assert.is_true(r:run())
+            table.sort(order)
+            assert.same({ 1, 2, 3 }, order)
+        end)
+
+        it("lets a callback ask again; a later step delivers that", function()
+            local codes = {}
+            r:lookup_async(REFERENCE, function(records)
+                codes[#codes + 1] = #records
+                r:lookup_async("_nope._tcp.example.net", function(_, _, code) codes[#codes + 1] = code end)
+            end)
+            assert.is_true(r:run())
+            assert.same({ 5, "NXDOMAIN" }, codes)
+            assert.equal(0, r:pending())
+        end)
+
+        it("lets a callback wait for the same resolver (nested delivery)", function()
+            local events = {}
+            r:lookup_async(REFERENCE, function()
+                events[#events + 1] = "outer start"
+                local records, _, code = r:lookup("_nope._tcp.example.net")
+                events[#events + 1] = code
+                assert.is_nil(records)
+                assert.is_true(r:run())
+                events[#events + 1] = "outer end"
+            end)
+            r:lookup_async("_turn._udp.example.net", function() events[#events + 1] = "other" end)
+            assert.is_true(r:run())
+            assert.equal("outer start", events[1])
+            assert.equal("outer end", events[#events])
+            table.sort(events)
+            assert.same({ "NXDOMAIN", "other", "outer end", "outer start" }, events)
+        end)
+
+        it("lets a callback close the resolver: every other callback runs before close returns", function()
+            local codes = {}
+            r:lookup_async(("a"):rep(64) .. ".example.net", function(_, _, code)
+                codes[#codes + 1] = code
+                assert.is_true(r:close())
+                codes[#codes + 1] = "closed"
+            end)
+            r:lookup_async("_xmpp-server._tcp.example.net", function(_, _, code) codes[#codes + 1] = code or "OK" end)
+            assert.is_true(r:run())
+            -- A zone answers at once: its answer had arrived with the BADNAME.
+            -- Over DNS the answer may have arrived or not: CANCELLED if not.
+            assert.equal(3, #codes)
+            assert.same({ "BADNAME", "closed" }, { codes[1], codes[3] })
+            if source == "zone" then
+                assert.equal("OK", codes[2])
+            else
+                assert.is_true(codes[2] == "OK" or codes[2] == "CANCELLED", codes[2])
+            end
+            assert.equal("srv.resolver (closed)", tostring(r))
+        end)
+
+        it("gives CANCELLED to every pending callback on close, raising the first error after all ran", function()
+            local codes = {}
+            r:lookup_async(REFERENCE, function(_, _, code) codes[#codes + 1] = code; error("cancelled boom") end)
+            r:addresses_async("server1.example.net", function(_, _, code) codes[#codes + 1] = code end)
+            local ok, err = pcall(r.close, r)
+            assert.is_false(ok)
+            assert.matches("cancelled boom", err)
+            assert.same({ "CANCELLED", "CANCELLED" }, codes)
+            assert.is_true(r:close())
+        end)
+
+        it("cancels the pending callbacks of a collected resolver, warning of their errors", function()
+            local codes = {}
+            local function abandon()
+                local dropped = resolver()
+                dropped:lookup_async(REFERENCE, function(_, _, code) codes[#codes + 1] = code end)
+                dropped:addresses_async("server1.example.net", function(_, _, code) codes[#codes + 1] = code end)
+                dropped:lookup_async("_nope._tcp.example.net", function() error("ignored: finalizers warn") end)
+            end
+            abandon()
+            collectgarbage()
+            collectgarbage()
+            assert.same({ "CANCELLED", "CANCELLED" }, codes)
+        end)
+    end)
+end
+
 describe("srv.spawn and srv.wait", function()
     it("run straight-line code in many tasks at once", function()
         local r = env.resolver { cache = false }

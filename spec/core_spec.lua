@@ -13,23 +13,40 @@ local function new_resolver(extra)
     return assert(core.new(opts))
 end
 
--- Resolves one SRV name; returns what the callback got, as a list.
+-- Steps r until nothing is pending; returns what fetch handed out, as a
+-- list of {id, code, result, negative_ttl} in the order fetched.
+local function fetch_all(r)
+    local got = {}
+    local deadline = core.now() + 10
+    while r:pending() > 0 and core.now() < deadline do
+        r:step()
+        local results, count = r:fetch()
+        for slot = 1, count * 4, 4 do
+            got[#got + 1] = {results[slot], results[slot + 1], results[slot + 2], results[slot + 3]}
+        end
+    end
+    return got
+end
+
+-- Resolves one SRV name; returns {code, records, negative_ttl}.
 local function srv(name, resolver)
     local r = resolver or new_resolver()
-    local got
-    assert(r:query_srv(name, function(...) got = {...} end))
-    r:run()
+    local id = assert(r:submit_srv(name))
+    local got = fetch_all(r)
     if not resolver then r:close() end
-    return got
+    assert.equal(1, #got)
+    assert.equal(id, got[1][1])
+    return {table.unpack(got[1], 2, 4)}
 end
 
 local function addr(name)
     local r = new_resolver()
-    local got
-    assert(r:query_addr(name, function(...) got = {...} end))
-    r:run()
+    local id = assert(r:submit_addr(name))
+    local got = fetch_all(r)
     r:close()
-    return got
+    assert.equal(1, #got)
+    assert.equal(id, got[1][1])
+    return {table.unpack(got[1], 2, 4)}
 end
 
 -- A UDP port that nobody answers on: a perl process holding the socket.
@@ -126,7 +143,7 @@ describe("core.new", function()
     end)
 end)
 
-describe("resolver:query_srv", function()
+describe("resolver:submit_srv", function()
     it("gives the records of a name with their TTLs, in answer order", function()
         local got = srv("_xmpp-client._tcp.example.net")
         assert.equal("OK", got[1])
@@ -188,17 +205,19 @@ describe("resolver:query_srv", function()
             priority = 0, weight = 10, port = 20000, ttl = 300}, got[2][1])
     end)
 
-    it("says BADNAME through the callback for a label over 63 octets", function()
+    it("says BADNAME in the result for a label over 63 octets", function()
         assert.same({"BADNAME", nil, 0}, srv(("a"):rep(64) .. ".example.net"))
     end)
 
-    it("says BADNAME through the callback for the empty name", function()
+    it("says BADNAME in the result for the empty name", function()
         assert.same({"BADNAME", nil, 0}, srv(""))
     end)
 
     it("refuses a name holding a NUL at once", function()
         local r = new_resolver()
-        assert.same({nil, "malformed domain name", "BADNAME"}, {r:query_srv("a\0b", function() end)})
+        assert.same({nil, "malformed domain name", "BADNAME"}, {r:submit_srv("a\0b")})
+        assert.same({nil, "malformed domain name", "BADNAME"}, {r:submit_addr("a\0b")})
+        assert.equal(0, r:pending())
         r:close()
     end)
 
@@ -222,29 +241,33 @@ describe("resolver:query_srv", function()
         assert.is_true(core.now() - started < 2)
     end)
 
-    it("raises when the callback is not a function", function()
+    it("raises when the name is not a string", function()
         local r = new_resolver()
-        assert.has_error(function() r:query_srv("_x._tcp.example.net", "not a function") end)
-        assert.has_error(function() r:query_srv("_x._tcp.example.net") end)
-        assert.has_error(function() r:query_srv(nil, function() end) end)
+        assert.has_error(function() r:submit_srv() end)
+        assert.has_error(function() r:submit_srv({}) end)
+        assert.has_error(function() r:submit_addr(nil) end)
         assert.equal(0, r:pending())
         r:close()
     end)
 
-    it("never runs the callback inside query_srv", function()
+    it("returns an id at once, a new one for every query, and fetches nothing yet", function()
         local r = new_resolver()
-        local called = false
-        assert.is_true(r:query_srv("_xmpp-client._tcp.example.net", function() called = true end))
-        assert.is_false(called)
-        assert.equal(1, r:pending())
-        r:run()
-        assert.is_true(called)
+        local first = r:submit_srv("_xmpp-client._tcp.example.net")
+        local second = r:submit_srv("_xmpp-client._tcp.example.net")
+        assert.equal("integer", math.type(first))
+        assert.is_true(second > first)
+        assert.same({nil, 0}, {r:fetch()})
+        assert.equal(2, r:pending())
+        local ids = {}
+        for _, result in ipairs(fetch_all(r)) do ids[#ids + 1] = result[1] end
+        table.sort(ids)
+        assert.same({first, second}, ids)
         assert.equal(0, r:pending())
         r:close()
     end)
 end)
 
-describe("resolver:query_addr", function()
+describe("resolver:submit_addr", function()
     it("gives the IPv4 and IPv6 addresses with TTLs", function()
         local got = addr("host2.srv.test")
         assert.equal("OK", got[1])
@@ -261,120 +284,65 @@ describe("resolver:query_addr", function()
     end)
 end)
 
-describe("delivery", function()
-    it("raises the first callback error from run(), after the other callbacks ran", function()
+describe("fetch", function()
+    it("hands out every ready result in one array, four slots each, in the order they completed", function()
         local r = new_resolver()
-        local ran = {}
-        r:query_srv("_xmpp-client._tcp.example.net", function() ran[#ran + 1] = 1; error("first boom") end)
-        r:query_srv("_xmpp-server._tcp.example.net", function() ran[#ran + 1] = 2 end)
-        r:query_srv("_nope._tcp.example.net", function() ran[#ran + 1] = 3; error("second boom") end)
-        local ok, message = pcall(r.run, r)
-        assert.is_false(ok)
-        assert.matches("first boom", message)
-        assert.matches("stack traceback", message)
-        assert.not_matches("second boom", message)
-        table.sort(ran)
-        assert.same({1, 2, 3}, ran)
+        local srv_id = r:submit_srv("_nope._tcp.example.net")
+        local deadline = core.now() + 5
+        while r:process() == 0 and core.now() < deadline do end
+        local addr_id = r:submit_addr("nohost.srv.test")
+        while r:process() < 2 and core.now() < deadline do end
+        local results, count = r:fetch()
+        assert.equal(2, count)
+        assert.same({srv_id, "NXDOMAIN", nil, 300, addr_id, "NXDOMAIN"}, results)
+        assert.same({nil, 0}, {r:fetch()})
         assert.equal(0, r:pending())
         r:close()
     end)
 
-    it("delivers in the order the queries completed, from process()", function()
+    it("counts what waits for fetch in process, step and pending", function()
         local r = new_resolver()
-        local codes = {}
-        r:query_srv("_xmpp-client._tcp.example.net", function(code) codes[#codes + 1] = code end)
-        local delivered = 0
+        r:submit_srv("_xmpp-client._tcp.example.net")
         local deadline = core.now() + 5
-        while delivered == 0 and core.now() < deadline do
-            delivered = r:process()
-        end
-        assert.equal(1, delivered)
-        assert.same({"OK"}, codes)
+        while r:step(0.1) == 0 and core.now() < deadline do end
+        assert.equal(1, r:step(0))
+        assert.equal(1, r:process())
+        assert.equal(1, r:pending())
+        assert.equal(0, r:timeout())
+        local _, count = r:fetch()
+        assert.equal(1, count)
+        assert.equal(0, r:pending())
+        assert.is_nil(r:timeout())
         r:close()
     end)
 
-    it("lets a callback submit a query to its own resolver", function()
-        local r = new_resolver()
-        local codes = {}
-        r:query_srv("_xmpp-client._tcp.example.net", function(code)
-            codes[#codes + 1] = code
-            assert(r:query_srv("_nope._tcp.example.net", function(inner) codes[#codes + 1] = inner end))
-        end)
-        assert.is_true(r:run())
-        assert.same({"OK", "NXDOMAIN"}, codes)
-        r:close()
-    end)
-
-    it("lets a callback wait for its own resolver's answers (nested delivery)", function()
-        local r = new_resolver()
-        local events = {}
-        r:query_srv("_xmpp-client._tcp.example.net", function()
-            events[#events + 1] = "outer start"
-            r:query_srv("_nope._tcp.example.net", function() events[#events + 1] = "inner" end)
-            assert.is_true(r:run())
-            assert.equal(0, r:step(0))
-            assert.equal(0, r:process())
-            events[#events + 1] = "outer end"
-        end)
-        r:run()
-        assert.same({"outer start", "inner", "outer end"}, events)
-        r:close()
-    end)
-
-    it("lets a callback close its own resolver: the others are CANCELLED before close returns", function()
-        -- A silent server: the second query stays pending until the close.
+    it("gives CANCELLED for every query in flight after close, and answers that had arrived as they were", function()
         local port, stop = silent_server()
-        local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 5, tries = 1}))
-        local codes = {}
-        r:query_srv(("a"):rep(64) .. ".example.net", function(code)
-            codes[#codes + 1] = code
-            assert.is_true(r:close())
-            assert.is_true(r:close())
-            codes[#codes + 1] = "closed"
-        end)
-        r:query_srv("_x._tcp.example.net", function(code) codes[#codes + 1] = code end)
+        local r = assert(core.new({servers = "127.0.0.1:" .. port .. "," .. server, timeout = 5, tries = 1}))
+        local bad = r:submit_srv(("a"):rep(64) .. ".example.net")
+        local deadline = core.now() + 5
+        while r:process() == 0 and core.now() < deadline do end
+        local silent = r:submit_srv("_x._tcp.example.net")
         local started = core.now()
-        assert.is_true(r:run())
+        assert.is_true(r:close())
+        assert.is_true(r:close())
         stop()
-        assert.same({"BADNAME", "CANCELLED", "closed"}, codes)
         assert.is_true(core.now() - started < 1)
+        local results, count = r:fetch()
+        assert.equal(2, count)
+        assert.same({bad, "BADNAME", nil, 0, silent, "CANCELLED", nil, 0}, results)
+        assert.same({nil, 0}, {r:fetch()})
         assert.equal("srv.resolver (closed)", tostring(r))
     end)
 
-    it("delivers CANCELLED to every pending query on close, and close is safe twice", function()
-        local r = new_resolver()
-        local codes = {}
-        for i = 1, 3 do
-            r:query_srv("_xmpp-client._tcp.example.net", function(code, records, ttl)
-                codes[i] = {code, records, ttl}
-            end)
-        end
-        assert.is_true(r:close())
-        assert.same({{"CANCELLED", nil, 0}, {"CANCELLED", nil, 0}, {"CANCELLED", nil, 0}}, codes)
-        assert.is_true(r:close())
-    end)
-
-    it("raises a callback error from close() after delivering the rest", function()
-        local r = new_resolver()
-        local ran = 0
-        r:query_srv("_a._tcp.example.net", function() ran = ran + 1; error("cancelled boom") end)
-        r:query_srv("_b._tcp.example.net", function() ran = ran + 1 end)
-        local ok, message = pcall(r.close, r)
-        assert.is_false(ok)
-        assert.matches("cancelled boom", message)
-        assert.equal(2, ran)
-        assert.is_true(r:close())
-    end)
-
-    it("raises on every method of a closed resolver except close and tostring", function()
+    it("raises on every method of a closed resolver but close, fetch and tostring", function()
         local r = new_resolver()
         r:close()
         local calls = {
-            function() r:query_srv("_x._tcp.example.net", function() end) end,
-            function() r:query_addr("example.net", function() end) end,
+            function() r:submit_srv("_x._tcp.example.net") end,
+            function() r:submit_addr("example.net") end,
             function() r:process() end,
             function() r:step(0) end,
-            function() r:run() end,
             function() r:pending() end,
             function() r:pollfd() end,
             function() r:events() end,
@@ -384,33 +352,34 @@ describe("delivery", function()
             assert.has_error(call, "attempt to use a closed resolver")
         end
         assert.is_true(r:close())
+        assert.same({nil, 0}, {r:fetch()})
         assert.equal("srv.resolver (closed)", tostring(r))
     end)
 
-    it("closes a to-be-closed resolver at the end of its scope", function()
-        local code, resolver
+    it("closes a to-be-closed resolver at the end of its scope, leaving its results to fetch", function()
+        local resolver, id
         do
             local r <close> = new_resolver()
             resolver = r
-            r:query_srv("_xmpp-client._tcp.example.net", function(c) code = c end)
+            id = r:submit_srv("_xmpp-client._tcp.example.net")
         end
-        assert.equal("CANCELLED", code)
         assert.equal("srv.resolver (closed)", tostring(resolver))
+        assert.same({id, "CANCELLED", nil, 0}, (resolver:fetch()))
     end)
 
-    it("cancels the pending queries of a collected resolver", function()
-        local codes = {}
+    it("frees the queries of a collected resolver, fetched or not (valgrind clean)", function()
         -- In a function of its own, so that no dead local keeps it alive.
         local function abandon()
             local r = new_resolver()
-            r:query_srv("_xmpp-client._tcp.example.net", function(c) codes[#codes + 1] = c end)
-            r:query_addr("host2.srv.test", function(c) codes[#codes + 1] = c end)
-            r:query_srv("_nope._tcp.example.net", function() error("ignored: finalizers warn") end)
+            r:submit_srv("_xmpp-client._tcp.example.net")
+            r:submit_addr("host2.srv.test")
+            r:submit_srv(("a"):rep(64) .. ".example.net")
+            local deadline = core.now() + 5
+            while r:process() == 0 and core.now() < deadline do end
         end
         abandon()
         collectgarbage()
         collectgarbage()
-        assert.same({"CANCELLED", "CANCELLED"}, codes)
     end)
 end)
 
@@ -430,18 +399,21 @@ describe("the pollable interface", function()
     it("can be driven with timeout() and step(0)", function()
         local r = new_resolver()
         local got = {}
-        r:query_srv("_xmpp-client._tcp.example.net", function(code) got[#got + 1] = code end)
-        r:query_addr("host1.srv.test", function(code, addresses) got[#got + 1] = code .. #addresses end)
+        r:submit_srv("_xmpp-client._tcp.example.net")
+        r:submit_addr("host1.srv.test")
         assert.equal(2, r:pending())
         local timeout = r:timeout()
         assert.equal("number", type(timeout))
         assert.is_true(timeout >= 0 and timeout <= 2)
         local deadline = core.now() + 5
-        local delivered = 0
         while r:timeout() and core.now() < deadline do
-            delivered = delivered + r:step(0)
+            r:step(0)
+            local results, count = r:fetch()
+            for slot = 1, count * 4, 4 do
+                local code, result = results[slot + 1], results[slot + 2]
+                got[#got + 1] = results[slot + 3] and code or code .. #result
+            end
         end
-        assert.equal(2, delivered)
         table.sort(got)
         assert.same({"OK", "OK1"}, got)
         assert.is_nil(r:timeout())
@@ -451,7 +423,7 @@ describe("the pollable interface", function()
     it("waits in step() no longer than asked", function()
         local port, stop = silent_server()
         local r = assert(core.new({servers = "127.0.0.1:" .. port, timeout = 5, tries = 1}))
-        r:query_srv("_x._tcp.example.net", function() end)
+        r:submit_srv("_x._tcp.example.net")
         local started = core.now()
         assert.equal(0, r:step(0.05))
         local waited = core.now() - started

@@ -1,31 +1,34 @@
 -- srv.zone_source: the offline source answers as knotd does for the same
--- zone file, with the resolver's methods and callback contract.
+-- zone file, with the methods of srv.core's resolver (submit, fetch, step).
+-- The callbacks are srv.loop's, the same for both sources: async_spec.
 local zone_source = require("srv.zone_source")
 
 local has_core = pcall(require, "srv.core")
 local server = os.getenv("SRV_TEST_SERVER")
 local fixtures = "spec/fixtures/"
 
--- Submits one query, drives the source (or resolver) until it is answered
--- and returns what the callback got, whole.
+-- Submits one query, drives the source (or srv.core resolver) until it is
+-- answered and returns its result: code, result, negative TTL.
 local function ask(source, method, name)
-    local got
-    assert.is_true(source[method](source, name, function(...)
-        got = table.pack(...)
-    end))
-    source:run()
-    assert.is_not_nil(got, "the callback did not run")
-    return got
+    local id = assert(source[method](source, name))
+    local deadline = os.time() + 10
+    local results, count
+    repeat
+        source:step()
+        results, count = source:fetch()
+    until count > 0 or os.time() > deadline
+    assert.equal(1, count, "no result")
+    assert.equal(id, results[1])
+    return results[2], results[3], results[4]
 end
 
 local function srv_answer(source, name)
-    local got = ask(source, "query_srv", name)
-    return got[1], got[2], got[3]
+    return ask(source, "submit_srv", name)
 end
 
 local function addr_answer(source, name)
-    local got = ask(source, "query_addr", name)
-    return got[1], got[2]
+    local code, addresses = ask(source, "submit_addr", name)
+    return code, addresses
 end
 
 -- A parsed zone as srv.core.parse_zone gives it, for the tests that must
@@ -319,11 +322,11 @@ describe("srv.zone_source names", function()
         bad("y" .. name)
     end)
 
-    it("raises for a name that is not a string or a callback that is not a function", function()
-        assert.has_error(function() source:query_srv(nil, function() end) end,
-                         "bad argument #1 to 'query_srv' (string expected, got nil)")
-        assert.has_error(function() source:query_addr("a.zone.test", "f") end,
-                         "bad argument #2 to 'query_addr' (function expected, got string)")
+    it("raises for a name that is not a string", function()
+        assert.has_error(function() source:submit_srv(nil) end,
+                         "bad argument #1 to 'submit_srv' (string expected, got nil)")
+        assert.has_error(function() source:submit_addr({}) end,
+                         "bad argument #1 to 'submit_addr' (string expected, got table)")
         assert.equal(0, source:pending())
     end)
 end)
@@ -350,143 +353,87 @@ describe("srv.zone_source without any SOA", function()
     end)
 end)
 
-describe("srv.zone_source delivery", function()
+describe("srv.zone_source as a source", function()
     local source
     before_each(function() source = zone_source.from_zone(parsed_zone) end)
     after_each(function() source:close() end)
 
     local name = "_xmpp-client._tcp.zone.test"
 
-    it("never runs a callback inside query_srv or query_addr", function()
-        local ran = 0
-        source:query_srv(name, function() ran = ran + 1 end)
-        source:query_addr("server1.zone.test", function() ran = ran + 1 end)
-        source:query_srv("a..b", function() ran = ran + 1 end)
-        assert.equal(0, ran)
+    it("returns an id at once and hands the results out only from fetch, in the order asked", function()
+        assert.same({nil, 0}, {source:fetch()})
+        local first = source:submit_srv(name)
+        local second = source:submit_addr("server1.zone.test")
+        local third = source:submit_srv("a..b")
+        assert.equal("integer", math.type(first))
+        assert.is_true(first < second and second < third)
         assert.equal(3, source:pending())
         assert.equal(0, source:timeout())
         assert.equal(3, source:process())
-        assert.equal(3, ran)
+        local results, count = source:fetch()
+        assert.equal(3, count)
+        assert.same({first, "OK", second, "OK", third, "BADNAME", 0},
+                    {results[1], results[2], results[5], results[6], results[9], results[10], results[12]})
+        assert.is_nil(results[8])
         assert.equal(0, source:pending())
         assert.is_nil(source:timeout())
-    end)
-
-    it("delivers in the order the queries were made", function()
-        local order = {}
-        for i = 1, 5 do
-            source:query_srv(i % 2 == 0 and name or "missing.zone.test", function() order[#order + 1] = i end)
-        end
-        assert.equal(5, source:step(10))
-        assert.same({1, 2, 3, 4, 5}, order)
+        assert.same({nil, 0}, {source:fetch()})
     end)
 
     it("has nothing to poll and never sleeps in step", function()
         assert.is_nil(source:pollfd())
         assert.is_nil(source:events())
         assert.equal(0, source:step(5))
-        source:query_srv(name, function() end)
+        source:submit_srv(name)
         local started = os.clock()
         assert.equal(1, source:step(5))
         assert.is_true(os.clock() - started < 1)
-        assert.is_true(source:run())
     end)
 
-    it("runs every callback when one raises, then raises the first error with its traceback", function()
-        local ran = {}
-        source:query_srv(name, function() ran[#ran + 1] = 1 end)
-        source:query_srv(name, function() error("first failure") end)
-        source:query_srv(name, function() ran[#ran + 1] = 3 end)
-        source:query_srv(name, function() error("second failure") end)
-        local ok, err = pcall(source.process, source)
-        assert.is_false(ok)
-        assert.matches("first failure", err)
-        assert.matches("stack traceback", err)
-        assert.not_matches("second failure", err)
-        assert.same({1, 3}, ran)
-        assert.equal(0, source:pending())
+    it("cancels what was not fetched when closed, and only that", function()
+        local answered = source:submit_srv(name)
+        local results = source:fetch()
+        assert.equal(answered, results[1])
+        local srv_id = source:submit_srv(name)
+        local addr_id = source:submit_addr("server1.zone.test")
+        assert.is_true(source:close())
+        assert.same({srv_id, "CANCELLED", nil, 0, addr_id, "CANCELLED"}, (source:fetch()))
     end)
 
-    it("lets a callback submit queries, which a later round delivers", function()
-        local answers = {}
-        source:query_srv(name, function(code)
-            answers[#answers + 1] = code
-            source:query_srv("missing.zone.test", function(again) answers[#answers + 1] = again end)
-        end)
-        assert.equal(1, source:process())
-        assert.equal(1, source:pending())
-        assert.is_true(source:run())
-        assert.same({"OK", "NXDOMAIN"}, answers)
-    end)
-
-    it("lets a callback call process and run, which deliver from the same queue in order", function()
-        local order = {}
-        source:query_srv(name, function()
-            order[#order + 1] = 1
-            assert.equal(2, source:process())
-            assert.equal(0, source:step(1))
-            assert.is_true(source:run())
-        end)
-        source:query_srv(name, function() order[#order + 1] = 2 end)
-        source:query_srv(name, function() order[#order + 1] = 3 end)
-        assert.equal(1, source:process())
-        assert.same({1, 2, 3}, order)
-        assert.equal(0, source:pending())
-    end)
-
-    it("cancels what was not delivered when closed, and only that", function()
-        local got = {}
-        source:query_srv(name, function(...) got[#got + 1] = table.pack(...) end)
-        source:process()
-        source:query_srv(name, function(...) got[#got + 1] = table.pack(...) end)
-        source:query_addr("server1.zone.test", function(...) got[#got + 1] = table.pack(...) end)
-        source:close()
-        assert.equal(3, #got)
-        assert.equal("OK", got[1][1])
-        assert.same({n = 3, "CANCELLED", nil, 0}, got[2])
-        assert.same({n = 2, "CANCELLED", nil}, got[3])
-    end)
-
-    it("is safe to close twice, and raises on every other method once closed", function()
+    it("is safe to close twice, and raises on every other method but fetch once closed", function()
         assert.is_true(source:close())
         assert.is_true(source:close())
         for _, call in ipairs({
-            function() source:query_srv(name, function() end) end,
-            function() source:query_addr(name, function() end) end,
+            function() source:submit_srv(name) end,
+            function() source:submit_addr(name) end,
             function() source:process() end, function() source:step() end,
-            function() source:run() end, function() source:pending() end,
+            function() source:pending() end,
             function() source:pollfd() end, function() source:events() end,
             function() source:timeout() end, function() source:names() end,
         }) do
             assert.has_error(call, "attempt to use a closed resolver")
         end
-    end)
-
-    it("runs the cancelled callbacks when one raises, then raises from close", function()
-        local ran = 0
-        source:query_srv(name, function() error("cancelled and cross") end)
-        source:query_srv(name, function() ran = ran + 1 end)
-        local ok, err = pcall(source.close, source)
-        assert.is_false(ok)
-        assert.matches("cancelled and cross", err)
-        assert.equal(1, ran)
-        source:close()
-    end)
-
-    it("can be closed from inside a callback: the rest are cancelled", function()
-        local codes = {}
-        source:query_srv(name, function(code) codes[#codes + 1] = code; source:close() end)
-        source:query_srv(name, function(code) codes[#codes + 1] = code end)
-        assert.equal(1, source:process())
-        assert.same({"OK", "CANCELLED"}, codes)
+        assert.same({nil, 0}, {source:fetch()})
     end)
 
     it("closes at the end of a to-be-closed variable", function()
-        local code
+        local scoped_source, id
         do
             local scoped <close> = zone_source.from_zone(parsed_zone)
-            scoped:query_srv(name, function(c) code = c end)
+            scoped_source, id = scoped, scoped:submit_srv(name)
         end
-        assert.equal("CANCELLED", code)
+        assert.same({id, "CANCELLED", nil, 0}, (scoped_source:fetch()))
+    end)
+
+    it("has every method of srv.core's resolver that srv.loop and srv.fetch call", function()
+        local core_methods = has_core and getmetatable(require("srv.core").new()).__index
+        for _, method in ipairs({"submit_srv", "submit_addr", "fetch", "process", "step", "pending",
+                                 "pollfd", "events", "timeout", "close"}) do
+            assert.equal("function", type(source[method]), method)
+            if core_methods then
+                assert.equal("function", type(core_methods[method]), method)
+            end
+        end
     end)
 end)
 

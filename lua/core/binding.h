@@ -62,15 +62,15 @@ typedef enum lsrv_query_kind { LSRV_QUERY_SRV, LSRV_QUERY_ADDR } lsrv_query_kind
 
 struct lsrv_resolver;
 
-/* One query from submission until its Lua callback has run. The core's C
+/* One query from submission until Lua fetches its result. The core's C
  * callback only copies the result in here and appends it to the resolver's
- * FIFO: no Lua API call happens inside the core, so a Lua error can never
- * unwind through c-ares. */
+ * FIFO. The binding never calls Lua: Lua submits, then asks for what is
+ * ready (lsrv_fetch), as cqueues' res_submit/res_fetch do. */
 typedef struct lsrv_completion {
     struct lsrv_completion *next;
     struct lsrv_resolver *owner;
     lsrv_query_kind_t kind;
-    int callback_ref;            /* the Lua function, pinned in the registry */
+    lua_Integer id;              /* what submit returned to Lua */
     srv_status_t status;
     srv_recordset_t records;     /* SRV: OK and NOSERVICE only */
     uint32_t negative_ttl;
@@ -80,27 +80,31 @@ typedef struct lsrv_completion {
 
 typedef struct lsrv_resolver {
     srv_resolver_t *core;        /* NULL once closed */
-    lsrv_completion_t *head;     /* completed, not yet delivered (FIFO) */
+    lsrv_completion_t *head;     /* completed, not yet fetched (FIFO) */
     lsrv_completion_t *tail;
-    size_t undelivered;
+    size_t unfetched;
+    lua_Integer last_id;         /* ids count up from 1, never reused */
 } lsrv_resolver_t;
 
 /* For srv_resolver_query_*(): arg is the lsrv_completion_t. */
 void lsrv_on_srv(const srv_srv_result_t *result, void *arg);
 void lsrv_on_addr(const srv_addr_result_t *result, void *arg);
 
-/* Frees a completion and unpins its callback. */
-void lsrv_completion_free(lua_State *L, lsrv_completion_t *completion);
+/* Frees a completion. */
+void lsrv_completion_free(lsrv_completion_t *completion);
+
+/* Frees every completion not fetched yet (the finalizer: nobody will ask). */
+void lsrv_discard_unfetched(lsrv_resolver_t *resolver);
 
 /*
- * Delivers every waiting completion in FIFO order, each callback under
- * lua_pcall with a traceback handler. error_slot is the absolute stack
- * index of a value the caller pushed (nil): the first callback error is
- * stored there, if it still holds nil, for the caller to raise once the
- * FIFO is empty. error_slot 0 turns every error into lua_warning instead
- * (finalizers may not raise). Returns how many callbacks ran. Nested
- * calls (from a callback) deliver from the same FIFO.
+ * Pushes one new array holding every completed query, in the order they
+ * completed, four slots each: id, code, result, negative TTL. result is the
+ * array of record tables (SRV, for OK and NOSERVICE) or of address tables
+ * (OK), else nil; the negative TTL is an integer for SRV queries and nil for
+ * address queries. Returns how many queries it holds; pushes nothing and
+ * returns 0 when none is ready. Raises only on memory errors, after which
+ * the completions not yet pushed are still there for the next call.
  */
-int lsrv_deliver(lua_State *L, lsrv_resolver_t *resolver, int error_slot);
+int lsrv_fetch(lua_State *L, lsrv_resolver_t *resolver);
 
 #endif

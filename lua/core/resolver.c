@@ -1,10 +1,14 @@
 /* resolver.c - the srv.resolver userdata: options, queries, and the
  * pollable interface (cqueues convention: pollfd, events, timeout).
  *
+ * Pull-based, as cqueues' binding: submit returns an id at once, process
+ * and step move the core on, fetch hands Lua every result that is ready in
+ * one array. Waiting and callbacks are Lua's (srv.loop); nothing here calls
+ * Lua.
+ *
  * The userdata embeds its state. That is enough because nothing outlives
  * it: the core only calls back from inside processing and destroy calls,
- * which the methods make with the userdata on their stack, and close (also
- * __gc) destroys the core and delivers every completion before returning. */
+ * which the methods make with the userdata on their stack. */
 #include "binding.h"
 
 #include <limits.h>
@@ -106,65 +110,56 @@ static lsrv_resolver_t *check_open(lua_State *L)
     return resolver;
 }
 
-/* Completions waiting for delivery (also from inside a callback: nested
- * calls deliver, see lsrv_deliver). */
-static int has_deliverable(const lsrv_resolver_t *resolver)
-{
-    return resolver->head != NULL;
-}
-
-/* Raises the error kept in error_slot, if any; else pushes delivered. */
-static int finish_delivery(lua_State *L, int error_slot, int delivered)
-{
-    if (!lua_isnil(L, error_slot)) {
-        lua_pushvalue(L, error_slot);
-        return lua_error(L);
-    }
-    lua_pushinteger(L, delivered);
-    return 1;
-}
-
 /* Queries ------------------------------------------------------------------ */
 
+/* submit_srv(name) / submit_addr(name): the query's id, or nil, message,
+ * code when the core refuses it at once (a NUL in the name, memory). */
 static int submit(lua_State *L, lsrv_query_kind_t kind)
 {
     lsrv_resolver_t *resolver = check_open(L);
     size_t length;
     const char *name = luaL_checklstring(L, 2, &length);
-    luaL_checktype(L, 3, LUA_TFUNCTION);
     if (strlen(name) != length)
         return lsrv_push_failure(L, SRV_EBADNAME);
-    /* Pin the callback first: luaL_ref can raise, the malloc'd completion
-     * must not be lost to that. */
-    lua_pushvalue(L, 3);
-    int callback_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lsrv_completion_t *completion = calloc(1, sizeof *completion);
-    if (!completion) {
-        luaL_unref(L, LUA_REGISTRYINDEX, callback_ref);
+    if (!completion)
         return lsrv_push_failure(L, SRV_ENOMEM);
-    }
     completion->owner = resolver;
     completion->kind = kind;
-    completion->callback_ref = callback_ref;
+    completion->id = resolver->last_id + 1;
     srv_status_t status = kind == LSRV_QUERY_SRV
         ? srv_resolver_query_srv(resolver->core, name, lsrv_on_srv, completion)
         : srv_resolver_query_addr(resolver->core, name, lsrv_on_addr, completion);
     if (status != SRV_OK) {
-        lsrv_completion_free(L, completion);
+        lsrv_completion_free(completion);
         return lsrv_push_failure(L, status);
     }
-    lua_pushboolean(L, 1);
+    resolver->last_id = completion->id;
+    lua_pushinteger(L, completion->id);
     return 1;
 }
 
-static int resolver_query_srv(lua_State *L)
+static int resolver_submit_srv(lua_State *L)
 {
     return submit(L, LSRV_QUERY_SRV);
 }
 
-static int resolver_query_addr(lua_State *L)
+static int resolver_submit_addr(lua_State *L)
 {
     return submit(L, LSRV_QUERY_ADDR);
+}
+
+/* fetch(): an array of what is ready (lsrv_fetch) and how many results it
+ * holds; nil, 0 when nothing is. Also on a closed resolver: closing leaves
+ * the CANCELLED results of its queries to fetch. */
+static int resolver_fetch(lua_State *L)
+{
+    lsrv_resolver_t *resolver = check_resolver(L);
+    int count = lsrv_fetch(L, resolver);
+    if (count == 0)
+        lua_pushnil(L);
+    lua_pushinteger(L, count);
+    return 2;
 }
 
 /* Driving ------------------------------------------------------------------ */
@@ -193,33 +188,25 @@ static void wait_for_sockets(lsrv_resolver_t *resolver, int wait_ms)
     (void)poll(fds, count, wait_ms);
 }
 
-/* One round: wait up to wait_ms (-1: until the core's next deadline) for
- * work, unless completions are waiting; process; deliver. Returns how many
- * callbacks ran. The resolver must be open; it may be closed on return (a
- * callback closed it). */
-static int step(lua_State *L, lsrv_resolver_t *resolver, int wait_ms, int error_slot)
+/* Pushes how many results wait for fetch; returns 1. */
+static int push_ready(lua_State *L, const lsrv_resolver_t *resolver)
 {
-    if (!has_deliverable(resolver)) {
-        int deadline = srv_resolver_timeout_ms(resolver->core);
-        if (deadline < 0)
-            return 0;   /* nothing pending in the core */
-        int wait = wait_ms < 0 || deadline < wait_ms ? deadline : wait_ms;
-        if (wait > 0)
-            wait_for_sockets(resolver, wait);
-    }
-    (void)srv_resolver_process(resolver->core);
-    return lsrv_deliver(L, resolver, error_slot);
+    lua_pushinteger(L, (lua_Integer)resolver->unfetched);
+    return 1;
 }
 
+/* process(): handles whatever the sockets and timers have, without
+ * waiting; returns how many results wait for fetch. */
 static int resolver_process(lua_State *L)
 {
     lsrv_resolver_t *resolver = check_open(L);
-    lua_settop(L, 1);
-    lua_pushnil(L);   /* 2: the first callback error */
     (void)srv_resolver_process(resolver->core);
-    return finish_delivery(L, 2, lsrv_deliver(L, resolver, 2));
+    return push_ready(L, resolver);
 }
 
+/* step([timeout]): unless results wait for fetch already, waits up to
+ * timeout seconds (nil: until the core's next deadline) for a socket, then
+ * processes; returns how many results wait for fetch. */
 static int resolver_step(lua_State *L)
 {
     lsrv_resolver_t *resolver = check_open(L);
@@ -229,31 +216,23 @@ static int resolver_step(lua_State *L)
         luaL_argcheck(L, seconds >= 0, 2, "timeout must be >= 0");
         wait_ms = seconds_to_ms(seconds);
     }
-    lua_settop(L, 2);
-    lua_pushnil(L);   /* 3: the first callback error */
-    return finish_delivery(L, 3, step(L, resolver, wait_ms, 3));
+    if (!resolver->head) {
+        int deadline = srv_resolver_timeout_ms(resolver->core);
+        if (deadline < 0)
+            return push_ready(L, resolver);   /* nothing pending in the core */
+        int wait = wait_ms < 0 || deadline < wait_ms ? deadline : wait_ms;
+        if (wait > 0)
+            wait_for_sockets(resolver, wait);
+    }
+    (void)srv_resolver_process(resolver->core);
+    return push_ready(L, resolver);
 }
 
-static int resolver_run(lua_State *L)
-{
-    lsrv_resolver_t *resolver = check_open(L);
-    lua_settop(L, 1);
-    lua_pushnil(L);   /* 2: the first callback error */
-    /* A callback error does not stop the run: the rest still get their
-     * answers, then the first error is raised. */
-    while (resolver->core &&
-           (srv_resolver_pending(resolver->core) > 0 || has_deliverable(resolver)))
-        (void)step(L, resolver, -1, 2);
-    if (!lua_isnil(L, 2))
-        return lua_error(L);
-    lua_pushboolean(L, 1);
-    return 1;
-}
-
+/* pending(): queries in the core plus results not fetched yet. */
 static int resolver_pending(lua_State *L)
 {
     lsrv_resolver_t *resolver = check_open(L);
-    lua_pushinteger(L, (lua_Integer)(srv_resolver_pending(resolver->core) + resolver->undelivered));
+    lua_pushinteger(L, (lua_Integer)(srv_resolver_pending(resolver->core) + resolver->unfetched));
     return 1;
 }
 
@@ -278,7 +257,7 @@ static int resolver_events(lua_State *L)
 static int resolver_timeout(lua_State *L)
 {
     lsrv_resolver_t *resolver = check_open(L);
-    if (has_deliverable(resolver)) {
+    if (resolver->head) {
         lua_pushnumber(L, 0);
         return 1;
     }
@@ -292,35 +271,33 @@ static int resolver_timeout(lua_State *L)
 
 /* Closing ------------------------------------------------------------------ */
 
-/* close, __close and __gc. Destroying the core calls back every pending
- * query (CANCELLED unless it had completed); those completions are then
- * delivered here, before close returns (also when a callback closes its
- * own resolver). */
-static int close_resolver(lua_State *L, int in_finalizer)
+/* Destroying the core completes every query still in it (CANCELLED unless
+ * its answer had arrived); safe twice. */
+static void destroy_core(lsrv_resolver_t *resolver)
 {
-    lsrv_resolver_t *resolver = check_resolver(L);
     if (resolver->core) {
         srv_resolver_t *core = resolver->core;
         resolver->core = NULL;
         srv_resolver_destroy(core);
     }
-    lua_settop(L, 1);
-    lua_pushnil(L);   /* 2: the first callback error */
-    (void)lsrv_deliver(L, resolver, in_finalizer ? 0 : 2);
-    if (!lua_isnil(L, 2))
-        return lua_error(L);
+}
+
+/* close() and __close: the results of every query, CANCELLED or not, stay
+ * for fetch. */
+static int resolver_close(lua_State *L)
+{
+    destroy_core(check_resolver(L));
     lua_pushboolean(L, 1);
     return 1;
 }
 
-static int resolver_close(lua_State *L)
-{
-    return close_resolver(L, 0);
-}
-
+/* __gc: nobody is left to fetch. */
 static int resolver_gc(lua_State *L)
 {
-    return close_resolver(L, 1);
+    lsrv_resolver_t *resolver = check_resolver(L);
+    destroy_core(resolver);
+    lsrv_discard_unfetched(resolver);
+    return 0;
 }
 
 static int resolver_tostring(lua_State *L)
@@ -334,11 +311,11 @@ static int resolver_tostring(lua_State *L)
 }
 
 static const luaL_Reg resolver_methods[] = {
-    {"query_srv", resolver_query_srv},
-    {"query_addr", resolver_query_addr},
+    {"submit_srv", resolver_submit_srv},
+    {"submit_addr", resolver_submit_addr},
+    {"fetch", resolver_fetch},
     {"process", resolver_process},
     {"step", resolver_step},
-    {"run", resolver_run},
     {"pending", resolver_pending},
     {"pollfd", resolver_pollfd},
     {"events", resolver_events},

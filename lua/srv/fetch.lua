@@ -20,7 +20,7 @@ local function call_all(fns, ...)
     if first ~= nil then error(first, 0) end
 end
 
--- Queues fn(...) for the next drain.
+-- Queues fn(...) for the next delivery (srv.loop).
 function M.defer(self, fn, ...)
     if self._closed then
         -- No loop will run again: what a closed resolver still owes (a
@@ -31,21 +31,6 @@ function M.defer(self, fn, ...)
     ready[#ready + 1] = table.pack(fn, ...)
 end
 local defer = M.defer
-
--- Calls what defer queued; raises the first error after all have run.
-function M.drain(self)
-    local ready = self._ready
-    if #ready == 0 then return 0 end
-    self._ready = {}
-    local first
-    for i = 1, #ready do
-        local item = ready[i]
-        local ok, err = xpcall(item[1], traceback, table.unpack(item, 2, item.n))
-        if not ok and first == nil then first = err end
-    end
-    if first ~= nil then error(first, 0) end
-    return #ready
-end
 
 -- Fetching ------------------------------------------------------------------
 
@@ -87,38 +72,57 @@ function M.one(self, kind, name, cb)
         self._shared = self._shared + 1
         return
     end
-    inflight[key] = cb
-    self._queries = self._queries + 1
     local source = self._source
-    local submit = kind == "srv" and source.query_srv or source.query_addr
-    local ok, _, code = submit(source, name, function(code, records, negative_ttl)
-        local waiters = inflight[key]
-        inflight[key] = nil
-        local from, age = "dns", 0
-        if cache then
-            local now = self._clock()
-            local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
-            if stale then
-                code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
-                from, age = "stale", now - stale.stored
-            else
-                cache:store(key, code, records, negative_ttl, now)
-            end
-        end
-        if type(waiters) == "table" then
-            call_all(waiters, code, records, negative_ttl or 0, from, age)
-        else
-            -- One waiter: the source's own protection (pcall) covers it.
-            waiters(code, records, negative_ttl or 0, from, age)
-        end
-    end)
-    if not ok then
+    local id, _, code
+    if kind == "srv" then
+        id, _, code = source:submit_srv(name)
+        if id then self._asked_srv[id] = key end
+    else
+        id, _, code = source:submit_addr(name)
+        if id then self._asked_addr[id] = key end
+    end
+    self._queries = self._queries + 1
+    if id then
+        inflight[key] = cb
+    else
         -- Refused at submission (a NUL byte in the name, out of memory): the
-        -- waiters still hear of it, from the loop like any answer.
-        local waiters = inflight[key]
-        inflight[key] = nil
-        if type(waiters) ~= "table" then waiters = { waiters } end
-        for i = 1, #waiters do defer(self, waiters[i], code or codes.DNSERROR, nil, 0, "dns", 0) end
+        -- caller still hears of it, from the loop like any answer.
+        defer(self, cb, code or codes.DNSERROR, nil, 0, "dns", 0)
+    end
+end
+
+-- The result of the source's query id (srv.loop calls this for each result
+-- fetch hands it): stored in the cache, then given to every waiter of the
+-- query. A SERVFAIL or TIMEOUT is answered from a stale entry when the cache
+-- keeps one.
+function M.complete(self, id, code, records, negative_ttl)
+    local kind, key = "srv", self._asked_srv[id]
+    if key then
+        self._asked_srv[id] = nil
+    else
+        kind, key = "addr", self._asked_addr[id]
+        self._asked_addr[id] = nil
+    end
+    local inflight = self._inflight[kind]
+    local waiters = inflight[key]
+    inflight[key] = nil
+    local from, age = "dns", 0
+    local cache = self._caches and self._caches[kind]
+    if cache then
+        local now = self._clock()
+        local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
+        if stale then
+            code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
+            from, age = "stale", now - stale.stored
+        else
+            cache:store(key, code, records, negative_ttl, now)
+        end
+    end
+    if type(waiters) == "table" then
+        call_all(waiters, code, records, negative_ttl or 0, from, age)
+    else
+        -- One waiter: the loop's own protection (xpcall) covers it.
+        waiters(code, records, negative_ttl or 0, from, age)
     end
 end
 

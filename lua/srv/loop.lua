@@ -1,39 +1,91 @@
--- srv.loop: driving a resolver: process, step, run, the pollable interface
--- in the cqueues convention (pollfd, events, timeout in seconds), and the
--- blocking form of any call (await). Every function takes the resolver's
--- state (srv.resolver) first.
+-- srv.loop: driving a resolver. The one delivery loop of srv: whatever the
+-- source (srv.core's resolver or srv.zone_source), results are fetched in
+-- batches and handed to srv.fetch, and deferred calls (answers from the
+-- cache, failures decided without a query) run after them, all here.
+-- Also the pollable interface in the cqueues convention (pollfd, events,
+-- timeout in seconds) and the blocking form of any call (await). Every
+-- function takes the resolver's state (srv.resolver) first.
 local fetch = require "srv.fetch"
 local task = require "srv.task"
 local argcheck = require "srv.argcheck"
 
-local drain = fetch.drain
+local complete = fetch.complete
+local traceback = debug.traceback
 
 local M = {}
 
+-- Runs everything that is ready: the rest of the batch being delivered,
+-- then a new one from the source's fetch, then the calls deferred before
+-- this one started; returns how many ran. One raising callback never
+-- starves the others: each runs protected and the first error is raised
+-- once all have run. A callback may ask again (that runs at a later
+-- delivery, so a callback that asks each time cannot keep one call running
+-- forever), wait for an answer or close the resolver: the delivery nested
+-- in it first goes on with the batch in hand (self._batch, shared with it),
+-- so results still go out in the order they completed, and close still
+-- delivers every result before it returns.
+local function deliver(self)
+    local first, ran, fetched = nil, 0, false
+    while true do
+        local batch = self._batch
+        if not batch then
+            -- One fetch per delivery, once the batch in hand (if any) is done.
+            if fetched then break end
+            fetched = true
+            local count
+            batch, count = self._source:fetch()
+            if count == 0 then break end
+            self._batch, self._batch_next, self._batch_end = batch, 1, count * 4
+        end
+        local slot = self._batch_next
+        if slot > self._batch_end then
+            self._batch = nil
+        else
+            self._batch_next = slot + 4
+            local ok, err = xpcall(complete, traceback, self, batch[slot], batch[slot + 1],
+                                   batch[slot + 2], batch[slot + 3])
+            if not ok and first == nil then first = err end
+            ran = ran + 1
+        end
+    end
+    local deferred = self._ready
+    if #deferred > 0 then
+        self._ready = {}
+        for i = 1, #deferred do
+            local item = deferred[i]
+            local ok, err = xpcall(item[1], traceback, table.unpack(item, 2, item.n))
+            if not ok and first == nil then first = err end
+        end
+        ran = ran + #deferred
+    end
+    if first ~= nil then error(first, 0) end
+    return ran
+end
+M.deliver = deliver
+
 function M.process(self)
-    local n = self._source:process()
-    return n + drain(self)
+    self._source:process()
+    return deliver(self)
 end
 
 function M.step(self, timeout)
     if timeout ~= nil and type(timeout) ~= "number" then
         argcheck.arg_error(1, "step", "number expected, got " .. type(timeout))
     end
-    local n
-    if #self._ready > 0 then
-        n = self._source:process()
+    if #self._ready > 0 or self._batch then
+        self._source:process()
     else
-        n = self._source:step(timeout)
+        self._source:step(timeout)
     end
-    return n + drain(self)
+    return deliver(self)
 end
 local step = M.step
 
 -- A raising callback does not stop the run: the rest still get their
--- answers, then the first error is raised (as the binding's run does).
+-- answers, then the first error is raised.
 function M.run(self)
     local first
-    while not self._closed and (self._source:pending() > 0 or #self._ready > 0) do
+    while not self._closed and M.pending(self) > 0 do
         local ok, err = pcall(step, self)
         if not ok and first == nil then first = err end
     end
@@ -41,15 +93,21 @@ function M.run(self)
     return true
 end
 
+-- The results of the batch in hand that no callback has had yet.
+local function undelivered(self)
+    if not self._batch then return 0 end
+    return (self._batch_end - self._batch_next + 4) // 4
+end
+
 function M.pending(self)
-    return self._source:pending() + #self._ready
+    return self._source:pending() + #self._ready + undelivered(self)
 end
 
 function M.pollfd(self) return self._source:pollfd() end
 function M.events(self) return self._source:events() end
 
 function M.timeout(self)
-    if #self._ready > 0 then return 0 end
+    if #self._ready > 0 or self._batch then return 0 end
     return self._source:timeout()
 end
 

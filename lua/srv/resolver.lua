@@ -6,8 +6,9 @@
 -- policies, and the blocking/async/task-aware forms of every call.
 --
 -- Every answer reaches Lua callbacks from step()/run()/process() (never from
--- inside the call that submitted it), so callbacks see the same order of
--- events whether an answer came from DNS or from the cache.
+-- inside the call that submitted it), through the one delivery loop of
+-- srv.loop, so callbacks see the same order of events whether an answer came
+-- from DNS, a zone file or the cache.
 --
 -- The methods are plain functions of the modules below, each taking the
 -- resolver's state first; METHODS (at the end) lists every public one.
@@ -17,7 +18,6 @@ local names = require "srv.names"
 local argcheck = require "srv.argcheck"
 local options = require "srv.options"
 local codes = require "srv.codes"
-local fetch = require "srv.fetch"
 local loop = require "srv.loop"
 local lookup = require "srv.lookup"
 local health = require "srv.health"
@@ -103,6 +103,8 @@ function M.new(opts)
         _ready = {},
         _scratch = {},
         _inflight = { srv = {}, addr = {} },
+        _asked_srv = {},    -- the source's query id -> the key it answers
+        _asked_addr = {},
         _down = {},
         _policy = opts.policy,
         _queries = 0,
@@ -170,12 +172,12 @@ local function close(self)
     if self._closed then return true end
     self._closed = true
     local ok, err = pcall(self._source.close, self._source)
-    -- Answers that were waiting in the queue still go out; so do the
-    -- CANCELLED failures the source just produced.
-    while #self._ready > 0 do
-        local drained, derr = pcall(fetch.drain, self)
-        if not drained and ok then ok, err = false, derr end
-    end
+    -- Answers that were waiting still go out; so do the CANCELLED failures
+    -- the source just produced, and what their callbacks defer.
+    repeat
+        local delivered, ran = pcall(loop.deliver, self)
+        if not delivered and ok then ok, err = false, ran end
+    until delivered and ran == 0
     if not ok then error(err, 0) end
     return true
 end

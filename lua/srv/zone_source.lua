@@ -25,11 +25,13 @@
 --     "NODATA" with negative TTL 0, as does a CNAME chain that enters it.
 --     Text without any SOA has no apex and so no cuts.
 --
--- Answers are immediate but delivered later, like the resolver's: callbacks
--- never run inside query_srv/query_addr, only from process, step, run and
--- close. There is nothing to poll: pollfd() and events() return nil and
--- timeout() is 0 while something waits, so a loop that calls step when
--- timeout() is 0 drives it.
+-- Answers are immediate but handed out later, with the methods of srv.core's
+-- resolver (docs/lua-api.md, "The private binding srv.core"): submit_srv and
+-- submit_addr return an id, fetch returns every result ready since the last
+-- fetch, four slots each (id, code, result, negative TTL). srv.loop runs the
+-- callbacks for both sources. There is nothing to poll: pollfd() and
+-- events() return nil and timeout() is 0 while something waits, so a loop
+-- that calls step when timeout() is 0 drives it.
 
 local codes = require "srv.codes"
 
@@ -327,125 +329,87 @@ local function argument_error(position, method, expected, value)
         :format(position, method, expected, type(value)), 0)
 end
 
-local function check_query_args(self, name, callback, method)
+local function check_name(self, name, method)
     check_open(self)
     if type(name) ~= "string" then
         argument_error(1, method, "string", name)
     end
-    if type(callback) ~= "function" then
-        argument_error(2, method, "function", callback)
-    end
 end
 
-local function enqueue(self, callback, code, results, negative_ttl)
-    self._tail = self._tail + 1
-    self._queue[self._tail] = {callback, code, results, negative_ttl}
+-- Results wait in _ready (four slots each, as fetch hands them out) until
+-- the next fetch.
+local function enqueue(self, code, result, negative_ttl)
+    local id = self._last_id + 1
+    self._last_id = id
+    local ready, n = self._ready, self._ready_count * 4
+    ready[n + 1], ready[n + 2], ready[n + 3], ready[n + 4] = id, code, result, negative_ttl
+    self._ready_count = self._ready_count + 1
+    return id
 end
 
-local function pop(self)
-    if self._head > self._tail then
-        return nil
-    end
-    local entry = self._queue[self._head]
-    self._queue[self._head] = nil
-    self._head = self._head + 1
-    return entry
-end
-
-function Source:query_srv(name, callback)
-    check_query_args(self, name, callback, "query_srv")
+function Source:submit_srv(name)
+    check_name(self, name, "submit_srv")
     if bad_name_reason(name) then
-        enqueue(self, callback, codes.BADNAME, nil, 0)
-        return true
+        return enqueue(self, codes.BADNAME, nil, 0)
     end
     local code, list, owner, negative_ttl = lookup(self._index, name, "srv")
     if list then
         if #list == 1 and list[1].target == "." then
             code = codes.NOSERVICE   -- RFC 2782: decidedly not available
         end
-        enqueue(self, callback, code, copy_srv_records(list, owner), 0)
-    else
-        enqueue(self, callback, code, nil, negative_ttl)
+        return enqueue(self, code, copy_srv_records(list, owner), 0)
     end
-    return true
+    return enqueue(self, code, nil, negative_ttl)
 end
 
-function Source:query_addr(name, callback)
-    check_query_args(self, name, callback, "query_addr")
+function Source:submit_addr(name)
+    check_name(self, name, "submit_addr")
     if bad_name_reason(name) then
-        enqueue(self, callback, codes.BADNAME, nil)
-        return true
+        return enqueue(self, codes.BADNAME, nil)
     end
     local literal = address_literal(name)
     if literal then
-        enqueue(self, callback, codes.OK, literal)
-        return true
+        return enqueue(self, codes.OK, literal)
     end
     local code, list = lookup(self._index, name, "addresses")
-    enqueue(self, callback, code, list and copy_addresses(list))
-    return true
+    return enqueue(self, code, list and copy_addresses(list))
 end
 
--- Runs one callback; keeps the first error for the caller to raise once
--- every other callback has run.
-local function deliver(entry, first_error)
-    local callback, code, results, negative_ttl = entry[1], entry[2], entry[3], entry[4]
-    local ok, err
-    if negative_ttl then
-        ok, err = xpcall(callback, debug.traceback, code, results, negative_ttl)
-    else
-        ok, err = xpcall(callback, debug.traceback, code, results)
+-- Every result ready, and how many; nil, 0 when there is none. Also on a
+-- closed source, for the CANCELLED results close left.
+function Source:fetch()
+    local count = self._ready_count
+    if count == 0 then
+        return nil, 0
     end
-    if not ok and first_error == nil then
-        return err
-    end
-    return first_error
+    local ready = self._ready
+    self._ready, self._ready_count = {}, 0
+    return ready, count
 end
 
--- Delivers what was queued when it started, not what its callbacks queue:
--- a callback that asks again each time cannot keep one call running forever.
--- Called from a callback (a blocking lookup inside a policy, say) it
--- delivers too, from the same queue, as the C resolver does.
+-- Answers are never waited for: process and step only say how many results
+-- wait for fetch, whatever timeout says.
 function Source:process()
     check_open(self)
-    local last = self._tail
-    local delivered, first_error = 0, nil
-    while self._head <= last and not self._closed do
-        local entry = pop(self)
-        delivered = delivered + 1
-        first_error = deliver(entry, first_error)
-    end
-    if first_error ~= nil then
-        error(first_error, 0)
-    end
-    return delivered
+    return self._ready_count
 end
 
--- Answers are never waited for, so step does not sleep whatever timeout says.
 function Source:step(timeout)
     check_open(self)
     if timeout ~= nil and type(timeout) ~= "number" then
         argument_error(1, "step", "number", timeout)
     end
-    return self:process()
-end
-
-function Source:run()
-    check_open(self)
-    while not self._closed and self._head <= self._tail do
-        self:process()
-    end
-    return true
+    return self._ready_count
 end
 
 function Source:pending()
     check_open(self)
-    return self._tail - self._head + 1
+    return self._ready_count
 end
 
 function Source:timeout()
     check_open(self)
-    if self._head <= self._tail then
+    if self._ready_count > 0 then
         return 0
     end
     return nil
@@ -462,22 +426,20 @@ function Source:events()
     return nil
 end
 
--- Whatever was not delivered yet gets "CANCELLED", as the resolver's
--- queries still in flight do; safe twice, and from inside a callback.
+-- Whatever was not fetched yet becomes "CANCELLED", as the resolver's
+-- queries still in flight do, and stays for fetch; safe twice.
 function Source:close()
     if self._closed then
         return true
     end
     self._closed = true
-    local first_error
-    local entry = pop(self)
-    while entry do
-        local cancelled = {entry[1], codes.CANCELLED, nil, entry[4] and 0}
-        first_error = deliver(cancelled, first_error)
-        entry = pop(self)
-    end
-    if first_error ~= nil then
-        error(first_error, 0)
+    local ready = self._ready
+    for slot = 1, self._ready_count * 4, 4 do
+        ready[slot + 1] = codes.CANCELLED
+        ready[slot + 2] = nil
+        if ready[slot + 3] ~= nil then
+            ready[slot + 3] = 0
+        end
     end
     return true
 end
@@ -507,9 +469,9 @@ function zone_source.from_zone(zone)
     end
     return setmetatable({
         _index = build_index(zone),
-        _queue = {},
-        _head = 1,
-        _tail = 0,
+        _ready = {},
+        _ready_count = 0,
+        _last_id = 0,
         _closed = false,
     }, Source)
 end
