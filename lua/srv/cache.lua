@@ -49,6 +49,21 @@ function Cache:fresh(key, now)
     return nil
 end
 
+-- The fresh entries of every key, as a new array (read as the results of
+-- srv.fetch.all), counted as hits; nil, counting nothing, as soon as one key
+-- has none. The fast path of a cached r:resolve.
+function Cache:fresh_all(keys, now)
+    local entries, n = self.entries, #keys
+    local out = {}
+    for i = 1, n do
+        local e = entries[keys[i]]
+        if not e or now >= e.expires then return nil end
+        out[i] = e
+    end
+    self.hits = self.hits + n
+    return out
+end
+
 function Cache:count_hit() self.hits = self.hits + 1 end
 function Cache:count_miss() self.misses = self.misses + 1 end
 
@@ -103,10 +118,10 @@ function Cache:store(key, code, records, negative_ttl, now)
         if self.count >= self.max_entries then self:evict(now) end
         self.count = self.count + 1
     end
+    -- Read as an answer of srv.fetch.all by the cached path: never changed.
     local e = {
         code = code, records = records, negative_ttl = negative_ttl or 0,
-        stored = now, expires = now + ttl, positive = positive,
-        from = "cache", age = 0,   -- read as a fetch result by the cached path
+        stored = now, expires = now + ttl, positive = positive, from = "cache",
     }
     self.entries[key] = e
     return e

@@ -138,60 +138,61 @@ function M.cached_one(self, kind, name)
     return e.code, e.records, e.negative_ttl, now - e.stored
 end
 
--- Fetches several SRV names at once; cb(results) with results[i] =
--- {code=, records=, negative_ttl=, from=, age=} in the order of names.
+-- Several SRV names at once. results[i] is the answer for list[i]:
+-- {code=, records=, negative_ttl=, from=, stored=}, stored being when a
+-- stale or cached answer was stored (nil for a fresh DNS answer), and now is
+-- the clock when they were gathered: read an answer's age with M.age. The
+-- results array is the caller's; an entry of the cache among them is the
+-- cache's own and never changes once stored.
+
+-- How many seconds old an answer was at now.
+function M.age(now, res)
+    local stored = res.stored
+    if stored then return now - stored end
+    return 0
+end
+
+-- Fetches list; cb(results, now) once every name has its answer.
 function M.all(self, list, log, cb)
     local results, left = {}, #list
     if left == 0 then
-        defer(self, cb, results)
+        defer(self, cb, results, self._clock())
         return
     end
     for i, name in ipairs(list) do
         if log then log[#log + 1] = { step = "query", name = name, type = "SRV" } end
         M.one(self, "srv", name, function(code, records, negative_ttl, from, age)
-            results[i] = { code = code, records = records, negative_ttl = negative_ttl, from = from, age = age }
+            local now = self._clock()
+            results[i] = { code = code, records = records, negative_ttl = negative_ttl, from = from,
+                           stored = age > 0 and now - age or nil }
             if log then
                 log[#log + 1] = { step = "answer", name = name, code = code, from = from,
                                   records = records and #records or 0, negative_ttl = negative_ttl }
             end
             left = left - 1
-            if left == 0 then cb(results) end
+            if left == 0 then cb(results, now) end
         end)
     end
 end
 
--- The same from the cache alone, or nil when any name is not fresh there;
--- keys are the names' cache keys (names.key). The results are the cache
--- entries themselves, with their age set for this call, in an array the
--- resolver reuses: compute functions read them before anything (a policy)
--- can make another resolution. This path is the cached r:resolve, which is
--- measured in calls per microsecond.
+-- The same from the cache alone: results, now; or nil when any name is not
+-- fresh there. keys are the names' cache keys (names.key). This path is the
+-- cached r:resolve, which is measured in calls per microsecond; the reading
+-- is the cache's own (Cache:fresh_all).
 function M.cached_all(self, list, keys, log)
-    local cache = self._caches
-    if not cache then return nil end
-    cache = cache.srv
+    local caches = self._caches
+    if not caches then return nil end
     local now = self._clock()
-    local scratch, entries = self._scratch, cache.entries
-    local n = #keys
-    for i = 1, n do
-        local e = entries[keys[i]]   -- cache:fresh, inlined
-        if not e or now >= e.expires then return nil end
-        -- The entry itself serves as the result (it has code, records,
-        -- negative_ttl and from = "cache"); only its age is per call.
-        e.age = now - e.stored
-        scratch[i] = e
-    end
-    scratch[n + 1] = nil
-    cache.hits = cache.hits + n
-    if log then
-        for i = 1, n do
-            local r = scratch[i]
+    local results = caches.srv:fresh_all(keys, now)
+    if results and log then
+        for i = 1, #results do
+            local r = results[i]
             log[#log + 1] = { step = "query", name = list[i], type = "SRV" }
             log[#log + 1] = { step = "answer", name = list[i], code = r.code, from = "cache",
                               records = r.records and #r.records or 0, negative_ttl = r.negative_ttl }
         end
     end
-    return scratch
+    return results, now
 end
 
 return M

@@ -23,7 +23,7 @@ local codes = require "srv.codes"
 local arg_error, is_callable = options.arg_error, options.is_callable
 local message, means_no_records = codes.message, codes.means_no_records
 local trace = candidates.trace
-local defer, await = fetch.defer, loop.await
+local defer, await, age = fetch.defer, loop.await, fetch.age
 
 local M = {}
 
@@ -118,12 +118,12 @@ function M.add_addresses(self, cands, log, cb)
     end
 end
 
--- Runs a plan: {names = {...}, compute = function(self, results, plan),
+-- Runs a plan: {names = {...}, compute = function(self, results, plan, now),
 -- opts = {...}}. cb(candidates) or cb(nil, msg, code).
 function M.run_async(self, plan, cb)
     local log = plan.opts.trace
-    fetch.all(self, plan.names, log, function(results)
-        local cands, msg, code = plan.compute(self, results, plan)
+    fetch.all(self, plan.names, log, function(results, now)
+        local cands, msg, code = plan.compute(self, results, plan, now)
         if not cands then return cb(nil, msg, code) end
         if plan.opts.addresses then
             return M.add_addresses(self, (candidates.copy_all(cands, {})), log, cb)
@@ -143,15 +143,15 @@ function M.run(self, plan)
             for i, name in ipairs(plan.names) do keys[i] = names.key(name) end
             plan.keys = keys
         end
-        local results = cached_all(self, plan.names, keys, opts.trace)
-        if results then return plan.compute(self, results, plan) end
+        local results, now = cached_all(self, plan.names, keys, opts.trace)
+        if results then return plan.compute(self, results, plan, now) end
     end
     return await(self, function(cb) M.run_async(self, plan, cb) end)
 end
 
 -- r:resolve -----------------------------------------------------------------
 
-local function compute_resolve(self, results, plan)
+local function compute_resolve(self, results, plan, now)
     local opts, log = plan.opts, plan.opts.trace
     if plan.literal then
         trace(log, { step = "fallback", target = plan.domain, port = plan.port,
@@ -161,7 +161,7 @@ local function compute_resolve(self, results, plan)
     local res = results[1]
     local code = res.code
     if code == codes.OK then
-        local answer, dots, unusable, prepared = candidates.usable(res.records, plan.name, res.age, log)
+        local answer, dots, unusable, prepared = candidates.usable(res.records, plan.name, age(now, res), log)
         if #answer == 0 then
             local why = unusable > 0 and "no usable SRV records (port 0 or a target equal to the name)"
                 or "service decidedly not available (target \".\")"

@@ -101,7 +101,6 @@ function M.new(opts)
         _rng = core.rng(seed),
         _clock = clock,
         _ready = {},
-        _scratch = {},
         _inflight = { srv = {}, addr = {} },
         _asked_srv = {},    -- the source's query id -> the key it answers
         _asked_addr = {},

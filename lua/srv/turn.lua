@@ -30,7 +30,7 @@ local SCHEMES = {
     stun = { stun = true, stuns = true },
 }
 
-local function compute(self, results, plan)
+local function compute(self, results, plan, now)
     local opts, log = plan.opts, plan.opts.trace
     local out, answer = {}, {}
     local first_error, dots = nil, 0
@@ -45,7 +45,7 @@ local function compute(self, results, plan)
             i = i + 1
             local res = results[i]
             if res.code == codes.OK then
-                local mine = candidates.usable(res.records, step.name, res.age, log, extra, step.transport)
+                local mine = candidates.usable(res.records, step.name, fetch.age(now, res), log, extra, step.transport)
                 if #mine == 0 then dots = dots + 1 end
                 for _, c in ipairs(mine) do answer[#answer + 1] = c end
                 for _, c in ipairs(candidates.order(mine, self._rng, opts.strict)) do out[#out + 1] = c end

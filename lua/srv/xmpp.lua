@@ -23,10 +23,11 @@ local KINDS = { client = true, server = true }
 
 -- What one of the two answers says: "records", "dot" (decidedly not
 -- available, or nothing usable), "none" (NXDOMAIN/NODATA) or "error".
-local function collect(answer, res, name, log, extra)
+local function collect(answer, res, now, name, log, extra)
     local code = res.code
     if code == codes.OK then
-        local list = candidates.usable(res.records, name, res.age, log, extra, extra.tls and "tls" or "plain")
+        local list = candidates.usable(res.records, name, fetch.age(now, res), log, extra,
+                                       extra.tls and "tls" or "plain")
         for i = 1, #list do answer[#answer + 1] = list[i] end
         return #list > 0 and "records" or "dot"
     elseif code == codes.NOSERVICE then
@@ -37,12 +38,12 @@ local function collect(answer, res, name, log, extra)
     return "error"
 end
 
-local function compute(self, results, plan)
+local function compute(self, results, plan, now)
     local opts, log = plan.opts, plan.opts.trace
     local tls_name, plain_name = plan.names[1], plan.names[2]
     local answer = {}
-    local tls_says = collect(answer, results[1], tls_name, log, { tls = true })
-    local plain_says = collect(answer, results[2], plain_name, log, { tls = false })
+    local tls_says = collect(answer, results[1], now, tls_name, log, { tls = true })
+    local plain_says = collect(answer, results[2], now, plain_name, log, { tls = false })
     if #answer > 0 then
         if tls_says == "error" or plain_says == "error" then
             trace(log, { step = "partial", reason = "one of the two lookups failed; using the other" })
