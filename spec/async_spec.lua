@@ -101,6 +101,17 @@ describe("async calls", function()
         assert.equal(1, ran)
     end)
 
+    it("keep going after a callback raises in r:run, and raise at the end", function()
+        local q = env.resolver { max_inflight = 1 }
+        local second = false
+        q:lookup_async("_turn._udp.example.net", function() error("first callback fails") end)
+        q:lookup_async("_turn._tcp.example.net", function() second = true end)
+        assert.has_error(function() q:run() end)
+        assert.is_true(second)
+        assert.equal(0, q:pending())
+        q:close()
+    end)
+
     it("can be driven from a plain select loop through pollfd, events and timeout", function()
         local fd = r:pollfd()
         assert.is_number(fd)
@@ -135,6 +146,20 @@ describe("async calls", function()
         q:lookup_async("_xmpp-server._tcp.example.net", function(_, _, code) codes[#codes + 1] = code or "OK" end)
         q:run()
         assert.equal(1, #codes)
+    end)
+
+    it("run every other pending callback when a callback closes the resolver mid-resolution", function()
+        local q = env.resolver { cache = false }
+        local results = {}
+        q:lookup_async("_sip._tcp.port0.lua.test", function() q:close() end)
+        q:resolve_async("_sip._tcp.self.lua.test", { addresses = true }, function(res, _, code)
+            results[#results + 1] = res and "OK" or code
+        end)
+        q:resolve_xmpp_async("both.lua.test", "client", { addresses = true }, function(res, _, code)
+            results[#results + 1] = res and "OK" or code
+        end)
+        assert.is_true(q:run())
+        assert.equal(2, #results)
     end)
 end)
 
@@ -295,6 +320,11 @@ describe("srv.spawn and srv.wait", function()
         assert.same({ true, 2 }, { tb:result() })
         a:close()
         b:close()
+    end)
+
+    it("run a callable table as a task", function()
+        local callable = setmetatable({}, { __call = function(_, x) return x * 2 end })
+        assert.equal(42, srv.wait(srv.spawn(callable, 21)))
     end)
 
     it("raises on wrong arguments", function()

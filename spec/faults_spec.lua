@@ -12,6 +12,7 @@ local srv = require "srv"
 local socket = require "socket"
 local env = require "spec.support.env"
 local bad_dns = require "spec.support.bad_dns_server"
+local run = require "spec.support.run"
 
 -- One try of this long: short enough to keep the file fast, long enough for
 -- an answer over loopback under valgrind.
@@ -276,6 +277,37 @@ local function closed_port()
     s:close()
     return "127.0.0.1:" .. port
 end
+
+-- A DNS server on 127.0.0.1 that answers every UDP query SERVFAIL (same ID,
+-- question echoed), for a first server that sends srv to its fallback
+-- channel. Same command line as spec/support/bad_dns.lua (PORTFILE
+-- [PARENT_PID]), so bad_dns_server.start runs it.
+local SERVFAIL_SERVER = [=[
+local socket = require "socket"
+local port_file, parent = arg[1], tonumber(arg[2])
+local udp = assert(socket.udp())
+assert(udp:setsockname("127.0.0.1", 0))
+local _, port = udp:getsockname()
+local f = assert(io.open(port_file .. ".tmp", "w")) f:write(port, "\n") f:close()
+os.rename(port_file .. ".tmp", port_file)
+udp:settimeout(0.5)
+local last = socket.gettime()
+while true do
+    local q, ip, qport = udp:receivefrom()
+    if q and #q >= 12 then
+        local i = 13
+        while q:byte(i) and q:byte(i) ~= 0 do i = i + q:byte(i) + 1 end
+        udp:sendto(q:sub(1, 2) .. string.char(0x80 | (q:byte(3) & 0x79), 0x82) .. q:sub(5, 6)
+                   .. "\0\0\0\0\0\0" .. q:sub(13, i + 4), ip, qport)
+    end
+    if parent and socket.gettime() - last > 1 then
+        last = socket.gettime()
+        local p = io.open("/proc/" .. parent .. "/stat")
+        if not p then os.exit(0) end
+        p:close()
+    end
+end
+]=]
 
 describe("a misbehaving DNS server", function()
     local server
@@ -866,6 +898,65 @@ describe("a misbehaving DNS server", function()
                       "after tc-partial every TCP query of the resolver to that server times out " ..
                       "(c-ares 1.18 keeps the desynchronised TCP stream; ARES_FLAG_STAYOPEN keeps it even when idle)")
             r:close()
+        end)
+
+        -- A try that timed out may leave a TCP connection in mid-message:
+        -- the resolver reopens its sockets once idle (core/src/resolver.c,
+        -- note_timeouts, reset_sockets_when_idle). A timeout on the
+        -- fallback channel ends as the first server's SERVFAIL
+        -- (after_fallback): the reset must follow the timeout, not the
+        -- final status, or the fallback channel keeps its desynchronised
+        -- TCP stream and every later TCP query that fails over to that
+        -- server times out there.
+        it("reopens the fallback server's TCP connection after a query timed out on it", function()
+            local script = run.write_file(SERVFAIL_SERVER)
+            local first = bad_dns.start(script)
+            local r = resolver { servers = { first.address, server.address }, timeout = 0.5 }
+            local ok, err = pcall(function()
+                -- first: SERVFAIL; the fallback (bad_dns) answers over TCP
+                local before = bad_dns.name("tc", "_sip._tcp.fb-before")
+                assert.same({ ok = OK2 }, outcome(table.pack(r:lookup(before)), OK2))
+                -- half an answer over the fallback's TCP connection: a timeout there
+                local _, _, code = r:lookup(bad_dns.name("tc-partial", "_sip._tcp.fb-partial"))
+                assert.equal("SERVFAIL", code)
+                -- nothing in flight now: the next TCP query must get a fresh connection
+                local after = bad_dns.name("tc", "_sip._tcp.fb-after")
+                assert.same({ ok = OK2 }, outcome(table.pack(r:lookup(after)), OK2))
+            end)
+            r:close()
+            first:stop()
+            os.remove(script)
+            assert(ok, err)
+        end)
+
+        -- The same within one channel: the first server times out (half a
+        -- TCP answer), c-ares moves on to the second, which answers. The
+        -- final status is OK, yet the first server's connection must be
+        -- reopened, or every later TCP query to it costs a full timeout
+        -- before the second server answers it.
+        it("reopens the first server's TCP connection after a timeout c-ares failed over from", function()
+            assert(env.server, "SRV_TEST_SERVER is not set: run through spec/support/with-knotd.sh")
+            local r = resolver { servers = { server.address, env.server }, timeout = 0.5 }
+            local ok, err = pcall(function()
+                local before = bad_dns.name("tc", "_sip._tcp.fo-before")
+                assert.same({ ok = OK2 }, outcome(table.pack(r:lookup(before)), OK2))
+                -- bad_dns sends half an answer and times out; knotd answers
+                assert.truthy(r:lookup(bad_dns.name("tc-partial", "_sip._tcp.fo-partial")))
+                -- idle now: bad_dns must answer the next TCP query, at once
+                local started = socket.gettime()
+                local got = outcome(table.pack(r:lookup(bad_dns.name("tc", "_sip._tcp.fo-after"))), OK2)
+                local took = socket.gettime() - started
+                if READS_FIRST then
+                    -- c-ares 1.34 ranks servers by their recent failures: after
+                    -- the timeout, knotd is asked first for a while
+                    assert.truthy(got.ok)
+                else
+                    assert.same({ ok = OK2 }, got)
+                end
+                assert.truthy(took < 0.4, string.format("took %.2f s: a timeout on the old connection", took))
+            end)
+            r:close()
+            assert(ok, err)
         end)
     end)
 end)

@@ -32,6 +32,14 @@ describe("r:lookup", function()
         assert.equal("_xmpps-client._tcp.example.net. 86400 IN SRV 5 0 5223 example.net.", tostring(records[1]))
     end)
 
+    it("prints a target that ends in an escaped dot with the root dot after it", function()
+        local record = srv.parse("_x._tcp.example. 60 IN SRV 1 1 1 x.example.")[1]
+        record.target = "a\\."
+        assert.equal("_x._tcp.example. 60 IN SRV 1 1 1 a\\..", tostring(record))
+        record.target = "a\\\\."   -- an escaped backslash, then the root dot
+        assert.equal("_x._tcp.example. 60 IN SRV 1 1 1 a\\\\.", tostring(record))
+    end)
+
     it("reports NXDOMAIN, NODATA, NOSERVICE, SERVFAIL and REFUSED as nil, message, code", function()
         local cases = {
             { "_nope._tcp.example.net", "NXDOMAIN" },
@@ -51,6 +59,13 @@ describe("r:lookup", function()
         local long_label = string.rep("a", 64)
         local result = { r:lookup("_x._tcp." .. long_label .. ".example.net") }
         assert.same({ nil, "BADNAME" }, { result[1], result[3] })
+    end)
+
+    it("reports a name holding a NUL byte as BADNAME when it answers from a zone file", function()
+        local z = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        local res = table.pack(z:lookup("_sip._tcp.a\0b.example.net"))
+        assert.same({ n = 3, nil, res[2], "BADNAME" }, res)
+        z:close()
     end)
 
     it("reads knotd's most compressed replies: names 6 pointers deep along a CNAME chain", function()
@@ -149,6 +164,29 @@ describe("srv.resolver", function()
             print(#assert(r:resolve("_xmpp-client._tcp.example.net")), package.loaded.srv)
         ]])
         assert.same({ true, "5\tnil\n" }, { ok, out })
+    end)
+
+    it("keeps a resolver alive while its own method runs, even one held nowhere else", function()
+        -- a collection at every few instructions: the proxy must stay reachable
+        debug.sethook(function() collectgarbage() end, "", 100)
+        local ok, records = pcall(function()
+            return srv.resolver { servers = { env.server }, cache = false }:lookup("_xmpp-server._tcp.real.srv.test")
+        end)
+        local t = srv.spawn(function()
+            return srv.resolver { zone = "spec/fixtures/srv.test.zone" }:lookup("_xmpp-server._tcp.real.srv.test")
+        end)
+        local in_task = srv.wait(t)
+        debug.sethook()
+        assert.is_true(ok)
+        assert.equal(2, #records)
+        assert.equal(2, #in_task)
+    end)
+
+    it("does not hand out a resolver's inner state", function()
+        local r = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        assert.is_nil(next(r))
+        assert.is_nil(rawget(r, 1))
+        r:close()
     end)
 end)
 

@@ -3,6 +3,7 @@ local srv = require "srv"
 local env = require "spec.support.env"
 
 local REFERENCE = "_xmpp-client._tcp.example.net"
+local ZONE = "docs/examples/example.net.zone"
 
 describe("policies on r:resolve", function()
     local r
@@ -76,6 +77,35 @@ describe("policies on r:resolve", function()
         r:run()
         assert.equal("POLICY", done[3])
         assert.equal(5, #assert(r:resolve(REFERENCE)))
+    end)
+
+    it("gives nil, msg, POLICY for a policy that yields, in a coroutine and in a task", function()
+        local q = assert(srv.resolver { zone = ZONE })
+        local yielding = function(c) coroutine.yield("from the policy") return c end
+        local ok, a, b, c = coroutine.resume(coroutine.create(function()
+            return q:resolve(REFERENCE, { policy = yielding })
+        end))
+        assert.same({ true, nil, "POLICY" }, { ok, a, c })
+        assert.is_string(b)
+        local t = srv.spawn(function() return select(3, q:resolve(REFERENCE, { policy = yielding })) end)
+        assert.equal("POLICY", srv.wait(t))
+        q:close()
+    end)
+
+    it("reads what a policy returns raw: a __len or __index that raises is never called", function()
+        local q = assert(srv.resolver { zone = ZONE })
+        local raising_len = function()
+            return setmetatable({ { target = "a", port = 1 } }, { __len = function() error("len boom", 0) end })
+        end
+        local res = table.pack(q:resolve(REFERENCE, { policy = raising_len }))
+        assert.equal("a", res[1] and res[1][1].target)
+        local raising_index = function()
+            return { setmetatable({ target = "a", port = 1 }, { __index = function() error("index boom") end }) }
+        end
+        local cands = assert(q:resolve(REFERENCE, { policy = raising_index }))
+        assert.is_nil(getmetatable(cands[1]))
+        assert.is_nil(cands[1].transport)
+        q:close()
     end)
 
     it("fails with POLICY when the policy leaves no candidates", function()
@@ -157,6 +187,12 @@ describe("health marks", function()
         assert.equal(1, r:stats().down)
         clock.advance(5)
         assert.equal(0, r:stats().down)
+        r:close()
+    end)
+
+    it("refuse NaN as a mark_down duration", function()
+        local r = assert(srv.resolver { zone = ZONE })
+        assert.has_error(function() r:mark_down("a", 1, 0 / 0) end)
         r:close()
     end)
 end)

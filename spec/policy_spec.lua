@@ -92,6 +92,13 @@ describe("srv.policy", function()
             end
         end)
 
+        it("raises on a pattern with captures or back-references", function()
+            assert.has_error(function() policy.new { exclude = "(server.*" } end)
+            assert.has_error(function() policy.new { exclude = "server.*)" } end)
+            assert.has_error(function() policy.new { prefer = "%1" } end)
+            assert.has_no_error(function() policy.new { exclude = "server%(1%)" } end)
+        end)
+
         it("raises on malformed fallbacks", function()
             for _, fallback in ipairs({ "example.net", "example.net:0", "example.net:70000", "::1:3478",
                                         "[::1]", { target = "", port = 1 }, { target = "a" },

@@ -111,6 +111,14 @@ describe("r:resolve", function()
         assert.equal(0, r:stats().queries)
     end)
 
+    it("takes a bracketed IPv6 literal as the address itself", function()
+        local z = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        local c = assert(z:resolve("_xmpp-client._tcp.[2001:db8::1]", { addresses = true }))[1]
+        assert.same({ "2001:db8::1", { "2001:db8::1" } }, { c.target, c.addresses })
+        assert.equal("2001:db8::1", assert(z:resolve_xmpp("[2001:db8::1]"))[1].target)
+        z:close()
+    end)
+
     it("adds A and AAAA addresses to each candidate with opts.addresses", function()
         local cands = assert(r:resolve(REFERENCE, { addresses = true }))
         local by_target = {}

@@ -1,6 +1,9 @@
 -- r:resolve_xmpp (XEP-0368, RFC 6120 3.2) and r:resolve_turn / r:resolve_stun
 -- (RFC 7064, 7065, 5928).
+local srv = require "srv"
 local env = require "spec.support.env"
+
+local ZONE = "docs/examples/example.net.zone"
 
 local function summary(cands)
     local out = {}
@@ -71,6 +74,16 @@ describe("r:resolve_xmpp", function()
         assert.same({ n = 3, nil, res[2], "SERVFAIL" }, res)
     end)
 
+    it("says BADNAME, asking nothing, for a domain that is not a name", function()
+        local z = assert(srv.resolver { zone = ZONE })
+        for _, domain in ipairs { "", ".", "..", "example..net" } do
+            local res = table.pack(z:resolve_xmpp(domain))
+            assert.same({ n = 3, nil, res[2], "BADNAME" }, res)
+        end
+        assert.equal(0, z:stats().queries)
+        z:close()
+    end)
+
     it("raises on a bad kind", function()
         assert.has_error(function() r:resolve_xmpp("example.net", "peer") end)
         assert.has_error(function() r:resolve_xmpp(5) end)
@@ -103,6 +116,15 @@ describe("r:resolve_turn and r:resolve_stun", function()
             summary(assert(r:resolve_turn("turn:turn.example.org:3479"))))
         assert.same({ "192.0.2.9:5349 tls fallback" }, summary(assert(r:resolve_turn("turns:192.0.2.9"))))
         assert.equal(0, r:stats().queries)
+    end)
+
+    it("hands out hosts without their trailing dot, from a fallback and from an explicit port", function()
+        local z = assert(srv.resolver { zone = ZONE })
+        for _, c in ipairs(assert(z:resolve_turn("turn:nosrv.example.net."))) do
+            assert.equal("nosrv.example.net", c.target)
+        end
+        assert.equal("turn.example.org", assert(z:resolve_turn("turn:turn.example.org.:3479"))[1].target)
+        z:close()
     end)
 
     it("falls back per transport to the default port when that transport has no SRV records", function()

@@ -1,5 +1,7 @@
 -- Running build/srv-run from specs: srv_run{args...} -> { stdout, stderr, code }.
 -- The words are quoted for the shell; stderr goes through a temporary file.
+local assert = require "luassert"
+
 local M = {}
 
 M.SRV_RUN = (os.getenv("BUILD") or "build") .. "/srv-run"
@@ -46,11 +48,17 @@ function M.interrupt(words, delay, grace)
     return out, err
 end
 
--- opts.stdin: text fed to the program; opts.env: { NAME = value } added.
+-- opts.stdin: text fed to the program; opts.env: { NAME = value } added;
+-- opts.timeout: seconds after which timeout(1) kills it (code 124), for a
+-- run that must not hang the spec.
 function M.srv_run(words, opts)
     opts = opts or {}
     local parts = {}
     for name, value in pairs(opts.env or {}) do parts[#parts + 1] = name .. "=" .. quote(value) end
+    if opts.timeout then
+        parts[#parts + 1] = "timeout"
+        parts[#parts + 1] = tostring(opts.timeout)
+    end
     parts[#parts + 1] = quote(M.SRV_RUN)
     for _, word in ipairs(words) do parts[#parts + 1] = quote(word) end
     local err_file = os.tmpname()
@@ -88,6 +96,24 @@ function M.rows(stdout)
         end
     end
     return rows
+end
+
+-- The TARGET column (4th) of each row of lookup's text output.
+function M.targets(stdout)
+    local out = {}
+    for i, row in ipairs(M.rows(stdout)) do out[i] = row[4] end
+    return out
+end
+
+-- The usage error's shape: exit 2, nothing on stdout, one line naming the
+-- problem on stderr, then the usage.
+function M.assert_usage_error(result, problem)
+    assert.equal(2, result.code)
+    assert.equal("", result.stdout)
+    local first, second = result.stderr:match("^([^\n]*)\n([^\n]*)\n$")
+    assert.truthy(first, "two lines on stderr: " .. result.stderr)
+    assert.truthy(first:find(problem, 1, true), first)
+    assert.truthy(second:match("^usage: srv%-run"), second)
 end
 
 return M

@@ -1,0 +1,304 @@
+-- srv-run's policy sandbox (lua/runner/sandbox.lua, docs/srv-run.md "The
+-- policy sandbox"): how a failing policy is reported, what a sandboxed
+-- policy can reach, and the instruction budget that bounds it. Each case
+-- runs build/srv-run lookup on docs/examples/example.net.zone as a process
+-- of its own (spec/support/run.lua). The one DNS query a policy tries is
+-- aimed at a socket this spec binds on 127.0.0.1; every process signalled
+-- is one this spec started.
+local socket = require "socket"
+local run = require "spec.support.run"
+
+local srv_run, targets = run.srv_run, run.targets
+local assert_usage_error, write_file, quote = run.assert_usage_error, run.write_file, run.quote
+local ZONE = "docs/examples/example.net.zone"
+local NAME = "_xmpp-client._tcp.example.net"
+
+-- `srv-run lookup NAME --zone ZONE --policy FILE WORDS...` with the policy
+-- file's text given.
+local function with_policy(body, ...)
+    local path = write_file(body)
+    local r = srv_run { "lookup", NAME, "--zone", ZONE, "--policy", path, ... }
+    os.remove(path)
+    return r
+end
+
+-- cases: { policy file text, what stderr must say }; each exits 1.
+local function assert_policies_fail(cases)
+    for _, case in ipairs(cases) do
+        local r = with_policy(case[1])
+        assert.equal(1, r.code, case[1])
+        assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+    end
+end
+
+-- The same with --budget 10000, killed after 20 s (exit 124) should the
+-- policy escape its budget and spin. ESCAPE is Lua code that runs a
+-- million loop rounds (far over the budget of 10,000 instructions) and
+-- then says so on stderr (print, in the sandbox): if "ESCAPED" shows,
+-- policy code ran past its budget.
+local ESCAPE = 'for i = 1, 1e6 do end io_write_escaped()'
+local function with_small_budget(body)
+    body = "local function io_write_escaped() print('ESCAPED') end\n" .. body
+    local path = write_file(body)
+    local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path, "--budget", "10000" }, { timeout = 20 })
+    os.remove(path)
+    return r
+end
+
+local function assert_budget_held(r)
+    assert.falsy(r.stderr:find("ESCAPED", 1, true), "policy code ran past its budget:\n" .. r.stderr)
+    assert.are_not.equal(124, r.code, "srv-run hung (killed by timeout)")
+end
+
+describe("srv-run's policy sandbox", function()
+    it("shows a failing policy's own frames, not srv's", function()
+        for _, extra in ipairs { {}, { "--no-sandbox" } } do
+            for _, body in ipairs {
+                "local function inner() error('boom') end\nreturn function(c) inner() return c end",
+                "local x\nreturn x.y",
+            } do
+                local r = with_policy(body, table.unpack(extra))
+                assert.equal(1, r.code, r.stderr)
+                assert.truthy(r.stderr:find("stack traceback:\n", 1, true), r.stderr)
+                assert.truthy(r.stderr:find(":[12]: in "), r.stderr)       -- the policy's lines
+                assert.falsy(r.stderr:find("lua/srv", 1, true), r.stderr)
+                assert.falsy(r.stderr:find("lua/runner", 1, true), r.stderr)
+                assert.falsy(r.stderr:find("xpcall", 1, true), r.stderr)
+            end
+        end
+    end)
+
+    it("reports a policy that yields, returns no list, or uses the resolver after closing it", function()
+        local cases = {
+            { "return function(c) coroutine.yield() return c end", "a policy must not yield" },
+            { "return function(c) return 'x' end", "policy returned" },
+            -- ctx.resolver offers lookups and health marks, nothing that ends it
+            { "return function(c, ctx) ctx.resolver:close() end",
+              "attempt to call a nil value (method 'close')" },
+        }
+        assert_policies_fail(cases)
+    end)
+
+    describe("what a policy can reach", function()
+        it("offers no way to run commands, open files, load C modules or bytecode", function()
+            local cases = {
+                { 'os.execute("true")', "attempt to call a nil value (field 'execute')" },
+                { 'io.open("/etc/hostname")', "attempt to index a nil value (global 'io')" },
+                { 'return require("socket")', "module 'socket' is not available to a sandboxed policy" },
+                { 'return require("srv.core")', "module 'srv.core' is not available to a sandboxed policy" },
+                { 'return require("srv.run.script")', "module 'srv.run.script' is not available" },
+                { 'return require("srv.names")', "module 'srv.names' is not available" },
+                { 'return require("srv").resolver { zone = "/etc/hostname" }', "attempt to call a nil value (field 'resolver')" },
+                { 'return assert(load(string.dump(function() end)))', "attempt to load a binary chunk" },
+                { 'return debug.getinfo(1)', "attempt to index a nil value (global 'debug')" },
+                { 'return package.loadlib("x", "y")', "attempt to index a nil value (global 'package')" },
+                { 'return dofile("/etc/hostname")', "attempt to call a nil value (global 'dofile')" },
+                { 'getmetatable("").__index = {}', "attempt to index a nil value" },
+                -- a finalizer would run later, outside the budget
+                { 'setmetatable({}, { __gc = function() while true do end end })',
+                  "a sandboxed policy cannot set __gc" },
+            }
+            assert_policies_fail(cases)
+        end)
+
+        it("gives a policy srv, its Lua modules and the safe standard library", function()
+            local r = with_policy([[
+                local srv = require "srv"
+                assert(not pcall(require, "srv.names"))
+                assert(srv.resolver == nil and srv.spawn == nil)
+                assert(os.getenv("HOME") ~= nil or true)
+                assert(string.format("%d", 1) == "1" and math.max(1, 2) == 2 and #table.pack(1, 2) == 2)
+                local is_server2 = srv.matcher("SERVER2.example.net.")
+                return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
+                    local ok, err = pcall(error, "caught")
+                    assert(not ok and err == "caught")
+                    local kept = {}
+                    for _, candidate in ipairs(c) do
+                        if not is_server2(candidate) then kept[#kept + 1] = candidate end
+                    end
+                    return kept
+                end)
+            ]])
+            assert.same({ 0, "backup.example.net.", 4 }, { r.code, targets(r.stdout)[1], #targets(r.stdout) }, r.stderr)
+        end)
+
+        it("runs the file with all of Lua and no budget with --no-sandbox", function()
+            local r = with_policy([[
+                local f = assert(io.open("docs/examples/example.net.zone"))
+                f:close()
+                return function(c) return c end
+            ]], "--no-sandbox")
+            assert.same({ 0, "" }, { r.code, r.stderr })
+            assert_usage_error(with_policy("return nil", "--budget", "0"), "bad value '0' for --budget")
+        end)
+
+        -- docs/srv-run.md: the sandbox keeps a policy from reaching outside
+        -- srv-run. srv.resolver{zone = PATH} would read any file, and a
+        -- parse error quotes it.
+        it("does not let a policy read files through srv.resolver{zone = PATH}", function()
+            local secret = write_file("host 3600 TOPSECRETWORD data\n")
+            local r = with_small_budget("print(select(2, require('srv').resolver { zone = "
+                                        .. string.format("%q", secret) .. " })) return function(c) return c end")
+            os.remove(secret)
+            assert.falsy(r.stderr:find("TOPSECRETWORD", 1, true), r.stderr)
+        end)
+
+        it("does not let a policy send DNS queries to a server of its choosing", function()
+            local listener = assert(socket.udp())
+            assert(listener:setsockname("127.0.0.1", 0))
+            local _, port = listener:getsockname()
+            with_small_budget("require('srv').resolver { servers = { '127.0.0.1:" .. port .. "' }, timeout = 0.2, "
+                              .. "tries = 1 }:lookup('_x._tcp.exfiltrated.example') return function(c) return c end")
+            listener:settimeout(0)
+            local got = listener:receive()
+            listener:close()
+            assert.is_nil(got, "the policy's query reached 127.0.0.1:" .. port)
+        end)
+
+        -- The real require would search package.path and package.cpath for
+        -- an srv.* name, and load a Lua file (or a C library) from there
+        -- with the full global environment: io, os.execute, everything the
+        -- sandbox withholds.
+        it("does not let a policy require an srv.* module from package.path, only srv's built-in ones", function()
+            local dir = os.tmpname()
+            os.remove(dir)
+            assert(os.execute("mkdir -p '" .. dir .. "/srv'"))
+            local module = assert(io.open(dir .. "/srv/policy_escape.lua", "w"))
+            module:write('io.stdout:write("ESCAPED ", tostring(os.execute ~= nil), "\\n") return {}\n')
+            module:close()
+            local policy = write_file('require "srv.policy_escape"\nreturn function(c) return c end\n')
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", policy },
+                              { env = { LUA_PATH = dir .. "/?.lua" } })
+            os.remove(policy)
+            os.remove(dir .. "/srv/policy_escape.lua")
+            os.remove(dir .. "/srv")
+            os.remove(dir)
+            assert.falsy(r.stdout:find("ESCAPED", 1, true), r.stdout)
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("not available to a sandboxed policy", 1, true), r.stderr)
+        end)
+    end)
+
+    describe("the instruction budget", function()
+        it("stops a policy that never returns, at load time or per call", function()
+            for _, body in ipairs {
+                "while true do end",
+                "return function(c) while true do end end",
+                -- pcall cannot swallow the budget's error
+                "return function(c) while true do pcall(function() while true do end end) end end",
+                -- nor can a coroutine escape it
+                "return function(c) coroutine.wrap(function() while true do end end)() end",
+                "return function(c) local co = coroutine.create(function() while true do end end)"
+                    .. " while true do coroutine.resume(co) end end",
+            } do
+                local started = os.time()
+                local r = with_policy(body, "--budget", "2000000")
+                assert.equal(1, r.code, body)
+                assert.truthy(r.stderr:find("the policy ran out of its budget of 2000000 instructions", 1, true),
+                              body .. "\n" .. r.stderr)
+                assert.is_true(os.time() - started < 30)
+            end
+        end)
+
+        -- A coroutine that runs out of the budget hands the budget's error
+        -- object to whoever resumed it: a policy that gets it and changes it
+        -- must not win its budget back.
+        it("keeps the budget when a policy gets the budget's error object from coroutine.resume", function()
+            local r = with_small_budget([[
+                return function(c)
+                    local _, budget = coroutine.resume(coroutine.create(function() while true do end end))
+                    budget.used = -math.huge
+                    ]] .. ESCAPE .. [[
+                    return c
+                end
+            ]])
+            assert_budget_held(r)
+            assert.equal(1, r.code, r.stderr)
+        end)
+
+        it("keeps the budget while the policy file loads, whatever it does with the budget's error object", function()
+            local path = write_file([[
+                local _, budget = coroutine.resume(coroutine.create(function() while true do end end))
+                budget.used = -math.huge
+                while true do end
+            ]])
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path, "--budget", "10000" },
+                              { timeout = 10 })
+            os.remove(path)
+            assert.equal(1, r.code, "exit status (124: hung, killed by timeout)")
+            assert.truthy(r.stderr:find("budget", 1, true), r.stderr)
+        end)
+
+        -- A task is a coroutine of its own, which the budget's hook (set per
+        -- thread) would not follow.
+        it("does not run a task the policy spawns outside the budget", function()
+            assert_budget_held(with_small_budget("require('srv').spawn(function() " .. ESCAPE .. " end)\n"
+                                                 .. "return function(c) return c end"))
+            assert_budget_held(with_small_budget("return function(c) require('srv').spawn(function() " .. ESCAPE
+                                                 .. " end) return c end"))
+        end)
+
+        -- A callback given to ctx.resolver would run when the runner steps
+        -- or closes its resolver, after the policy's budget ended.
+        it("does not run a policy's resolver callback outside the budget", function()
+            assert_budget_held(with_small_budget("return function(c, ctx) ctx.resolver:lookup_async("
+                                                 .. "'_x._tcp.example.net', function() " .. ESCAPE
+                                                 .. " end) return c end"))
+        end)
+
+        -- The runner's resolvers share one metatable: a __gc or a method
+        -- the policy put there would run outside the budget.
+        it("does not let a policy change the metatable of the runner's resolvers (__gc, methods)", function()
+            assert_budget_held(with_small_budget("return function(c, ctx) getmetatable(ctx.resolver).__gc = "
+                                                 .. "function() " .. ESCAPE .. " end return c end"))
+            assert_budget_held(with_small_budget("return function(c, ctx) getmetatable(ctx.resolver).__index.close = "
+                                                 .. "function() " .. ESCAPE .. " end return c end"))
+        end)
+
+        -- srv's modules are the runner's too: a function the policy replaced
+        -- in one would run when the runner calls it.
+        it("does not let a policy replace functions of srv modules the runner calls", function()
+            assert_budget_held(with_small_budget([[
+                local names = require("srv.names")
+                local key = names.key
+                names.key = function(n) ]] .. ESCAPE .. [[ names.key = key return key(n) end
+                return function(c) return c end
+            ]]))
+        end)
+
+        -- The runner reads what the policy returns after the budget ended:
+        -- ipairs (__index), tostring (__tostring), the callable check
+        -- (__metatable, then __call through __index).
+        it("does not run metamethods of what the policy returns outside the budget", function()
+            assert_budget_held(with_small_budget("local t = setmetatable({}, {__tostring = function() " .. ESCAPE
+                                                 .. " return 'udp' end}) return function(c) c[1].transport = t "
+                                                 .. "return c end"))
+            assert_budget_held(with_small_budget("return function(c) return setmetatable({}, {__index = "
+                                                 .. "function(_, i) if i == 1 then " .. ESCAPE .. " end "
+                                                 .. "return c[i] end}) end"))
+            assert_budget_held(with_small_budget("local f = function(c) return c end return setmetatable({}, "
+                                                 .. "{__call = function(_, ...) return f(...) end, __metatable = "
+                                                 .. "setmetatable({}, {__index = function() " .. ESCAPE
+                                                 .. " return f end})})"))
+        end)
+
+        -- On Ctrl-C srv-run raises "interrupted!" in the running code
+        -- (lua/runner/srv-run.c, on_sigint, stop_hook, which removes every
+        -- hook first): a policy that catches it with pcall must not run on
+        -- with no budget at all.
+        it("keeps the budget of a policy that catches the Ctrl-C error with pcall", function()
+            -- Without SIGINT this policy runs out of its budget in about 1.5 s.
+            local path = write_file("return function(c) while true do pcall(function() while true do end end) end end")
+            local pipe = assert(io.popen(string.format(
+                "exec 2>/dev/null; %s lookup %s --zone %s --policy %s --budget 300000000 >/dev/null 2>&1 & pid=$!; "
+                .. "sleep 0.3; kill -INT $pid; i=0; "
+                .. "while kill -0 $pid 2>/dev/null && [ $i -lt 80 ]; do sleep 0.1; i=$((i+1)); done; "
+                .. "if kill -0 $pid 2>/dev/null; then echo still-running; kill -KILL $pid; fi; wait $pid",
+                quote(run.SRV_RUN), quote(NAME), quote(ZONE), quote(path))))
+            local out = pipe:read("a")
+            pipe:close()
+            os.remove(path)
+            assert.equal("", out, "the policy ran on for 8 s after Ctrl-C, past its budget")
+        end)
+    end)
+end)
