@@ -8,9 +8,12 @@ local run = require "spec.support.run"
 
 local M = {}
 
--- How the docs run a Lua script from the checkout (README.md, lua-api.md),
--- and how the Lua examples run here.
+-- How the docs run a Lua script from the checkout (README.md, lua-api.md).
 M.LUA = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/?.so;;' lua5.4"
+-- How the Lua examples run here: the same, on the module of the build under
+-- test (BUILD, as make passes it: make test-cares runs the examples on the
+-- second c-ares' build).
+M.RUN_LUA = M.LUA:gsub("build/", (run.BUILD:gsub("%%", "%%%%")) .. "/", 1)
 
 -- Every fenced block of a Markdown text, in order, as a table:
 --   lang    the word after the opening fence ("" for none)
@@ -104,7 +107,7 @@ end
 function M.run_lua(code)
     M.uses_knotd(code)
     local path = run.write_file(code)
-    local pipe = assert(io.popen(M.LUA .. " " .. path .. " 2>&1"))
+    local pipe = assert(io.popen(M.RUN_LUA .. " " .. path .. " 2>&1"))
     local out = pipe:read("a")
     local ok = pipe:close()
     os.remove(path)

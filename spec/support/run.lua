@@ -4,7 +4,8 @@ local assert = require "luassert"
 
 local M = {}
 
-M.SRV_RUN = (os.getenv("BUILD") or "build") .. "/srv-run"
+M.BUILD = os.getenv("BUILD") or "build"
+M.SRV_RUN = M.BUILD .. "/srv-run"
 
 local function quote(word)
     return "'" .. tostring(word):gsub("'", "'\\''") .. "'"
