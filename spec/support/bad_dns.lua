@@ -9,8 +9,8 @@
 -- anything anywhere but to the loopback peer that asked.
 --
 -- Its behaviour is chosen by the QUERY NAME: the label just under the zone
--- bad.test. "late-1500.bad.test", "_sip._tcp.late-1500.bad.test" and
--- "x7.late-1500.bad.test" all answer late; labels in front are free, so a
+-- bad.test. "late-4000.bad.test", "_sip._tcp.late-4000.bad.test" and
+-- "x7.late-4000.bad.test" all answer late; labels in front are free, so a
 -- spec can make every query name distinct. A name outside bad.test is
 -- REFUSED. One process serves every case at once; delays never block other
 -- queries (one select loop with timers, non-blocking TCP).
