@@ -294,7 +294,7 @@ bench: $(BENCH_BINS) $(LUA_MODULE)
 	@second=; \
 	if [ -n '$(CARES_SRC)' ] && [ -f '$(CARES_SRC)' ]; then \
 	    top=$$(BUILD='$(BUILD)' sh spec/support/build-cares.sh '$(CARES_SRC)') && \
-	    $(MAKE) --no-print-directory BUILD="$$top/srv" CARES_INCDIR="$$top/prefix/include" \
+	    $(MAKE) -s --no-print-directory BUILD="$$top/srv" CARES_INCDIR="$$top/prefix/include" \
 	        CARES_LIBDIR="$$top/prefix/lib" "$$top/srv/bench/bench_lookup" && \
 	    second="$$top/srv/bench/bench_lookup"; \
 	elif [ -n '$(CARES_SRC)' ]; then \

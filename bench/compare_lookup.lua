@@ -13,7 +13,9 @@
 -- hits every column alike. Printed per c-ares and in-flight count: the best
 -- rate of each side and the range over the rounds, the ratio of the bests
 -- and the range of the ratios of the same round, and the CPU time per
--- lookup (getrusage of the timed part, the lowest of the rounds). Where
+-- lookup (getrusage of the timed part, the lowest of the rounds) with its
+-- ratio, raw over srv: on a machine other work shares, the rates swing
+-- with it and the CPU per lookup much less. Where
 -- perf(1) can count instructions, instructions per lookup too (the whole
 -- child, divided by the lookups it started).
 --
@@ -93,6 +95,20 @@ local function rotated(list, by)
     return out
 end
 
+-- Rows are named by c-ares version; two programs on the same one (srv
+-- before and after a change, say) by version and place on the command line.
+local labels_taken = {}
+local function label_of(program, version)
+    local label = version or "?"
+    if labels_taken[label] then
+        for i, p in ipairs(programs) do
+            if p == program then label = label .. "#" .. i end
+        end
+    end
+    labels_taken[label] = true
+    return label
+end
+
 -- results[program][in_flight][side] = list of measurements, in round order
 local results, versions = {}, {}
 for _, program in ipairs(programs) do results[program] = {} end
@@ -115,7 +131,7 @@ for _, case in ipairs(CASES) do
             for _, side in ipairs(rotated(SIDES, round)) do
                 local result = measure(program, side, n)
                 if result then
-                    versions[program] = result.cares
+                    versions[program] = versions[program] or label_of(program, result.cares)
                     result.round = round
                     table.insert(results[program][n][side], result)
                 end
@@ -151,8 +167,9 @@ local function round_ratios(sides)
 end
 
 print("lookups/s in thousands; cpu: microseconds of CPU per lookup, raw/srv")
-print(string.format("%-7s %9s %-19s %-19s %-19s %-11s %-11s %s", "c-ares", "in flight", "raw c-ares k/s",
-    "srv k/s", "ratio (per round)", "target", "cpu raw/srv", perf_counts and "instr/lookup raw/srv" or ""))
+print(string.format("%-9s %9s %-19s %-19s %-19s %-11s %-11s %-9s %s", "c-ares", "in flight", "raw c-ares k/s",
+    "srv k/s", "ratio (per round)", "target", "cpu raw/srv", "cpu ratio",
+    perf_counts and "instr/lookup raw/srv" or ""))
 for _, program in ipairs(programs) do
     for _, case in ipairs(CASES) do
         local n = case.in_flight
@@ -174,14 +191,15 @@ for _, program in ipairs(programs) do
                 local raw_i, srv_i = best_of(sides.plain, "instructions", true), best_of(sides.srv, "instructions", true)
                 instructions = string.format("%.0f / %.0f", raw_i or 0, srv_i or 0)
             end
-            print(string.format("%-7s %9d %-19s %-19s %-19s %-11s %-11s %s%s", versions[program], n,
+            local raw_cpu, srv_cpu = best_of(sides.plain, "cpu", true), best_of(sides.srv, "cpu", true)
+            print(string.format("%-9s %9d %-19s %-19s %-19s %-11s %-11s %-9s %s%s", versions[program], n,
                 string.format("%.1f [%.1f-%.1f]", raw_best / 1e3, raw_low / 1e3, raw_high / 1e3),
                 string.format("%.1f [%.1f-%.1f]", srv_best / 1e3, srv_low / 1e3, srv_high / 1e3),
                 string.format("%.2fx [%.2f-%.2f]", ratio, ratio_low, ratio_high), verdict,
-                string.format("%.1f/%.1f", best_of(sides.plain, "cpu", true), best_of(sides.srv, "cpu", true)),
+                string.format("%.1f/%.1f", raw_cpu, srv_cpu), string.format("%.2fx", raw_cpu / srv_cpu),
                 instructions, failed > 0 and string.format(" (%d failed)", failed) or ""))
         else
-            print(string.format("%-7s %9d no result (see above)", versions[program] or program, n))
+            print(string.format("%-9s %9d no result (see above)", versions[program] or program, n))
         end
         io.stdout:flush()
     end
