@@ -13,7 +13,7 @@
 #              CARES_INCDIR / CARES_LIBDIR (what the rockspec passes); a
 #              CARES_LIBDIR outside /usr/lib and /lib is also the programs'
 #              and the module's run path, so they run with that c-ares
-#   CARES_SRC  a c-ares source tarball, for test-cares
+#   CARES_SRC  a c-ares source tarball, for test-cares and bench
 #              (../shared/deps/c-ares-1.34.8.tar.gz)
 #   CMOCKA_CFLAGS / CMOCKA_LIBS  the C test library, from pkg-config
 #   LUA_CFLAGS the Lua 5.4 headers for the binding (pkg-config lua5.4, or
@@ -49,7 +49,8 @@
 #                 docs/fuzzing.md); fuzz-smoke, a short run, is part of test
 #   soak          the bounded soak (bench/soak.sh): up to a million lookups with
 #                 faults mixed in, RSS must stay flat; minutes, not part of test
-#   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua
+#   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua;
+#                 the lookups also against the c-ares of CARES_SRC when that file exists
 #   demo          the main job: builds, then runs srv-run on the bundled example zone
 #                 (lookup, --explain, --simulate, a policy; no network)
 #   demo-c        the C API's example program (core/demo) on the same zone, through knotd
@@ -285,9 +286,21 @@ test-cares: deps
 
 # The C benchmarks, then the Lua ones (bench/bench_lua_*.lua: srv.order against
 # plain Lua, cached r:resolve calls/s, lookups/s from Lua against the plain
-# c-ares loop of bench_lookup --plain), all under one knotd. About a minute.
+# c-ares loop of bench_lookup --plain), all under one knotd. bench_lookup runs
+# against the system's c-ares and, when CARES_SRC names a tarball, against
+# that c-ares too (built once, as for test-cares), interleaved in the same run
+# (bench/compare_lookup.lua). CARES_SRC= leaves the second out. A few minutes.
 bench: $(BENCH_BINS) $(LUA_MODULE)
-	@LUA='$(LUA)' BUILD='$(BUILD)' $(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS)
+	@second=; \
+	if [ -n '$(CARES_SRC)' ] && [ -f '$(CARES_SRC)' ]; then \
+	    top=$$(BUILD='$(BUILD)' sh spec/support/build-cares.sh '$(CARES_SRC)') && \
+	    $(MAKE) -s --no-print-directory BUILD="$$top/srv" CARES_INCDIR="$$top/prefix/include" \
+	        CARES_LIBDIR="$$top/prefix/lib" "$$top/srv/bench/bench_lookup" && \
+	    second="$$top/srv/bench/bench_lookup"; \
+	elif [ -n '$(CARES_SRC)' ]; then \
+	    echo "bench: no $(CARES_SRC): the system's c-ares only"; \
+	fi; \
+	LUA='$(LUA)' BUILD='$(BUILD)' $(WITH_KNOTD) sh bench/run.sh $(BENCH_BINS) $$second
 
 # srv-run on the bundled zone, answered from the file: no network at all.
 # Not part of test: minutes. SOAK_LOOKUPS, SOAK_SECONDS bound it.

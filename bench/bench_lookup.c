@@ -1,32 +1,47 @@
 /*
  * bench_lookup - SRV lookups per second against a DNS server on loopback
- * (SRV_TEST_SERVER, started by `make bench`), srv's resolver against a plain
- * c-ares loop run in the same process, at 1, 50 and 500 lookups in flight.
+ * (SRV_TEST_SERVER, started by `make bench`), one side at a time:
+ *
+ *   bench_lookup --plain IN_FLIGHT SECONDS   raw c-ares, the strongest loop
+ *                                            this c-ares allows (below)
+ *   bench_lookup --srv IN_FLIGHT SECONDS     srv's C resolver
+ *
+ * Each prints one machine-readable line: lookups per second and the CPU
+ * time (getrusage) per lookup of the timed part. bench/compare_lookup.lua
+ * runs the sides as children, in interleaved rounds, for every c-ares
+ * `make bench` built, and prints the ratios; bench/bench_lua_lookup.lua
+ * runs --plain as the baseline of the Lua binding.
  *
  * "In flight" is what the caller keeps outstanding: each completed lookup
- * submits the next until the total is reached. The plain loop hands all of
- * them to one channel, as a straightforward c-ares program does; srv queues
- * those above its in-flight limit.
+ * is replaced by the next until SECONDS are up; lookups still in flight
+ * then are not counted. Lookup i asks _q<i>._tcp.bench.test, a distinct
+ * name every time, which the wildcard of spec/fixtures/bench.test.zone
+ * answers with one SRV record: every lookup is a DNS query (no cache, no
+ * shared query) whose answer has a record to read.
  *
- * Targets (issue): srv/plain >= 0.9 at 1 and 50, >= 2.5 at 500.
+ * Both sides start queries only after c-ares' processing call returned,
+ * never inside its callback (docs/c-api.md, "c-ares versions": 1.34.7 and
+ * 1.34.8 can lose a query started there).
  *
- * `bench_lookup --plain IN_FLIGHT SECONDS` runs only the plain loop, for a
- * fixed time, over the rotation of names in rotating_name() below, and
- * prints one machine-readable line; bench/bench_lua_lookup.lua runs it
- * between its own rounds as the baseline of the Lua binding. Distinct
- * names, because the Lua resolver shares identical queries in flight.
+ * The raw loop, by c-ares version (docs/testing.md, "Benchmarks"):
+ *   1.34 and later  the event API: sock_state_cb, poll, ares_process_fds,
+ *                   ares_query_dnsrec reading the parsed record, the query
+ *                   cache off, STAYOPEN, no EDNS
+ *   before          sock_state_cb, poll, ares_process_fd per ready socket,
+ *                   ares_query with ares_parse_srv_reply, STAYOPEN
  */
 #include "srv.h"
 
 #include <ares.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <sys/resource.h>
 #include <time.h>
 
-static const char *NAME = "_xmpp-client._tcp.example.net";
+#define EVENT_API (ARES_VERSION >= 0x012200)
 
 static double now_seconds(void)
 {
@@ -35,221 +50,270 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- the plain c-ares loop ---------------------------------------------- */
+static double cpu_seconds(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 +
+           (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
+}
 
-typedef struct plain_run {
-    ares_channel channel;
-    long to_submit;
-    long answered;
+static const char *lookup_name(long i, char *buffer, size_t size)
+{
+    snprintf(buffer, size, "_q%ld._tcp.bench.test", i);
+    return buffer;
+}
+
+/* ---- one timed run, whichever side ------------------------------------- */
+
+typedef struct timed_run {
+    int in_flight;
+    double start, deadline, elapsed, cpu_start, cpu;
+    long submitted;
+    long completed;     /* an answer with records, before the deadline */
     long failed;
-} plain_run_t;
+    int outstanding;
+    int stopped;        /* the deadline passed: no more submissions, no more counting */
+} timed_run_t;
 
-/* A channel as a plain c-ares user makes one: c-ares defaults but for a
- * 2 s timeout and 3 tries, the server given. Nonzero on failure. */
-static int plain_channel(const char *server, ares_channel *channel)
+static void run_start(timed_run_t *run, int in_flight, double seconds)
+{
+    memset(run, 0, sizeof *run);
+    run->in_flight = in_flight;
+    run->cpu_start = cpu_seconds();
+    run->start = now_seconds();
+    run->deadline = run->start + seconds;
+}
+
+static void run_answered(timed_run_t *run, int ok)
+{
+    run->outstanding--;
+    if (run->stopped)
+        return;
+    if (ok)
+        run->completed++;
+    else
+        run->failed++;
+    double now = now_seconds();
+    if (now >= run->deadline) {
+        run->stopped = 1;
+        run->elapsed = now - run->start;
+        run->cpu = cpu_seconds() - run->cpu_start;
+    }
+}
+
+/* How many lookups to start now to keep in_flight outstanding. */
+static int run_wanted(const timed_run_t *run)
+{
+    return run->stopped ? 0 : run->in_flight - run->outstanding;
+}
+
+static void run_print(const timed_run_t *run, const char *side)
+{
+    printf("side=%s cares=%s in_flight=%d submitted=%ld completed=%ld failed=%ld seconds=%.6f"
+           " per_second=%.1f cpu_us_per_lookup=%.3f\n",
+           side, ares_version(NULL), run->in_flight, run->submitted, run->completed, run->failed, run->elapsed,
+           run->elapsed > 0 ? (double)run->completed / run->elapsed : 0.0,
+           run->completed ? run->cpu * 1e6 / (double)run->completed : 0.0);
+}
+
+/* ---- the raw c-ares loop -------------------------------------------------- */
+
+typedef struct raw_loop {
+    ares_channel channel;
+    timed_run_t run;
+    struct pollfd sockets[64];
+    size_t socket_count;
+} raw_loop_t;
+
+static void raw_socket_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    raw_loop_t *loop = data;
+    short events = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+    size_t i = 0;
+    while (i < loop->socket_count && loop->sockets[i].fd != fd)
+        i++;
+    if (i == loop->socket_count) {
+        if (events && loop->socket_count < sizeof loop->sockets / sizeof loop->sockets[0])
+            loop->sockets[loop->socket_count++] = (struct pollfd){.fd = fd, .events = events};
+    } else if (events) {
+        loop->sockets[i].events = events;
+    } else {
+        loop->sockets[i] = loop->sockets[--loop->socket_count];
+    }
+}
+
+/* c-ares defaults but for a 2 s timeout, 3 tries and the options in the
+ * header comment; the server given. Nonzero on failure. */
+static int raw_channel(raw_loop_t *loop, const char *server)
 {
     struct ares_options options;
     memset(&options, 0, sizeof options);
+    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_SOCK_STATE_CB;
     options.timeout = 2000;
     options.tries = 3;
-    if (ares_init_options(channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS ||
-        ares_set_servers_ports_csv(*channel, server) != ARES_SUCCESS) {
+    options.flags = ARES_FLAG_STAYOPEN;
+    options.sock_state_cb = raw_socket_state;
+    options.sock_state_cb_data = loop;
+#if EVENT_API
+    options.qcache_max_ttl = 0;
+    mask |= ARES_OPT_QUERY_CACHE;
+#endif
+    if (ares_init_options(&loop->channel, &options, mask) != ARES_SUCCESS ||
+        ares_set_servers_ports_csv(loop->channel, server) != ARES_SUCCESS) {
         fprintf(stderr, "bench_lookup: cannot set up c-ares\n");
         return 1;
     }
     return 0;
 }
 
-/* One round of the textbook c-ares loop: ares_fds, select (at most limit,
- * NULL for none), ares_process. Returns 0 when nothing is pending. */
-static int plain_round(ares_channel channel, struct timeval *limit)
-{
-    fd_set readers, writers;
-    FD_ZERO(&readers);
-    FD_ZERO(&writers);
-    int nfds = ares_fds(channel, &readers, &writers);
-    if (nfds == 0)
-        return 0;
-    struct timeval tv, *timeout = ares_timeout(channel, limit, &tv);
-    select(nfds, &readers, &writers, NULL, timeout);
-    ares_process(channel, &readers, &writers);
-    return 1;
-}
+#if EVENT_API
 
-static void plain_submit(plain_run_t *run);
-
-static void plain_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
-{
-    (void)timeouts;
-    plain_run_t *run = arg;
-    struct ares_srv_reply *records = NULL;
-    if (status == ARES_SUCCESS && ares_parse_srv_reply(reply, len, &records) == ARES_SUCCESS) {
-        run->answered++;
-        ares_free_data(records);
-    } else {
-        run->failed++;
-    }
-    plain_submit(run);
-}
-
-static void plain_submit(plain_run_t *run)
-{
-    if (run->to_submit <= 0)
-        return;
-    run->to_submit--;
-    ares_query(run->channel, NAME, 1, 33, plain_callback, run);
-}
-
-static double plain_rate(const char *server, int in_flight, long total)
-{
-    plain_run_t run = {0};
-    if (plain_channel(server, &run.channel) != 0)
-        exit(1);
-    run.to_submit = total;
-    double start = now_seconds();
-    for (int i = 0; i < in_flight; i++)
-        plain_submit(&run);
-    while (plain_round(run.channel, NULL))
-        ;
-    double elapsed = now_seconds() - start;
-    ares_destroy(run.channel);
-    if (run.failed)
-        fprintf(stderr, "bench_lookup: plain loop: %ld lookups failed\n", run.failed);
-    return (double)run.answered / elapsed;
-}
-
-/* ---- the plain loop for a fixed time, over rotating names ---------------- */
-
-/*
- * Lookup number i (from 0) asks, as bench/bench_lua_lookup.lua does:
- * every 128th one of the 9 names of the example.net fixture that have SRV
- * records, in turn, else _q<i>._tcp.example.net, a distinct name knotd
- * answers NXDOMAIN. A positive name comes back after 1152 lookups, twice
- * as many as are ever in flight, so identical queries do not overlap.
- */
-static const char *const POSITIVE_NAMES[] = {
-    "_xmpp-client._tcp.example.net", "_xmpp-server._tcp.example.net",
-    "_xmpps-client._tcp.example.net", "_stun._udp.example.net", "_stun._tcp.example.net",
-    "_stuns._tcp.example.net", "_turn._udp.example.net", "_turn._tcp.example.net",
-    "_turns._tcp.example.net",
-};
-#define POSITIVE_EVERY 128
-
-static const char *rotating_name(long i, char *buffer, size_t size)
-{
-    if (i % POSITIVE_EVERY == 0)
-        return POSITIVE_NAMES[(i / POSITIVE_EVERY) % (long)(sizeof POSITIVE_NAMES / sizeof POSITIVE_NAMES[0])];
-    snprintf(buffer, size, "_q%ld._tcp.example.net", i);
-    return buffer;
-}
-
-typedef struct timed_run {
-    ares_channel channel;
-    long submitted;
-    long completed;     /* an answer (records or NXDOMAIN) before the deadline */
-    long failed;
-    int stopped;        /* the deadline passed: no more submissions, no more counting */
-} timed_run_t;
-
-static void timed_submit(timed_run_t *run);
-
-static void timed_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
+static void raw_callback(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *reply)
 {
     (void)timeouts;
     timed_run_t *run = arg;
-    if (run->stopped)
-        return;
-    struct ares_srv_reply *records = NULL;
-    if (status == ARES_SUCCESS && ares_parse_srv_reply(reply, len, &records) == ARES_SUCCESS) {
-        run->completed++;
-        ares_free_data(records);
-    } else if (status == ARES_ENOTFOUND) {
-        run->completed++;
-    } else {
-        run->failed++;
+    size_t records = 0;
+    if (status == ARES_SUCCESS) {
+        for (size_t i = 0; i < ares_dns_record_rr_cnt(reply, ARES_SECTION_ANSWER); i++) {
+            const ares_dns_rr_t *rr = ares_dns_record_rr_get_const(reply, ARES_SECTION_ANSWER, i);
+            if (ares_dns_rr_get_type(rr) == ARES_REC_TYPE_SRV &&
+                ares_dns_rr_get_str(rr, ARES_RR_SRV_TARGET) != NULL &&
+                ares_dns_rr_get_u16(rr, ARES_RR_SRV_PORT) != 0)
+                records++;
+        }
     }
-    timed_submit(run);
+    run_answered(run, records > 0);
 }
 
-static void timed_submit(timed_run_t *run)
+static void raw_submit(raw_loop_t *loop, const char *name)
 {
-    char buffer[64];
-    const char *name = rotating_name(run->submitted++, buffer, sizeof buffer);
-    ares_query(run->channel, name, 1, 33, timed_callback, run);
+    (void)ares_query_dnsrec(loop->channel, name, ARES_CLASS_IN, ARES_REC_TYPE_SRV, raw_callback, &loop->run,
+                            NULL);
 }
 
-static int plain_timed(const char *server, int in_flight, double seconds)
+static void raw_process(raw_loop_t *loop, int ready)
 {
-    timed_run_t run = {0};
-    if (plain_channel(server, &run.channel) != 0)
+    ares_fd_events_t events[sizeof loop->sockets / sizeof loop->sockets[0]];
+    size_t count = 0;
+    for (size_t i = 0; ready > 0 && i < loop->socket_count; i++) {
+        short revents = loop->sockets[i].revents;
+        if (!revents)
+            continue;
+        events[count].fd = loop->sockets[i].fd;
+        events[count].events = (revents & (POLLIN | POLLERR | POLLHUP) ? ARES_FD_EVENT_READ : 0u) |
+                               (revents & POLLOUT ? ARES_FD_EVENT_WRITE : 0u);
+        count++;
+    }
+    (void)ares_process_fds(loop->channel, events, count, ARES_PROCESS_FLAG_NONE);
+}
+
+#else
+
+static void raw_callback(void *arg, int status, int timeouts, unsigned char *reply, int len)
+{
+    (void)timeouts;
+    timed_run_t *run = arg;
+    struct ares_srv_reply *records = NULL;
+    int ok = status == ARES_SUCCESS && ares_parse_srv_reply(reply, len, &records) == ARES_SUCCESS;
+    if (records)
+        ares_free_data(records);
+    run_answered(run, ok);
+}
+
+static void raw_submit(raw_loop_t *loop, const char *name)
+{
+    ares_query(loop->channel, name, 1, 33, raw_callback, &loop->run);
+}
+
+/* The sockets array may change inside ares_process_fd (sock_state_cb):
+ * the ready ones are taken first. */
+static void raw_process(raw_loop_t *loop, int ready)
+{
+    struct pollfd fired[sizeof loop->sockets / sizeof loop->sockets[0]];
+    size_t count = 0;
+    for (size_t i = 0; ready > 0 && i < loop->socket_count; i++)
+        if (loop->sockets[i].revents)
+            fired[count++] = loop->sockets[i];
+    if (count == 0)
+        ares_process_fd(loop->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    for (size_t i = 0; i < count; i++)
+        ares_process_fd(loop->channel,
+                        fired[i].revents & (POLLIN | POLLERR | POLLHUP) ? fired[i].fd : ARES_SOCKET_BAD,
+                        fired[i].revents & POLLOUT ? fired[i].fd : ARES_SOCKET_BAD);
+}
+
+#endif
+
+static int raw_timed(const char *server, int in_flight, double seconds)
+{
+    static raw_loop_t loop;
+    if (raw_channel(&loop, server) != 0)
         return 1;
-    double start = now_seconds(), deadline = start + seconds;
-    for (int i = 0; i < in_flight; i++)
-        timed_submit(&run);
-    double now = start;
-    struct timeval limit = {0, 50000};
-    while (now < deadline && plain_round(run.channel, &limit))
-        now = now_seconds();
-    /* Lookups still in flight at the deadline are not counted. */
-    run.stopped = 1;
-    ares_destroy(run.channel);
-    double elapsed = now - start;
-    printf("plain-c-ares in_flight=%d completed=%ld failed=%ld seconds=%.6f per_second=%.1f\n",
-           in_flight, run.completed, run.failed, elapsed, (double)run.completed / elapsed);
+    run_start(&loop.run, in_flight, seconds);
+    char buffer[64];
+    for (;;) {
+        for (int wanted = run_wanted(&loop.run); wanted > 0; wanted--) {
+            loop.run.outstanding++;
+            raw_submit(&loop, lookup_name(loop.run.submitted++, buffer, sizeof buffer));
+        }
+        if (loop.run.outstanding == 0)
+            break;
+        struct timeval tv, *next = ares_timeout(loop.channel, NULL, &tv);
+        int wait_ms = next ? (int)(next->tv_sec * 1000 + (next->tv_usec + 999) / 1000) : 0;
+        int ready = poll(loop.sockets, loop.socket_count, wait_ms);
+        raw_process(&loop, ready);
+    }
+    ares_destroy(loop.channel);
+    run_print(&loop.run, "plain");
     return 0;
 }
 
 /* ---- srv ------------------------------------------------------------------ */
 
-typedef struct srv_run {
+typedef struct srv_loop {
     srv_resolver_t *resolver;
-    long to_submit;
-    long answered;
-    long failed;
-} srv_run_t;
+    timed_run_t run;
+} srv_loop_t;
 
-static void srv_submit(srv_run_t *run);
+static void srv_submit(srv_loop_t *loop);
 
+/* srv runs callbacks after c-ares returned, so the next lookup starts here. */
 static void srv_callback(const srv_srv_result_t *result, void *arg)
 {
-    srv_run_t *run = arg;
-    if (result->status == SRV_OK)
-        run->answered++;
-    else
-        run->failed++;
-    srv_submit(run);
+    srv_loop_t *loop = arg;
+    run_answered(&loop->run, result->status == SRV_OK);
+    srv_submit(loop);
 }
 
-static void srv_submit(srv_run_t *run)
+static void srv_submit(srv_loop_t *loop)
 {
-    if (run->to_submit <= 0)
-        return;
-    run->to_submit--;
-    srv_resolver_query_srv(run->resolver, NAME, srv_callback, run);
+    char buffer[64];
+    for (int wanted = run_wanted(&loop->run); wanted > 0; wanted--) {
+        loop->run.outstanding++;
+        srv_resolver_query_srv(loop->resolver, lookup_name(loop->run.submitted++, buffer, sizeof buffer),
+                               srv_callback, loop);
+    }
 }
 
-static double srv_rate(const char *server, int in_flight, long total)
+static int srv_timed(const char *server, int in_flight, double seconds)
 {
-    srv_run_t run = {0};
+    static srv_loop_t loop;
     srv_resolver_options_t opts;
     srv_resolver_options_init(&opts);
     opts.servers = server;
     opts.timeout_ms = 2000;
     opts.tries = 3;
-    if (srv_resolver_new(&run.resolver, &opts) != SRV_OK) {
+    if (srv_resolver_new(&loop.resolver, &opts) != SRV_OK) {
         fprintf(stderr, "bench_lookup: cannot create the resolver\n");
-        exit(1);
+        return 1;
     }
-    run.to_submit = total;
-    double start = now_seconds();
-    for (int i = 0; i < in_flight; i++)
-        srv_submit(&run);
-    srv_resolver_run(run.resolver);
-    double elapsed = now_seconds() - start;
-    srv_resolver_destroy(run.resolver);
-    if (run.failed)
-        fprintf(stderr, "bench_lookup: srv: %ld lookups failed\n", run.failed);
-    return (double)run.answered / elapsed;
+    run_start(&loop.run, in_flight, seconds);
+    srv_submit(&loop);
+    srv_resolver_run(loop.resolver);
+    srv_resolver_destroy(loop.resolver);
+    run_print(&loop.run, "srv");
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -259,44 +323,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_lookup: SRV_TEST_SERVER unset (run it through `make bench`)\n");
         return 2;
     }
-    if (argc == 4 && strcmp(argv[1], "--plain") == 0) {
-        char *end;
-        errno = 0;
-        long in_flight = strtol(argv[2], &end, 10);
-        double seconds = strtod(argv[3], NULL);
-        if (errno || *end || in_flight < 1 || in_flight > 100000 || !(seconds > 0)) {
-            fprintf(stderr, "usage: bench_lookup [--plain IN_FLIGHT SECONDS]\n");
-            return 2;
-        }
-        ares_library_init(ARES_LIB_INIT_ALL);
-        int status = plain_timed(server, (int)in_flight, seconds);
-        ares_library_cleanup();
-        return status;
-    }
-    if (argc != 1) {
-        fprintf(stderr, "usage: bench_lookup [--plain IN_FLIGHT SECONDS]\n");
+    int plain = argc == 4 && strcmp(argv[1], "--plain") == 0;
+    int ours = argc == 4 && strcmp(argv[1], "--srv") == 0;
+    char *end = NULL;
+    errno = 0;
+    long in_flight = plain || ours ? strtol(argv[2], &end, 10) : 0;
+    double seconds = plain || ours ? strtod(argv[3], NULL) : 0;
+    if (!(plain || ours) || errno || *end || in_flight < 1 || in_flight > 100000 || !(seconds > 0)) {
+        fprintf(stderr, "usage: bench_lookup --plain|--srv IN_FLIGHT SECONDS\n");
         return 2;
     }
-    static const struct { int in_flight; long total; double target; } cases[] = {
-        {1, 20000, 0.9}, {50, 150000, 0.9}, {500, 150000, 2.5},
-    };
     ares_library_init(ARES_LIB_INIT_ALL);
-    printf("SRV lookups/s against knotd on loopback (%s), best of 3 alternating runs\n", server);
-    printf("%-10s %14s %14s %8s %8s\n", "in flight", "plain c-ares", "srv", "ratio", "target");
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double best_plain = 0, best_srv = 0;
-        for (int round = 0; round < 3; round++) {
-            double plain = plain_rate(server, cases[i].in_flight, cases[i].total);
-            double ours = srv_rate(server, cases[i].in_flight, cases[i].total);
-            if (plain > best_plain)
-                best_plain = plain;
-            if (ours > best_srv)
-                best_srv = ours;
-        }
-        double ratio = best_srv / best_plain;
-        printf("%-10d %14.0f %14.0f %7.2fx %6s%.1fx %s\n", cases[i].in_flight, best_plain, best_srv,
-               ratio, ">=", cases[i].target, ratio >= cases[i].target ? "PASS" : "MISS");
-    }
+    int status = plain ? raw_timed(server, (int)in_flight, seconds) : srv_timed(server, (int)in_flight, seconds);
     ares_library_cleanup();
-    return 0;
+    return status;
 }

@@ -31,8 +31,13 @@
  *  - the query name matches case-insensitively: the same reply with the
  *    query name's case flipped gives the same status and entries;
  *  - each SRV record written by srv_record_format() parses back to itself
- *    with srv_parse_srv(), so wire.c's escaping and the text parser agree.
+ *    with srv_parse_srv(), so wire.c's escaping and the text parser agree;
+ *  - built against c-ares 1.28 or later (docs/fuzzing.md), where the resolver
+ *    reads the record c-ares parsed (cares_compat.c): when c-ares parses
+ *    the reply, reading its record gives what srv's reader gives for the
+ *    octets c-ares writes from that record (status, negative TTL, entries).
  */
+#include "cares_compat.h"
 #include "fuzz_check.h"
 #include "wire.h"
 
@@ -256,6 +261,60 @@ static void fuzz_srv(const uint8_t *data, size_t size, const char *qname, const 
     srv_recordset_clear(&other);
 }
 
+/* c-ares' parsed record ----------------------------------------------------- */
+
+#if CARES_AT_LEAST(1, 28)
+static void check_reading_of_cares_record(const uint8_t *data, size_t size, const char *qname, uint16_t qtype)
+{
+    ares_dns_record_t *record = NULL;
+    if (ares_dns_parse(data, size, 0, &record) != ARES_SUCCESS)
+        return;
+    unsigned char *octets = NULL;
+    size_t len = 0;
+    if (ares_dns_write(record, &octets, &len) != ARES_SUCCESS) {
+        /* Some replies c-ares parses it cannot write again: no octets
+         * to compare with. */
+        ares_dns_record_destroy(record);
+        return;
+    }
+    uint32_t record_ttl = 1, octets_ttl = 2;
+    srv_status_t from_record, from_octets;
+    if (qtype == SRV_RR_A || qtype == SRV_RR_AAAA) {
+        address_array_t a = {NULL, 0}, b = {NULL, 0};
+        from_record = cares_record_read_addresses(record, qname, qtype, &a.items, &a.count, &record_ttl);
+        from_octets = srv_answer_parse_addresses(octets, len, qname, qtype, &b.items, &b.count, &octets_ttl);
+        FUZZ_CHECK(a.count == b.count &&
+                   (a.count == 0 || memcmp(a.items, b.items, a.count * sizeof *a.items) == 0),
+                   "the record's addresses differ from its octets'");
+        free(a.items);
+        free(b.items);
+    } else {
+        srv_recordset_t a, b;
+        srv_recordset_init(&a);
+        srv_recordset_init(&b);
+        from_record = cares_record_read(record, qname, &a, &record_ttl);
+        from_octets = srv_answer_parse(octets, len, qname, &b, &octets_ttl);
+        FUZZ_CHECK(fuzz_same_recordset(&a, &b), "the record's SRV records differ from its octets'");
+        srv_recordset_clear(&a);
+        srv_recordset_clear(&b);
+    }
+    FUZZ_CHECK(from_record == from_octets, "the record gave %s, its octets %s", srv_status_code(from_record),
+               srv_status_code(from_octets));
+    FUZZ_CHECK(record_ttl == octets_ttl, "negative TTL %lu from the record, %lu from its octets",
+               (unsigned long)record_ttl, (unsigned long)octets_ttl);
+    ares_free_string(octets);
+    ares_dns_record_destroy(record);
+}
+#else
+static void check_reading_of_cares_record(const uint8_t *data, size_t size, const char *qname, uint16_t qtype)
+{
+    (void)data;
+    (void)size;
+    (void)qname;
+    (void)qtype;
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char qname[WIRE_NAME_TEXT_MAX];
@@ -273,5 +332,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_addresses(data, size, qname, flipped, qtype, preset);
     else
         fuzz_srv(data, size, qname, flipped, preset);
+    check_reading_of_cares_record(data, size, qname, qtype);
     return 0;
 }

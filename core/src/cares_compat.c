@@ -6,13 +6,16 @@
  *         adaptive timeouts, bounded by ARES_OPT_MAXTIMEOUTMS
  *   1.24  ares_get_servers_csv; ares_get_servers_ports deprecated, and setting
  *         the same servers again no longer closes their sockets
- *   1.28  ares_query_dnsrec; ares_query deprecated (its reply is one c-ares
- *         parsed and wrote again)
+ *   1.28  ares_query_dnsrec, whose parsed record srv reads; ares_query
+ *         deprecated (its reply is one c-ares parsed and wrote again)
  *   1.34  ares_process_fds: many ready sockets in one call
  */
 #include "cares_compat.h"
 
+#include "answer.h"
+
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,21 +52,24 @@ void cares_options_for_srv(struct ares_options *options, int *mask, int timeout_
 
 #if CARES_AT_LEAST(1, 28)
 
-/* The reply c-ares parsed, written back to octets for srv's reader: one
- * reader, with the same checks, on every version. */
+/* c-ares has parsed the reply already: srv reads its record rather than
+ * writing it back to octets for srv's reader, which cost more CPU than the
+ * rest of srv's work on a lookup (docs/testing.md, "Lookups against raw
+ * c-ares"). What the reply means is answer.c's decision, made on the same
+ * facts (answer.h); names are written as srv's reader writes them. What
+ * c-ares has checked or dropped while parsing, srv cannot see: slack after
+ * a record's fields, and names of 17 to 128 compression pointers, are read
+ * (docs/c-api.md, "c-ares versions"). */
+struct cares_answer {
+    const ares_dns_record_t *record;
+};
+
 static void on_dnsrec(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *dnsrec)
 {
     cares_reply_t *reply_to = arg;
-    unsigned char *octets = NULL;
-    size_t len = 0;
-    if (dnsrec && ares_dns_write(dnsrec, &octets, &len) != ARES_SUCCESS) {
-        octets = NULL;
-        len = 0;
-        if (status == ARES_SUCCESS)
-            status = ARES_ENOMEM;
-    }
-    reply_to->callback(reply_to->arg, (int)status, timeouts > 0x7fff ? 0x7fff : (int)timeouts, octets, len);
-    ares_free_string(octets);
+    cares_answer_t answer = {dnsrec};
+    reply_to->callback(reply_to->arg, (int)status, timeouts > 0x7fff ? 0x7fff : (int)timeouts,
+                       dnsrec ? &answer : NULL);
 }
 
 void cares_query(ares_channel channel, const char *name, uint16_t type, cares_reply_t *reply_to)
@@ -71,18 +77,177 @@ void cares_query(ares_channel channel, const char *name, uint16_t type, cares_re
     (void)ares_query_dnsrec(channel, name, ARES_CLASS_IN, (ares_dns_rec_type_t)type, on_dnsrec, reply_to, NULL);
 }
 
+static int text_name(const char *name, char text[WIRE_NAME_TEXT_MAX])
+{
+    return name && wire_name_from_text(name, text);
+}
+
+/* A type c-ares does not know is ARES_REC_TYPE_RAW_RR, past 16 bits: none
+ * srv reads, so it stands as type 0. */
+static uint16_t rr_type(const ares_dns_rr_t *rr)
+{
+    ares_dns_rec_type_t type = ares_dns_rr_get_type(rr);
+    return type > 0xffff ? 0 : (uint16_t)type;
+}
+
+/* The header and the question. c-ares has joined the OPT's bits to the
+ * RCODE (RFC 6891 6.1.3), or made it SERVFAIL when it has no name for it. */
+static srv_status_t read_question(const ares_dns_record_t *record, answer_t *answer)
+{
+    srv_status_t status = answer_header(answer, (ares_dns_record_get_flags(record) & ARES_FLAG_QR) != 0,
+                                        (unsigned)ares_dns_record_get_rcode(record),
+                                        (unsigned)ares_dns_record_query_cnt(record));
+    if (status != SRV_OK)
+        return status;
+    const char *name = NULL;
+    ares_dns_rec_type_t type;
+    ares_dns_class_t rr_class;
+    char text[WIRE_NAME_TEXT_MAX];
+    if (ares_dns_record_query_get(record, 0, &name, &type, &rr_class) != ARES_SUCCESS ||
+        !text_name(name, text))
+        return SRV_EBADRESP;
+    return answer_question(answer, text, type > 0xffff ? 0 : (uint16_t)type, (uint16_t)rr_class);
+}
+
+static const ares_dns_section_t SECTIONS[] = {ARES_SECTION_ANSWER, ARES_SECTION_AUTHORITY,
+                                              ARES_SECTION_ADDITIONAL};
+
+/* The first walk, as answer.c's over octets. */
+static srv_status_t read_sections(const ares_dns_record_t *record, answer_t *answer)
+{
+    char owner[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
+    for (answer_section_t section = ANSWER_SECTION; section <= ADDITIONAL_SECTION; section++) {
+        size_t count = ares_dns_record_rr_cnt(record, SECTIONS[section]);
+        for (size_t i = 0; i < count; i++) {
+            const ares_dns_rr_t *rr = ares_dns_record_rr_get_const(record, SECTIONS[section], i);
+            srv_status_t status = SRV_OK;
+            switch (answer_wants(answer, section, rr_type(rr), (uint16_t)ares_dns_rr_get_class(rr))) {
+            case ANSWER_OPT:   /* its RCODE bits are in ares_dns_record_get_rcode()'s */
+                status = text_name(ares_dns_rr_get_name(rr), owner)
+                             ? answer_note_opt(answer, section, owner, 0) : SRV_EBADRESP;
+                break;
+            case ANSWER_ALIAS:
+                status = text_name(ares_dns_rr_get_name(rr), owner) &&
+                                 text_name(ares_dns_rr_get_str(rr, ARES_RR_CNAME_CNAME), target)
+                             ? answer_note_alias(answer, owner, target) : SRV_EBADRESP;
+                break;
+            case ANSWER_SOA:
+                answer_note_soa(answer, ares_dns_rr_get_ttl(rr),
+                                ares_dns_rr_get_u32(rr, ARES_RR_SOA_MINIMUM));
+                break;
+            case ANSWER_SKIP:
+                break;
+            }
+            if (status != SRV_OK)
+                return status;
+        }
+    }
+    return SRV_OK;
+}
+
+/* The second walk: the answer records answer.h takes. */
+static srv_status_t take_answers(const ares_dns_record_t *record, answer_t *answer)
+{
+    char owner[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
+    size_t count = ares_dns_record_rr_cnt(record, ARES_SECTION_ANSWER);
+    for (size_t i = 0; i < count; i++) {
+        const ares_dns_rr_t *rr = ares_dns_record_rr_get_const(record, ARES_SECTION_ANSWER, i);
+        uint16_t type = rr_type(rr);
+        if (!text_name(ares_dns_rr_get_name(rr), owner))
+            return SRV_EBADRESP;
+        if (!answer_takes(answer, owner, type, (uint16_t)ares_dns_rr_get_class(rr)))
+            continue;
+        srv_status_t status;
+        if (type == SRV_RR_SRV) {
+            if (!text_name(ares_dns_rr_get_str(rr, ARES_RR_SRV_TARGET), target))
+                return SRV_EBADRESP;
+            status = answer_take_srv(answer, owner, target, ares_dns_rr_get_u16(rr, ARES_RR_SRV_PRIORITY),
+                                     ares_dns_rr_get_u16(rr, ARES_RR_SRV_WEIGHT),
+                                     ares_dns_rr_get_u16(rr, ARES_RR_SRV_PORT), ares_dns_rr_get_ttl(rr));
+        } else if (type == SRV_RR_A) {
+            status = answer_take_address(answer, AF_INET, ares_dns_rr_get_addr(rr, ARES_RR_A_ADDR),
+                                         ares_dns_rr_get_ttl(rr));
+        } else {
+            status = answer_take_address(answer, AF_INET6,
+                                         ares_dns_rr_get_addr6(rr, ARES_RR_AAAA_ADDR)->_S6_un._S6_u8,
+                                         ares_dns_rr_get_ttl(rr));
+        }
+        if (status != SRV_OK)
+            return status;
+    }
+    return SRV_OK;
+}
+
+static srv_status_t read_record(const ares_dns_record_t *record, answer_t *answer)
+{
+    srv_status_t status = read_question(record, answer);
+    if (status == SRV_OK)
+        status = read_sections(record, answer);
+    if (status == SRV_OK)
+        status = answer_follow(answer);
+    if (status == SRV_OK)
+        status = take_answers(record, answer);
+    return status;
+}
+
+srv_status_t cares_record_read(const ares_dns_record_t *record, const char *qname, srv_recordset_t *out,
+                               uint32_t *negative_ttl)
+{
+    answer_t answer;
+    answer_begin(&answer, qname, SRV_RR_SRV);
+    return answer_end_srv(&answer, read_record(record, &answer), out, negative_ttl);
+}
+
+srv_status_t cares_record_read_addresses(const ares_dns_record_t *record, const char *qname, uint16_t qtype,
+                                         srv_address_t **addresses, size_t *count, uint32_t *negative_ttl)
+{
+    answer_t answer;
+    answer_begin(&answer, qname, qtype);
+    return answer_end_addresses(&answer, read_record(record, &answer), addresses, count, negative_ttl);
+}
+
+srv_status_t cares_answer_read(const cares_answer_t *answer, const char *qname, srv_recordset_t *out,
+                               uint32_t *negative_ttl)
+{
+    return cares_record_read(answer->record, qname, out, negative_ttl);
+}
+
+srv_status_t cares_answer_read_addresses(const cares_answer_t *answer, const char *qname, uint16_t qtype,
+                                         srv_address_t **addresses, size_t *count, uint32_t *negative_ttl)
+{
+    return cares_record_read_addresses(answer->record, qname, qtype, addresses, count, negative_ttl);
+}
+
 #else
+
+struct cares_answer {
+    const unsigned char *octets;
+    size_t len;
+};
 
 static void on_reply(void *arg, int status, int timeouts, unsigned char *reply, int reply_len)
 {
     cares_reply_t *reply_to = arg;
-    reply_to->callback(reply_to->arg, status, timeouts, reply_len > 0 ? reply : NULL,
-                       reply_len > 0 ? (size_t)reply_len : 0);
+    cares_answer_t answer = {reply, reply_len > 0 ? (size_t)reply_len : 0};
+    reply_to->callback(reply_to->arg, status, timeouts, reply && reply_len > 0 ? &answer : NULL);
 }
 
 void cares_query(ares_channel channel, const char *name, uint16_t type, cares_reply_t *reply_to)
 {
     ares_query(channel, name, CLASS_IN, type, on_reply, reply_to);
+}
+
+srv_status_t cares_answer_read(const cares_answer_t *answer, const char *qname, srv_recordset_t *out,
+                               uint32_t *negative_ttl)
+{
+    return srv_answer_parse(answer->octets, answer->len, qname, out, negative_ttl);
+}
+
+srv_status_t cares_answer_read_addresses(const cares_answer_t *answer, const char *qname, uint16_t qtype,
+                                         srv_address_t **addresses, size_t *count, uint32_t *negative_ttl)
+{
+    return srv_answer_parse_addresses(answer->octets, answer->len, qname, qtype, addresses, count,
+                                      negative_ttl);
 }
 
 #endif

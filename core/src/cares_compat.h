@@ -15,17 +15,37 @@
 /* True when the c-ares srv is built against is at least major.minor. */
 #define CARES_AT_LEAST(major, minor) (ARES_VERSION >= (((major) << 16) | ((minor) << 8)))
 
+/* A reply as c-ares hands it over: its octets before 1.28, the record
+ * c-ares parsed from 1.28 (cares_compat.c). Valid only during the callback
+ * it is given to; read it with cares_answer_read() or
+ * cares_answer_read_addresses(). */
+typedef struct cares_answer cares_answer_t;
+
 /* Where a reply to cares_query() goes: the c-ares status, how many tries
- * timed out, and the reply's octets when the server answered (NULL
- * otherwise), to be read by srv's own reader (answer.c). The octets are
- * valid only during the call. The caller owns the cares_reply_t and keeps
- * it alive until the callback has run. */
-typedef void (*cares_reply_callback_t)(void *arg, int status, int timeouts,
-                                       const unsigned char *reply, size_t len);
+ * timed out, and the reply when the server answered (NULL otherwise). The
+ * caller owns the cares_reply_t and keeps it alive until the callback has
+ * run. */
+typedef void (*cares_reply_callback_t)(void *arg, int status, int timeouts, const cares_answer_t *answer);
 typedef struct cares_reply {
     cares_reply_callback_t callback;
     void *arg;
 } cares_reply_t;
+
+/* Read a reply to an SRV query, or to an A or AAAA query, for qname as
+ * srv_answer_parse() and srv_answer_parse_addresses() read a reply's
+ * octets: with the same decisions (answer.h) and the same results. */
+srv_status_t cares_answer_read(const cares_answer_t *answer, const char *qname, srv_recordset_t *out,
+                               uint32_t *negative_ttl);
+srv_status_t cares_answer_read_addresses(const cares_answer_t *answer, const char *qname, uint16_t qtype,
+                                         srv_address_t **addresses, size_t *count, uint32_t *negative_ttl);
+
+#if CARES_AT_LEAST(1, 28)
+/* What the two do from 1.28: read the record c-ares parsed. */
+srv_status_t cares_record_read(const ares_dns_record_t *record, const char *qname, srv_recordset_t *out,
+                               uint32_t *negative_ttl);
+srv_status_t cares_record_read_addresses(const ares_dns_record_t *record, const char *qname, uint16_t qtype,
+                                         srv_address_t **addresses, size_t *count, uint32_t *negative_ttl);
+#endif
 
 /* Sends one query of type (SRV_RR_SRV, SRV_RR_A, SRV_RR_AAAA) for name, class
  * IN. The callback may run inside this call (a bad name). */

@@ -164,25 +164,25 @@ static void note_timeouts(query_t *query, int status, int timeouts)
         query->resolver->reset_sockets = 1;
 }
 
-/* srv's own reader: SRV records into the query, addresses into the lookup. */
-static srv_status_t read_reply(lookup_t *lookup, const unsigned char *reply, size_t reply_len)
+/* srv's own reading: SRV records into the query, addresses into the lookup. */
+static srv_status_t read_reply(lookup_t *lookup, const cares_answer_t *answer)
 {
     query_t *query = lookup->query;
     if (lookup->type == SRV_RR_SRV)
-        return srv_answer_parse(reply, reply_len, query->name, &query->records, &query->negative_ttl);
+        return cares_answer_read(answer, query->name, &query->records, &query->negative_ttl);
     uint32_t negative_ttl;   /* an address result has none (srv.h) */
-    return srv_answer_parse_addresses(reply, reply_len, query->name, lookup->type,
-                                      &lookup->addresses, &lookup->address_count, &negative_ttl);
+    return cares_answer_read_addresses(answer, query->name, lookup->type, &lookup->addresses,
+                                       &lookup->address_count, &negative_ttl);
 }
 
-static void on_reply(void *arg, int status, int timeouts, const unsigned char *reply, size_t reply_len)
+static void on_reply(void *arg, int status, int timeouts, const cares_answer_t *answer)
 {
     lookup_t *lookup = arg;
     srv_resolver_t *resolver = lookup->query->resolver;
     resolver->answering++;
     note_timeouts(lookup->query, status, timeouts);
-    if (reply && reply_is_readable(status))
-        finish(lookup, read_reply(lookup, reply, reply_len), FOUND_BY_READER);
+    if (answer && reply_is_readable(status))
+        finish(lookup, read_reply(lookup, answer), FOUND_BY_READER);
     else
         finish(lookup, status_of_ares(status), FOUND_ELSEWHERE);
     resolver->answering--;

@@ -3,6 +3,7 @@
  * callers check once after a group of reads. */
 #include "wire.h"
 
+#include <ctype.h>
 #include <stdio.h>
 
 void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t len)
@@ -113,4 +114,56 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
 malformed:
     text[0] = '\0';
     reader->failed = 1;
+}
+/* The octet a presentation-format escape stands for (RFC 1035 5.1: \DDD
+ * or \X); *text is just past the backslash and moves past the escape. */
+static int escaped_octet(const char **text)
+{
+    const char *p = *text;
+    if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2])) {
+        int value = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+        *text = p + 3;
+        return value <= 255 ? value : -1;
+    }
+    if (p[0] == '\0')
+        return -1;
+    *text = p + 1;
+    return (unsigned char)p[0];
+}
+
+int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX])
+{
+    size_t at = 0;
+    size_t label = 0;       /* octets of the current label */
+    size_t wire_len = 1;
+    if (name[0] == '.' && name[1] == '\0')
+        name++;
+    for (const char *p = name; *p;) {
+        int octet;
+        if (*p == '.') {
+            if (label == 0)
+                return 0;   /* an empty label */
+            label = 0;
+            if (*++p)   /* not the trailing dot */
+                text[at++] = '.';
+            continue;
+        }
+        if (*p == '\\') {
+            p++;
+            octet = escaped_octet(&p);
+            if (octet < 0)
+                return 0;
+        } else {
+            octet = (unsigned char)*p++;
+        }
+        label++;
+        wire_len += label == 1 ? 2 : 1;
+        if (label > 63 || wire_len > 255)
+            return 0;
+        at = put_octet(text, at, (unsigned char)octet);
+    }
+    if (at == 0)
+        text[at++] = '.';
+    text[at] = '\0';
+    return 1;
 }

@@ -37,5 +37,10 @@ void wire_skip(wire_reader_t *reader, size_t count);
  * pointers must point backwards, which rules out loops, and be at most
  * WIRE_MAX_JUMPS. */
 void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX]);
+/* Writes a presentation-format name (escapes as RFC 1035 5.1, with or
+ * without the trailing dot; "" or "." for the root) as wire_name() writes
+ * the same name, so names a parser other than wire_name() read compare as
+ * srv's do. Returns 0, text unusable, for a name no message could hold. */
+int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX]);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cares_compat.h"
 #include "dns_builder.h"
 #include "srv.h"
 
@@ -19,8 +20,75 @@ static dns_builder_t msg;
 
 static const char *QNAME = "_xmpp-client._tcp.example.net";
 
+/* Replies whose two readings were compared (below), and how many of this
+ * file's replies c-ares 1.34 parses. */
+static unsigned readings_compared;
+enum { READINGS_EXPECTED = 44 };
+
+#if CARES_AT_LEAST(1, 28)
+static void assert_same_records(const srv_recordset_t *a, const srv_recordset_t *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        const srv_record_t *x = &a->records[i], *y = &b->records[i];
+        assert_string_equal(x->name, y->name);
+        assert_string_equal(x->target, y->target);
+        assert_int_equal(x->priority, y->priority);
+        assert_int_equal(x->weight, y->weight);
+        assert_int_equal(x->port, y->port);
+        assert_int_equal(x->ttl, y->ttl);
+    }
+}
+
+/* From c-ares 1.28 the resolver reads the record c-ares parsed, not octets
+ * (cares_compat.c). Wherever c-ares parses msg, that reading must give what
+ * srv's reader gives for the octets c-ares writes from the record: the same
+ * status, negative TTL and records or addresses. */
+static void check_reading_of_cares_record(const char *qname, uint16_t qtype)
+{
+    ares_dns_record_t *record = NULL;
+    if (ares_dns_parse(msg.data, msg.len, 0, &record) != ARES_SUCCESS)
+        return;
+    unsigned char *octets = NULL;
+    size_t len = 0;
+    assert_int_equal(ares_dns_write(record, &octets, &len), ARES_SUCCESS);
+    uint32_t record_ttl = 1, octets_ttl = 2;
+    if (qtype == SRV_RR_SRV) {
+        srv_recordset_t from_record = {0}, from_octets = {0};
+        assert_int_equal(cares_record_read(record, qname, &from_record, &record_ttl),
+                         srv_answer_parse(octets, len, qname, &from_octets, &octets_ttl));
+        assert_same_records(&from_record, &from_octets);
+        srv_recordset_clear(&from_record);
+        srv_recordset_clear(&from_octets);
+    } else {
+        srv_address_t *from_record = NULL, *from_octets = NULL;
+        size_t record_count = 0, octets_count = 0;
+        assert_int_equal(cares_record_read_addresses(record, qname, qtype, &from_record, &record_count,
+                                                     &record_ttl),
+                         srv_answer_parse_addresses(octets, len, qname, qtype, &from_octets, &octets_count,
+                                                    &octets_ttl));
+        assert_int_equal(record_count, octets_count);
+        if (record_count > 0)
+            assert_memory_equal(from_record, from_octets, record_count * sizeof *from_record);
+        free(from_record);
+        free(from_octets);
+    }
+    assert_int_equal(record_ttl, octets_ttl);
+    readings_compared++;
+    ares_free_string(octets);
+    ares_dns_record_destroy(record);
+}
+#else
+static void check_reading_of_cares_record(const char *qname, uint16_t qtype)
+{
+    (void)qname;
+    (void)qtype;
+}
+#endif
+
 static srv_status_t parse(srv_recordset_t *out, uint32_t *negative_ttl)
 {
+    check_reading_of_cares_record(QNAME, SRV_RR_SRV);
     return srv_answer_parse(msg.data, msg.len, QNAME, out, negative_ttl);
 }
 
@@ -597,17 +665,17 @@ static void test_escapes_odd_octets_in_names(void **state)
     (void)state;
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
     dns_question(&msg, QNAME, 33);
-    dns_rr_header(&msg, QNAME, 33, 60, 6 + 9);
+    dns_rr_header(&msg, QNAME, 33, 60, 6 + 10);
     dns_u16(&msg, 1);
     dns_u16(&msg, 1);
     dns_u16(&msg, 1);
-    const unsigned char target[] = {3, 'a', '.', 0x07, 3, 'n', 'e', 't', 0};
+    const unsigned char target[] = {4, 'a', '.', 0x07, ' ', 3, 'n', 'e', 't', 0};
     memcpy(msg.data + msg.len, target, sizeof target);
     msg.len += sizeof target;
     srv_recordset_t set = {0};
     uint32_t negative_ttl;
     assert_int_equal(parse(&set, &negative_ttl), SRV_OK);
-    assert_string_equal(set.records[0].target, "a\\.\\007.net");
+    assert_string_equal(set.records[0].target, "a\\.\\007\\032.net");
     srv_recordset_clear(&set);
 }
 
@@ -630,10 +698,17 @@ static void rr_aaaa(dns_builder_t *b, const char *owner, uint32_t ttl, unsigned 
     dns_u32(b, last);
 }
 
+static srv_status_t parse_addresses_of(const char *qname, uint16_t qtype, srv_address_t **addresses,
+                                       size_t *count, uint32_t *negative_ttl)
+{
+    check_reading_of_cares_record(qname, qtype);
+    return srv_answer_parse_addresses(msg.data, msg.len, qname, qtype, addresses, count, negative_ttl);
+}
+
 static srv_status_t parse_addresses(uint16_t qtype, srv_address_t **addresses, size_t *count,
                                     uint32_t *negative_ttl)
 {
-    return srv_answer_parse_addresses(msg.data, msg.len, HOST, qtype, addresses, count, negative_ttl);
+    return parse_addresses_of(HOST, qtype, addresses, count, negative_ttl);
 }
 
 static void test_reads_addresses_with_their_ttls(void **state)
@@ -741,14 +816,52 @@ static void test_address_reply_is_read_as_strictly_as_an_srv_reply(void **state)
     assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EDNS);
 
     build_pointer_chain_reply(&msg, 16);                /* 17 jumps, and an SRV question */
-    assert_int_equal(srv_answer_parse_addresses(msg.data, msg.len, QNAME, SRV_RR_A, &addresses,
-                                                &count, &negative_ttl), SRV_EBADRESP);
+    assert_int_equal(parse_addresses_of(QNAME, SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EBADRESP);
 
     assert_int_equal(count, 1);
     assert_memory_equal(&addresses[0], &kept, sizeof kept);
     assert_int_equal(srv_answer_parse_addresses(msg.data, msg.len, QNAME, SRV_RR_SRV, &addresses,
                                                 &count, &negative_ttl), SRV_EINVAL);
     free(addresses);
+}
+
+/* c-ares' parser drops octets after a record's fields (docs/c-api.md,
+ * "c-ares versions"): from c-ares 1.28 the resolver reads c-ares' record,
+ * where the address is read; srv's reader of the octets refuses them. */
+static void test_slack_after_an_address_is_read_only_in_the_cares_record(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    dns_question(&msg, HOST, 1);
+    dns_rr_header(&msg, HOST, 1, 60, 5);
+    dns_u32(&msg, 0xc0000201u);           /* 192.0.2.1 */
+    dns_u8(&msg, 0);                      /* slack */
+    srv_address_t *addresses = NULL;
+    size_t count = 0;
+    uint32_t negative_ttl;
+    assert_int_equal(parse_addresses(SRV_RR_A, &addresses, &count, &negative_ttl), SRV_EBADRESP);
+#if CARES_AT_LEAST(1, 28)
+    ares_dns_record_t *record = NULL;
+    assert_int_equal(ares_dns_parse(msg.data, msg.len, 0, &record), ARES_SUCCESS);
+    assert_int_equal(cares_record_read_addresses(record, HOST, SRV_RR_A, &addresses, &count, &negative_ttl),
+                     SRV_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(addresses[0].text, "192.0.2.1");
+    ares_dns_record_destroy(record);
+#endif
+    free(addresses);
+}
+
+/* The two readings of a reply were compared above, on every reply c-ares
+ * parses, wherever c-ares hands srv its parsed record. */
+static void test_both_readings_of_cares_records_were_compared(void **state)
+{
+    (void)state;
+#if CARES_AT_LEAST(1, 28)
+    assert_true(readings_compared >= READINGS_EXPECTED);
+#else
+    assert_int_equal(readings_compared, 0);
+#endif
 }
 
 int main(void)
@@ -786,6 +899,8 @@ int main(void)
         cmocka_unit_test(test_address_before_its_cname_is_an_address_of_the_name),
         cmocka_unit_test(test_addresses_of_the_other_family_or_a_lone_cname_are_nodata),
         cmocka_unit_test(test_address_reply_is_read_as_strictly_as_an_srv_reply),
+        cmocka_unit_test(test_slack_after_an_address_is_read_only_in_the_cares_record),
+        cmocka_unit_test(test_both_readings_of_cares_records_were_compared),
     };
     return cmocka_run_group_tests_name("answer", tests, NULL, NULL);
 }
