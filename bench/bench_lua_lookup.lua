@@ -13,8 +13,9 @@
 -- Both sides ask the same names (bench_lookup.c, rotating_name): every
 -- 128th lookup one of the 9 SRV names of the example.net fixture in turn,
 -- the others a distinct _q<i>._tcp.example.net (NXDOMAIN). Distinct names
--- matter: srv.resolver shares identical queries in flight even without a
--- cache, and one DNS query answering many callbacks is not a lookup rate.
+-- matter: the core shares identical queries in flight (srv.resolver and
+-- srv.core alike, with a cache or without), and one DNS query answering many
+-- callbacks is not a lookup rate.
 -- The "shared" column shows that nothing was shared.
 --
 -- Lines:
