@@ -13,10 +13,11 @@
 -- Both sides ask the same names (bench_lookup.c, lookup_name): lookup i
 -- asks _q<i>._tcp.bench.test, which the wildcard of
 -- spec/fixtures/bench.test.zone answers with one SRV record. Distinct names
--- matter: srv.resolver shares identical queries in flight even without a
--- cache, and one DNS query answering many callbacks is not a lookup rate.
--- The "shared" column shows that nothing was shared. The baseline runs
--- under a watchdog (timeout(1)), so a stuck one cannot hang `make bench`.
+-- matter: the core shares identical queries in flight (srv.resolver and
+-- srv.core alike, with a cache or without), and one DNS query answering many
+-- callbacks is not a lookup rate. The "shared" column shows that nothing was
+-- shared. The baseline runs under a watchdog (timeout(1)), so a stuck one
+-- cannot hang `make bench`.
 --
 -- Lines:
 --   srv.resolver  r:lookup_async, cache=false, driven by r:step()

@@ -92,6 +92,20 @@ describe("async calls", function()
         assert.equal(9, stats.shared)
     end)
 
+    it("shares one DNS query among names DNS takes for the same, also with the cache off", function()
+        local q = env.resolver { cache = false }
+        local got = {}
+        for i, name in ipairs { "_xmpp-server._tcp.example.net", "_XMPP-Server._TCP.example.net.",
+                                "_xmpp-server._tcp.\\101xample.net" } do
+            q:lookup_async(name, function(res) got[i] = #res end)
+        end
+        q:run()
+        assert.same({ 5, 5, 5 }, got)
+        local stats = q:stats()
+        assert.same({ 1, 2 }, { stats.queries, stats.shared })
+        q:close()
+    end)
+
     it("runs the other callbacks when one raises, then raises its error", function()
         local ran = 0
         r:lookup_async(REFERENCE, function() error("boom in callback") end)

@@ -265,6 +265,26 @@ describe("resolver:submit_srv", function()
         assert.equal(0, r:pending())
         r:close()
     end)
+
+    it("shares one query among names DNS takes for the same, each with its own result", function()
+        local r = new_resolver()
+        local names = {"_xmpp-client._tcp.example.net", "_XMPP-Client._tcp.Example.NET.",
+                       "_xmpp-client._tcp.ex\\097mple.net"}
+        local ids = {}
+        for i, name in ipairs(names) do ids[i] = assert(r:submit_srv(name)) end
+        assert.same({1, 2}, {r:stats()})
+        local got = fetch_all(r)
+        assert.same(ids, {got[1][1], got[2][1], got[3][1]})   -- in the order they were submitted
+        for i = 1, 3 do
+            assert.equal("OK", got[i][2])
+            assert.equal(5, #got[i][3])
+        end
+        assert.not_equal(got[1][3], got[2][3])
+        assert.not_equal(got[1][3][1], got[2][3][1])
+        assert(r:submit_addr("_xmpp-client._tcp.example.net"))   -- another kind: asked
+        r:close()
+        assert.same({2, 2}, {r:stats()})   -- kept after close
+    end)
 end)
 
 describe("resolver:submit_addr", function()
@@ -332,10 +352,11 @@ describe("fetch", function()
         assert.equal(2, count)
         assert.same({bad, "BADNAME", nil, 0, silent, "CANCELLED", nil, 0}, results)
         assert.same({nil, 0}, {r:fetch()})
+        assert.same({2, 0}, {r:stats()})
         assert.equal("srv.resolver (closed)", tostring(r))
     end)
 
-    it("raises on every method of a closed resolver but close, fetch and tostring", function()
+    it("raises on every method of a closed resolver but close, fetch, stats and tostring", function()
         local r = new_resolver()
         r:close()
         local calls = {
@@ -353,6 +374,7 @@ describe("fetch", function()
         end
         assert.is_true(r:close())
         assert.same({nil, 0}, {r:fetch()})
+        assert.same({0, 0}, {r:stats()})
         assert.equal("srv.resolver (closed)", tostring(r))
     end)
 

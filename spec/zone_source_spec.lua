@@ -400,7 +400,17 @@ describe("srv.zone_source as a source", function()
         assert.same({srv_id, "CANCELLED", nil, 0, addr_id, "CANCELLED"}, (source:fetch()))
     end)
 
-    it("is safe to close twice, and raises on every other method but fetch once closed", function()
+    it("counts every query it answers and shares none, since it answers each at once", function()
+        source:submit_srv(name)
+        source:submit_srv(name)
+        source:submit_addr("server1.zone.test")
+        source:submit_srv("")
+        assert.same({4, 0}, {source:stats()})
+        source:close()
+        assert.same({4, 0}, {source:stats()})
+    end)
+
+    it("is safe to close twice, and raises on every other method but fetch and stats once closed", function()
         assert.is_true(source:close())
         assert.is_true(source:close())
         for _, call in ipairs({
@@ -428,7 +438,7 @@ describe("srv.zone_source as a source", function()
     it("has every method of srv.core's resolver that srv.loop and srv.fetch call", function()
         local core_methods = has_core and getmetatable(require("srv.core").new()).__index
         for _, method in ipairs({"submit_srv", "submit_addr", "fetch", "process", "step", "pending",
-                                 "pollfd", "events", "timeout", "close"}) do
+                                 "stats", "pollfd", "events", "timeout", "close"}) do
             assert.equal("function", type(source[method]), method)
             if core_methods then
                 assert.equal("function", type(core_methods[method]), method)

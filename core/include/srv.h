@@ -304,7 +304,17 @@ typedef struct srv_srv_result {
 typedef void (*srv_srv_callback_t)(const srv_srv_result_t *result, void *arg);
 
 /* Queues an SRV query. SRV_OK: the callback will run exactly once. Any other
- * return: it will not run. */
+ * return: it will not run.
+ *
+ * Identical queries share: a query of the same kind (SRV, or addresses) as
+ * one still waiting or on the wire, for the same name as DNS compares names
+ * (any case, RFC 4343; one trailing dot or none; "\DDD" and "\X" escapes as
+ * the octets they stand for), sends nothing and takes no place under
+ * max_inflight. It completes with that query's outcome, its own copy of it,
+ * its callback running right after that query's (several: in the order they
+ * were submitted); result->name is the name it was submitted with. Text that
+ * is no name (empty, an empty label, a label over 63 octets, ...) is never
+ * shared. A query submitted once the other has completed asks again. */
 srv_status_t srv_resolver_query_srv(srv_resolver_t *resolver, const char *name,
                                     srv_srv_callback_t callback, void *arg);
 
@@ -326,6 +336,20 @@ typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);
 srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
                                      srv_addr_callback_t callback, void *arg);
 
+/* Counters since the resolver was created. */
+typedef struct srv_resolver_stats {
+    /* Queries started: every query that did not join another, counted when
+     * it leaves the in-flight FIFO. One per SRV query or address query,
+     * however many DNS messages it takes (A and AAAA, retries, the other
+     * servers); those answered without a message (an IP literal, an empty
+     * name, one c-ares finds is no name) count too. */
+    uint64_t queries;
+    /* Queries that joined an identical one (see srv_resolver_query_srv). */
+    uint64_t shared;
+} srv_resolver_stats_t;
+
+void srv_resolver_stats(const srv_resolver_t *resolver, srv_resolver_stats_t *out);
+
 /* Event-loop integration ------------------------------------------------ */
 
 #define SRV_POLL_READ  1
@@ -345,7 +369,8 @@ int srv_resolver_pollfd(srv_resolver_t *resolver);
 /* Milliseconds until srv_resolver_process() has work to do: 0 = now,
  * -1 = nothing pending. */
 int srv_resolver_timeout_ms(srv_resolver_t *resolver);
-/* Queries waiting, on the wire, or completed but not yet delivered. */
+/* Queries waiting, on the wire (or joined to one that is), or completed but
+ * not yet delivered. */
 size_t srv_resolver_pending(const srv_resolver_t *resolver);
 /* Processes whatever is ready now (sockets, timeouts, queued queries,
  * completed callbacks) without blocking. */

@@ -113,3 +113,51 @@ const char *parse_name_resolve(const char *token, size_t len,
     out->wire_length = wire;
     return NULL;
 }
+
+/* The octet of an escape octet_text_length measured (step 2 or 4). */
+static unsigned char escaped_octet(const char *text, size_t i, size_t step)
+{
+    if (step == 2)
+        return (unsigned char)text[i + 1];
+    return (unsigned char)((text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0'));
+}
+
+size_t parse_name_canonical(const char *text, unsigned char out[SRV_NAME_MAX_WIRE])
+{
+    size_t len = strlen(text);
+    if (len == 0)
+        return 0;
+    if (len == 1 && text[0] == '.') {
+        out[0] = 0;
+        return 1;
+    }
+    size_t length_at = 0;   /* where the current label's length octet goes */
+    size_t label = 0;
+    size_t i = 0;
+    while (i < len) {
+        if (text[i] == '.') {
+            if (label == 0)
+                return 0;
+            out[length_at] = (unsigned char)label;
+            length_at += label + 1;
+            label = 0;
+            i++;
+            continue;
+        }
+        size_t step = octet_text_length(text, len, i);
+        if (step == 0)
+            return 0;
+        unsigned char octet = step == 1 ? (unsigned char)text[i] : escaped_octet(text, i, step);
+        /* Room for this octet and the root label after it. */
+        if (octet == 0 || ++label > SRV_LABEL_MAX || length_at + label + 1 >= SRV_NAME_MAX_WIRE)
+            return 0;
+        out[length_at + label] = octet >= 'A' && octet <= 'Z' ? (unsigned char)(octet - 'A' + 'a') : octet;
+        i += step;
+    }
+    if (label > 0) {
+        out[length_at] = (unsigned char)label;
+        length_at += label + 1;
+    }
+    out[length_at] = 0;
+    return length_at + 1;
+}

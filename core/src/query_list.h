@@ -1,5 +1,7 @@
 /* query_list.h - the resolver's queries and the FIFO lists they move
- * through: waiting (not yet sent) -> on the wire -> done (to deliver). */
+ * through: waiting (not yet sent) -> on the wire -> done (to deliver). A
+ * query that joins an identical one (a follower) waits in that query's
+ * followers instead, and moves to done right behind it. */
 #ifndef SRV_QUERY_LIST_H
 #define SRV_QUERY_LIST_H
 
@@ -33,10 +35,20 @@ typedef struct lookup {
 } lookup_t;
 
 typedef struct query {
-    struct query *next;
+    struct query *next;           /* in a list, or in its leader's followers */
     struct srv_resolver *resolver;
     query_kind_t kind;
-    char *name;
+    char *name;                   /* as submitted */
+    /* The name as DNS compares it (parse_name_canonical); key_length 0 for
+     * text that is no name, which is never shared. */
+    unsigned char *key;
+    size_t key_length;
+    uint32_t hash;                /* query_table_hash() of kind and key */
+    struct query *same_bucket;    /* the next in its bucket of the resolver's table */
+    int joinable;                 /* in the resolver's table: identical queries join it */
+    struct query *followers;      /* the queries that joined this one, in submission order */
+    struct query *last_follower;
+    size_t follower_count;
     query_callback_t callback;
     void *arg;
     lookup_t lookups[2];
@@ -59,6 +71,8 @@ typedef struct query_list {
 void query_list_push(query_list_t *list, query_t *query);
 query_t *query_list_pop(query_list_t *list);
 
+/* A query of name, its canonical name computed (one allocation for the
+ * query and both names). */
 query_t *query_new(struct srv_resolver *resolver, query_kind_t kind, const char *name);
 void query_free(query_t *query);
 

@@ -3,9 +3,10 @@
  * Queries above the in-flight limit wait in a FIFO: c-ares slows down
  * sharply with hundreds of queries outstanding on one channel (docs/c-api.md,
  * "Why an in-flight limit"), so the pipe is kept full at a size it handles
- * well. Completed queries move to a done list and their
- * callbacks run from the processing calls, never from inside c-ares nor
- * inside the call that submitted them. */
+ * well. A query identical to one waiting or on the wire joins it instead
+ * (docs/c-api.md, "Identical queries share"). Completed queries move to a
+ * done list and their callbacks run from the processing calls, never from
+ * inside c-ares nor inside the call that submitted them. */
 #include "resolver_internal.h"
 
 #include <arpa/inet.h>
@@ -56,12 +57,53 @@ static int reply_is_readable(int status)
     }
 }
 
-static void complete(query_t *query, srv_status_t status)
+/* A follower's own copy of its leader's outcome; the whole of it or, out
+ * of memory, nothing and SRV_ENOMEM (srv.h: no partial results). */
+static srv_status_t copy_outcome(query_t *follower, const query_t *leader)
+{
+    follower->negative_ttl = leader->negative_ttl;
+    if (leader->records.count > 0 &&
+        srv_recordset_copy(&follower->records, &leader->records) != SRV_OK)
+        return SRV_ENOMEM;
+    if (leader->address_count > 0) {
+        follower->addresses = malloc(leader->address_count * sizeof *follower->addresses);
+        if (!follower->addresses)
+            return SRV_ENOMEM;
+        memcpy(follower->addresses, leader->addresses,
+               leader->address_count * sizeof *follower->addresses);
+        follower->address_count = leader->address_count;
+    }
+    return leader->status;
+}
+
+/* A query's outcome is in. It stops being joinable, so that a query
+ * submitted from now on asks again, and it moves to done with its
+ * followers right behind it in the order they were submitted. */
+static void settle(query_t *query, srv_status_t status)
 {
     srv_resolver_t *resolver = query->resolver;
     query->status = status;
-    resolver->inflight--;
+    if (query->joinable) {
+        query_table_remove(&resolver->joinable, query);
+        query->joinable = 0;
+    }
     query_list_push(&resolver->done, query);
+    query_t *follower = query->followers;
+    resolver->following -= query->follower_count;
+    query->followers = query->last_follower = NULL;
+    query->follower_count = 0;
+    while (follower) {
+        query_t *next = follower->next;
+        follower->status = copy_outcome(follower, query);
+        query_list_push(&resolver->done, follower);
+        follower = next;
+    }
+}
+
+static void complete(query_t *query, srv_status_t status)
+{
+    query->resolver->inflight--;
+    settle(query, status);
     /* The pipe is refilled when the processing call that ran this returns
      * (resolver_launch_waiting): never from inside a c-ares callback. */
 }
@@ -289,6 +331,7 @@ static void plan_lookups(srv_resolver_t *resolver, query_t *query)
 static void launch(srv_resolver_t *resolver, query_t *query)
 {
     resolver->inflight++;
+    resolver->stats.queries++;
     /* c-ares would ask for the root: an empty name is no name at all. */
     if (query->name[0] == '\0') {
         complete(query, SRV_EBADNAME);
@@ -481,6 +524,31 @@ srv_status_t srv_resolver_new(srv_resolver_t **out, const srv_resolver_options_t
     return SRV_OK;
 }
 
+/* A query identical to one waiting or on the wire (same kind, same name
+ * as DNS compares names) joins it: it sends nothing, takes no place under
+ * the in-flight limit, and completes with it. Returns 1 when it joined;
+ * else the query is joinable itself, unless its text is no name (c-ares
+ * then fails it on its own, as before) or memory ran out. */
+static int join(srv_resolver_t *resolver, query_t *query)
+{
+    if (query->key_length == 0)
+        return 0;
+    query_t *leader = query_table_find(&resolver->joinable, query);
+    if (!leader) {
+        query->joinable = query_table_insert(&resolver->joinable, query) == SRV_OK;
+        return 0;
+    }
+    if (leader->last_follower)
+        leader->last_follower->next = query;
+    else
+        leader->followers = query;
+    leader->last_follower = query;
+    leader->follower_count++;
+    resolver->following++;
+    resolver->stats.shared++;
+    return 1;
+}
+
 static srv_status_t submit(srv_resolver_t *resolver, query_kind_t kind, const char *name,
                            query_callback_t callback, void *arg)
 {
@@ -494,6 +562,8 @@ static srv_status_t submit(srv_resolver_t *resolver, query_kind_t kind, const ch
         return SRV_ENOMEM;
     query->callback = callback;
     query->arg = arg;
+    if (join(resolver, query))
+        return SRV_OK;
     query_list_push(&resolver->waiting, query);
     resolver_launch_waiting(resolver);
     return SRV_OK;
@@ -513,25 +583,30 @@ srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
 
 size_t srv_resolver_pending(const srv_resolver_t *resolver)
 {
-    return resolver->waiting.count + resolver->inflight + resolver->done.count;
+    return resolver->waiting.count + resolver->inflight + resolver->following + resolver->done.count;
+}
+
+void srv_resolver_stats(const srv_resolver_t *resolver, srv_resolver_stats_t *out)
+{
+    *out = resolver->stats;
 }
 
 void resolver_destroy_now(srv_resolver_t *resolver)
 {
     resolver->closing = 1;
     /* Never-sent queries are cancelled here; ares_destroy() calls back the
-     * ones on the wire with ARES_EDESTRUCTION. Then every callback runs. */
+     * ones on the wire with ARES_EDESTRUCTION. Followers go with the query
+     * they joined. Then every callback runs. */
     query_t *query;
-    while ((query = query_list_pop(&resolver->waiting))) {
-        query->status = SRV_ECANCELLED;
-        query_list_push(&resolver->done, query);
-    }
+    while ((query = query_list_pop(&resolver->waiting)))
+        settle(query, SRV_ECANCELLED);
     ares_destroy(resolver->channel);
     resolver->channel = NULL;
     if (resolver->fallback)
         ares_destroy(resolver->fallback);
     resolver->fallback = NULL;
     resolver_deliver_done(resolver);
+    query_table_release(&resolver->joinable);
     events_release(resolver);
     free(resolver);
     ares_library_cleanup();

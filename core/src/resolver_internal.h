@@ -5,6 +5,7 @@
 
 #include "cares_compat.h"
 #include "query_list.h"
+#include "query_table.h"
 #include "srv.h"
 
 struct srv_resolver {
@@ -15,6 +16,9 @@ struct srv_resolver {
     size_t inflight;          /* handed to c-ares, not yet completed */
     query_list_t waiting;     /* over the in-flight limit: not sent yet */
     query_list_t done;        /* completed, callback not yet run */
+    query_table_t joinable;   /* waiting or on the wire, by kind and canonical name */
+    size_t following;         /* joined to one of those, not yet completed */
+    srv_resolver_stats_t stats;
 
     /* Sockets c-ares wants watched, kept current by its sock_state_cb. */
     srv_pollfd_t *sockets;

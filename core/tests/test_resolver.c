@@ -424,8 +424,11 @@ static void test_destroy_cancels_every_pending_query_once(void **state)
     srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 2);
     srv_outcome_t outcomes[5];
     memset(outcomes, 0, sizeof outcomes);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcomes[i]), SRV_OK);
+    for (int i = 0; i < 5; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "_x._tcp.q%d.example.net", i);
+        assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcomes[i]), SRV_OK);
+    }
     assert_int_equal(srv_resolver_process(resolver), SRV_OK);
     assert_int_equal(srv_resolver_pending(resolver), 5);
     srv_resolver_destroy(resolver);
@@ -443,8 +446,11 @@ static void test_in_flight_limit_holds_queries_back(void **state)
     srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 3);
     srv_outcome_t outcomes[10];
     memset(outcomes, 0, sizeof outcomes);
-    for (int i = 0; i < 10; i++)
-        assert_int_equal(srv_resolver_query_srv(resolver, "_x._tcp.example.net", collect_srv, &outcomes[i]), SRV_OK);
+    for (int i = 0; i < 10; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "_x._tcp.q%d.example.net", i);
+        assert_int_equal(srv_resolver_query_srv(resolver, name, collect_srv, &outcomes[i]), SRV_OK);
+    }
     for (int round = 0; round < 10; round++) {
         assert_int_equal(srv_resolver_process(resolver), SRV_OK);
         struct timespec pause = {0, 10 * 1000 * 1000};
@@ -749,6 +755,254 @@ static void test_empty_name_is_badname_and_sends_nothing(void **state)
     fake_dns_stop(&server);
 }
 
+/* Identical queries share ------------------------------------------------- */
+
+/* What one SRV callback of several saw, and when its turn came. */
+typedef struct shared_outcome {
+    srv_outcome_t outcome;
+    char name[64];
+    int turn;
+    int *turns;
+} shared_outcome_t;
+
+static void collect_shared(const srv_srv_result_t *result, void *arg)
+{
+    shared_outcome_t *shared = arg;
+    shared->turn = ++*shared->turns;
+    snprintf(shared->name, sizeof shared->name, "%s", result->name);
+    collect_srv(result, &shared->outcome);
+}
+
+static void run_until_no_query_is_pending(srv_resolver_t *resolver)
+{
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    assert_int_equal(srv_resolver_pending(resolver), 0);
+}
+
+static srv_resolver_stats_t stats_of(const srv_resolver_t *resolver)
+{
+    srv_resolver_stats_t stats;
+    srv_resolver_stats(resolver, &stats);
+    return stats;
+}
+
+static void test_identical_queries_send_one_query_and_all_get_the_answer(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 0);
+    int turns = 0;
+    shared_outcome_t outcomes[5];
+    memset(outcomes, 0, sizeof outcomes);
+    for (int i = 0; i < 5; i++) {
+        outcomes[i].turns = &turns;
+        assert_int_equal(srv_resolver_query_srv(resolver, "_sip._udp.share.fake.test", collect_shared, &outcomes[i]), SRV_OK);
+    }
+    assert_int_equal(srv_resolver_pending(resolver), 5);
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 1);
+    assert_int_equal(stats.queries, 1);
+    assert_int_equal(stats.shared, 4);
+    for (int i = 0; i < 5; i++) {
+        srv_outcome_t *outcome = &outcomes[i].outcome;
+        assert_int_equal(outcome->calls, 1);
+        assert_int_equal(outcomes[i].turn, i + 1);   /* in the order they were submitted */
+        assert_int_equal(outcome->status, SRV_OK);
+        assert_int_equal(outcome->records.count, 1);
+        assert_string_equal(outcome->records.records[0].target, "target.fake.test");
+        assert_int_equal(outcome->records.records[0].port, 5060);
+        assert_int_equal(outcome->records.records[0].ttl, 60);
+        srv_recordset_clear(&outcome->records);
+    }
+}
+
+static void test_names_equal_as_dns_compares_them_share(void **state)
+{
+    (void)state;
+    /* RFC 4343: any case; a trailing dot or none; "\083" is "S", "\a" is
+     * "a" (RFC 1035 5.1). "share\.fake" is one label holding a dot: another
+     * name. */
+    static const char *const names[] = {
+        "_sip._udp.share.fake.test", "_SIP._UDP.Share.Fake.Test", "_sip._udp.share.fake.test.",
+        "_sip._udp.\\083h\\are.fake.test", "_sip._udp.share\\.fake.test",
+    };
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 0);
+    int turns = 0;
+    shared_outcome_t outcomes[5];
+    memset(outcomes, 0, sizeof outcomes);
+    for (int i = 0; i < 5; i++) {
+        outcomes[i].turns = &turns;
+        assert_int_equal(srv_resolver_query_srv(resolver, names[i], collect_shared, &outcomes[i]), SRV_OK);
+    }
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 2);
+    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.shared, 3);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(outcomes[i].outcome.calls, 1);
+        assert_int_equal(outcomes[i].outcome.status, SRV_OK);
+        assert_int_equal(outcomes[i].outcome.records.count, 1);
+        assert_string_equal(outcomes[i].name, names[i]);   /* each its own name */
+        srv_recordset_clear(&outcomes[i].outcome.records);
+    }
+    assert_int_equal(outcomes[4].outcome.calls, 1);
+    srv_recordset_clear(&outcomes[4].outcome.records);
+}
+
+static void test_an_srv_and_an_address_query_of_one_name_do_not_share(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 0);
+    srv_outcome_t srv_outcome = {0};
+    addr_outcome_t addr_outcomes[2];
+    memset(addr_outcomes, 0, sizeof addr_outcomes);
+    assert_int_equal(srv_resolver_query_srv(resolver, "host.fake.test", collect_srv, &srv_outcome), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr(resolver, "host.fake.test", collect_addr, &addr_outcomes[0]), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr(resolver, "HOST.fake.test.", collect_addr, &addr_outcomes[1]), SRV_OK);
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 3);   /* SRV, then A and AAAA once */
+    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.shared, 1);
+    assert_int_equal(srv_outcome.calls, 1);
+    assert_int_equal(srv_outcome.status, SRV_OK);
+    srv_recordset_clear(&srv_outcome.records);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(addr_outcomes[i].calls, 1);
+        assert_int_equal(addr_outcomes[i].status, SRV_OK);
+        assert_int_equal(addr_outcomes[i].count, 2);
+    }
+}
+
+static void test_a_query_joins_one_waiting_behind_the_limit(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 1);
+    srv_outcome_t outcomes[3];
+    memset(outcomes, 0, sizeof outcomes);
+    assert_int_equal(srv_resolver_query_srv(resolver, "_sip._udp.first.fake.test", collect_srv, &outcomes[0]), SRV_OK);
+    assert_int_equal(srv_resolver_query_srv(resolver, "_sip._udp.second.fake.test", collect_srv, &outcomes[1]), SRV_OK);
+    assert_int_equal(srv_resolver_query_srv(resolver, "_sip._udp.Second.fake.test", collect_srv, &outcomes[2]), SRV_OK);
+    assert_int_equal(srv_resolver_pending(resolver), 3);
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 2);
+    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.shared, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(outcomes[i].calls, 1);
+        assert_int_equal(outcomes[i].status, SRV_OK);
+        assert_int_equal(outcomes[i].records.count, 1);
+        srv_recordset_clear(&outcomes[i].records);
+    }
+}
+
+/* A query that joined another takes no place under the limit, and destroy
+ * cancels it with the query it joined, on the wire or waiting. */
+static void test_destroy_cancels_queries_that_joined_others_once(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 2);
+    static const char *const names[] = {
+        "_x._tcp.wire.example.net", "_x._tcp.wire.example.net", "_x._tcp.other.example.net",
+        "_x._tcp.waiting.example.net", "_x._tcp.WAITING.example.net",
+    };
+    srv_outcome_t outcomes[5];
+    memset(outcomes, 0, sizeof outcomes);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, names[i], collect_srv, &outcomes[i]), SRV_OK);
+    for (int round = 0; round < 5; round++) {
+        assert_int_equal(srv_resolver_process(resolver), SRV_OK);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(srv_resolver_pending(resolver), 5);
+    assert_int_equal(server.queries_seen, 2);   /* wire and other; waiting waits */
+    srv_resolver_stats_t stats = stats_of(resolver);
+    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.shared, 2);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(outcomes[i].calls, 1);
+        assert_int_equal(outcomes[i].status, SRV_ECANCELLED);
+    }
+}
+
+typedef struct ask_again {
+    srv_resolver_t *resolver;
+    int calls;
+    srv_outcome_t again;
+} ask_again_t;
+
+static void ask_again_once(const srv_srv_result_t *result, void *arg)
+{
+    ask_again_t *context = arg;
+    assert_int_equal(result->status, SRV_OK);
+    if (context->calls++ == 0)
+        assert_int_equal(srv_resolver_query_srv(context->resolver, result->name, collect_srv, &context->again), SRV_OK);
+}
+
+static void test_a_query_asked_after_the_answer_asks_again(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    ask_again_t context = {0};
+    context.resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 0);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_sip._udp.again.fake.test", ask_again_once, &context), SRV_OK);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_sip._udp.again.fake.test", ask_again_once, &context), SRV_OK);
+    run_until_no_query_is_pending(context.resolver);
+    srv_resolver_stats_t stats = stats_of(context.resolver);
+    srv_resolver_destroy(context.resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(context.calls, 2);
+    assert_int_equal(context.again.calls, 1);
+    assert_int_equal(context.again.status, SRV_OK);
+    srv_recordset_clear(&context.again.records);
+    assert_int_equal(server.queries_seen, 2);
+    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.shared, 1);
+}
+
+static void test_text_that_is_no_name_is_never_shared(void **state)
+{
+    (void)state;
+    char long_label[128];
+    memset(long_label, 'a', 64);
+    strcpy(long_label + 64, ".example.net");
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 100, 1, 0);
+    srv_outcome_t outcomes[4];
+    memset(outcomes, 0, sizeof outcomes);
+    const char *names[] = {"", "", long_label, long_label};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, names[i], collect_srv, &outcomes[i]), SRV_OK);
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(stats.queries, 4);
+    assert_int_equal(stats.shared, 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(outcomes[i].calls, 1);
+        assert_int_equal(outcomes[i].status, SRV_EBADNAME);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -785,6 +1039,13 @@ int main(void)
         cmocka_unit_test(test_ip_literal_is_its_own_address),
         cmocka_unit_test(test_bad_arguments_are_rejected_without_callback),
         cmocka_unit_test(test_system_configuration_creates_a_resolver),
+        cmocka_unit_test(test_identical_queries_send_one_query_and_all_get_the_answer),
+        cmocka_unit_test(test_names_equal_as_dns_compares_them_share),
+        cmocka_unit_test(test_an_srv_and_an_address_query_of_one_name_do_not_share),
+        cmocka_unit_test(test_a_query_joins_one_waiting_behind_the_limit),
+        cmocka_unit_test(test_destroy_cancels_queries_that_joined_others_once),
+        cmocka_unit_test(test_a_query_asked_after_the_answer_asks_again),
+        cmocka_unit_test(test_text_that_is_no_name_is_never_shared),
     };
     return cmocka_run_group_tests_name("resolver", tests, NULL, NULL);
 }

@@ -84,6 +84,7 @@ typedef struct lsrv_resolver {
     lsrv_completion_t *tail;
     size_t unfetched;
     lua_Integer last_id;         /* ids count up from 1, never reused */
+    srv_resolver_stats_t stats;  /* the core's counters as it was closed */
 } lsrv_resolver_t;
 
 /* For srv_resolver_query_*(): arg is the lsrv_completion_t. */

@@ -228,6 +228,20 @@ static int resolver_step(lua_State *L)
     return push_ready(L, resolver);
 }
 
+/* stats(): queries started and queries that joined an identical one
+ * (srv_resolver_stats). Also on a closed resolver: the counts as it was
+ * closed. */
+static int resolver_stats(lua_State *L)
+{
+    lsrv_resolver_t *resolver = check_resolver(L);
+    srv_resolver_stats_t stats = resolver->stats;
+    if (resolver->core)
+        srv_resolver_stats(resolver->core, &stats);
+    lua_pushinteger(L, (lua_Integer)stats.queries);
+    lua_pushinteger(L, (lua_Integer)stats.shared);
+    return 2;
+}
+
 /* pending(): queries in the core plus results not fetched yet. */
 static int resolver_pending(lua_State *L)
 {
@@ -278,6 +292,7 @@ static void destroy_core(lsrv_resolver_t *resolver)
     if (resolver->core) {
         srv_resolver_t *core = resolver->core;
         resolver->core = NULL;
+        srv_resolver_stats(core, &resolver->stats);
         srv_resolver_destroy(core);
     }
 }
@@ -317,6 +332,7 @@ static const luaL_Reg resolver_methods[] = {
     {"process", resolver_process},
     {"step", resolver_step},
     {"pending", resolver_pending},
+    {"stats", resolver_stats},
     {"pollfd", resolver_pollfd},
     {"events", resolver_events},
     {"timeout", resolver_timeout},

@@ -1,24 +1,11 @@
--- srv.fetch: getting answers to a resolver's methods. From the cache, by
--- joining an identical query in flight, or from the source; delivered from
+-- srv.fetch: getting answers to a resolver's methods. From the cache or
+-- from the source (which joins identical queries in flight); delivered from
 -- the event loop (srv.loop), never inside the call that asked. Every
 -- function takes the resolver's state (srv.resolver) first.
 local names = require "srv.names"
 local codes = require "srv.codes"
 
 local M = {}
-
-local traceback = debug.traceback
-
--- Runs fns with the same arguments, each protected; raises the first error
--- after all have run, so one failing callback never starves the others.
-local function call_all(fns, ...)
-    local first
-    for i = 1, #fns do
-        local ok, err = xpcall(fns[i], traceback, ...)
-        if not ok and first == nil then first = err end
-    end
-    if first ~= nil then error(first, 0) end
-end
 
 -- Queues fn(...) for the next delivery (srv.loop).
 function M.defer(self, fn, ...)
@@ -34,21 +21,21 @@ local defer = M.defer
 
 -- Fetching ------------------------------------------------------------------
 
--- Gets the answer for (kind, name) from the cache, a query already in
--- flight, or a new query, and calls cb(code, records, negative_ttl, from,
--- age) later. records belong to the cache: callers copy what they hand out.
+-- Gets the answer for (kind, name) from the cache or a new query, and calls
+-- cb(code, records, negative_ttl, from, age) later. records belong to the
+-- cache: callers copy what they hand out. An identical query in flight is
+-- joined by the source itself (docs/lua-api.md, "Sharing identical
+-- queries"): every call here asks it.
 function M.one(self, kind, name, cb)
     if self._closed then
         defer(self, cb, codes.CANCELLED, nil, 0, "dns", 0)
         return
     end
     local cache = self._caches and self._caches[kind]
-    -- Keys ignore case and a trailing dot so variants share an entry. Without
-    -- a cache the key only decides which queries in flight are shared, and
-    -- the name as given is enough (normalising costs more than it saves when
-    -- names rarely repeat).
-    local key = cache and names.key(name) or name
+    local key
     if cache then
+        -- Keys ignore case and a trailing dot so variants share an entry.
+        key = names.key(name)
         local now = self._clock()
         local e = cache:fresh(key, now)
         if e then
@@ -58,57 +45,42 @@ function M.one(self, kind, name, cb)
         end
         cache:count_miss()
     end
-    local inflight = self._inflight[kind]
-    local waiting = inflight[key]
-    if waiting then
-        -- Concurrent identical queries share one DNS query. One waiter is
-        -- kept as the function itself, more as a list (the common case
-        -- allocates nothing); waiters are srv's own functions, never tables.
-        if type(waiting) == "table" then
-            waiting[#waiting + 1] = cb
-        else
-            inflight[key] = { waiting, cb }
-        end
-        self._shared = self._shared + 1
-        return
-    end
     local source = self._source
     local id, _, code
     if kind == "srv" then
         id, _, code = source:submit_srv(name)
-        if id then self._asked_srv[id] = key end
+        if id then self._asked_srv[id] = cb end
     else
         id, _, code = source:submit_addr(name)
-        if id then self._asked_addr[id] = key end
+        if id then self._asked_addr[id] = cb end
     end
-    self._queries = self._queries + 1
-    if id then
-        inflight[key] = cb
-    else
+    if not id then
         -- Refused at submission (a NUL byte in the name, out of memory): the
         -- caller still hears of it, from the loop like any answer.
         defer(self, cb, code or codes.DNSERROR, nil, 0, "dns", 0)
+    elseif key then
+        self._keys[id] = key
     end
 end
 
 -- The result of the source's query id (srv.loop calls this for each result
--- fetch hands it): stored in the cache, then given to every waiter of the
--- query. A SERVFAIL or TIMEOUT is answered from a stale entry when the cache
--- keeps one.
+-- fetch hands it): stored in the cache, then given to the caller that asked.
+-- A SERVFAIL or TIMEOUT is answered from a stale entry when the cache keeps
+-- one. Two callers that missed the cache together both asked (the source
+-- shared their query): both store the answer, the second over the first.
 function M.complete(self, id, code, records, negative_ttl)
-    local kind, key = "srv", self._asked_srv[id]
-    if key then
+    local kind, cb = "srv", self._asked_srv[id]
+    if cb then
         self._asked_srv[id] = nil
     else
-        kind, key = "addr", self._asked_addr[id]
+        kind, cb = "addr", self._asked_addr[id]
         self._asked_addr[id] = nil
     end
-    local inflight = self._inflight[kind]
-    local waiters = inflight[key]
-    inflight[key] = nil
     local from, age = "dns", 0
     local cache = self._caches and self._caches[kind]
     if cache then
+        local key = self._keys[id]
+        self._keys[id] = nil
         local now = self._clock()
         local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
         if stale then
@@ -118,12 +90,8 @@ function M.complete(self, id, code, records, negative_ttl)
             cache:store(key, code, records, negative_ttl, now)
         end
     end
-    if type(waiters) == "table" then
-        call_all(waiters, code, records, negative_ttl or 0, from, age)
-    else
-        -- One waiter: the loop's own protection (xpcall) covers it.
-        waiters(code, records, negative_ttl or 0, from, age)
-    end
+    -- The loop's own protection (xpcall) covers the callback.
+    cb(code, records, negative_ttl or 0, from, age)
 end
 
 -- The cached answer for (kind, name) when it is fresh: code, records,

@@ -2,8 +2,8 @@
 --
 -- It sits on a source (the C resolver of srv.core, or srv.zone_source for
 -- answers from a zone file) and adds what is policy rather than mechanism:
--- the cache, sharing of identical queries in flight, health marks, the
--- policies, and the blocking/async/task-aware forms of every call.
+-- the cache, health marks, the policies, and the blocking/async/task-aware
+-- forms of every call. Identical queries in flight are the source's to share.
 --
 -- Every answer reaches Lua callbacks from step()/run()/process() (never from
 -- inside the call that submitted it), through the one delivery loop of
@@ -101,13 +101,11 @@ function M.new(opts)
         _rng = core.rng(seed),
         _clock = clock,
         _ready = {},
-        _inflight = { srv = {}, addr = {} },
-        _asked_srv = {},    -- the source's query id -> the key it answers
+        _asked_srv = {},    -- the source's query id -> the callback of its answer
         _asked_addr = {},
+        _keys = {},         -- the source's query id -> its cache key (with a cache)
         _down = {},
         _policy = opts.policy,
-        _queries = 0,
-        _shared = 0,
         _closed = false,
     }, state_mt)
     if cache_opt ~= false then
@@ -150,8 +148,7 @@ local function stats(self)
             s.stale, s.entries = s.stale + c.stale, s.entries + c.entries
         end
     end
-    s.queries = self._queries
-    s.shared = self._shared
+    s.queries, s.shared = self._source:stats()
     s.pending = loop.pending(self)
     local down, now = 0, self._clock()
     for _, until_ in pairs(self._down) do

@@ -28,8 +28,8 @@
 -- Answers are immediate but handed out later, with the methods of srv.core's
 -- resolver (docs/lua-api.md, "The private binding srv.core"): submit_srv and
 -- submit_addr return an id, fetch returns every result ready since the last
--- fetch, four slots each (id, code, result, negative TTL). srv.loop runs the
--- callbacks for both sources. There is nothing to poll: pollfd() and
+-- fetch, four slots each (id, code, result, negative TTL), and stats counts
+-- the queries. srv.loop runs the callbacks for both sources. There is nothing to poll: pollfd() and
 -- events() return nil and timeout() is 0 while something waits, so a loop
 -- that calls step when timeout() is 0 drives it.
 
@@ -341,6 +341,7 @@ end
 local function enqueue(self, code, result, negative_ttl)
     local id = self._last_id + 1
     self._last_id = id
+    self._queries = self._queries + 1
     local ready, n = self._ready, self._ready_count * 4
     ready[n + 1], ready[n + 2], ready[n + 3], ready[n + 4] = id, code, result, negative_ttl
     self._ready_count = self._ready_count + 1
@@ -400,6 +401,13 @@ function Source:step(timeout)
         argument_error(1, "step", "number", timeout)
     end
     return self._ready_count
+end
+
+-- queries, shared, as srv.core's resolver counts them: every query is
+-- answered at once, so none is ever in flight for another to join. Also on a
+-- closed source.
+function Source:stats()
+    return self._queries, 0
 end
 
 function Source:pending()
@@ -472,6 +480,7 @@ function zone_source.from_zone(zone)
         _ready = {},
         _ready_count = 0,
         _last_id = 0,
+        _queries = 0,
         _closed = false,
     }, Source)
 end

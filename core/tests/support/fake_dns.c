@@ -126,6 +126,20 @@ static size_t address_reply(const fake_dns_t *server, const unsigned char *query
         dns_u32(reply, 60);
         dns_u16(reply, 2);
         dns_pointer(reply, real);
+    } else if (server->mode == FAKE_DNS_ANSWERS && address) {
+        reply->data[7] = 1;
+        address_rr(reply, NULL, qtype, 9);
+    } else if (server->mode == FAKE_DNS_ANSWERS && qtype == 33) {
+        reply->data[7] = 1;
+        dns_pointer(reply, 12);
+        dns_u16(reply, 33);
+        dns_u16(reply, 1);
+        dns_u32(reply, 60);
+        dns_u16(reply, (unsigned)(6 + dns_name_size("target.fake.test")));
+        dns_u16(reply, 10);
+        dns_u16(reply, 20);
+        dns_u16(reply, 5060);
+        dns_name(reply, "target.fake.test");
     } else if (server->mode == FAKE_DNS_A_ONLY && qtype == 1) {
         reply->data[7] = 1;
         address_rr(reply, NULL, qtype, 8);

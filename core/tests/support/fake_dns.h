@@ -19,7 +19,10 @@ typedef enum fake_dns_mode {
      * SERVFAIL */
     FAKE_DNS_A_ONLY,
     /* A: NODATA; AAAA: SERVFAIL */
-    FAKE_DNS_A_NODATA_AAAA_SERVFAIL
+    FAKE_DNS_A_NODATA_AAAA_SERVFAIL,
+    /* at the name asked, TTL 60: SRV "10 20 5060 target.fake.test"; A
+     * 192.0.2.9; AAAA 2001:db8::9; any other type NODATA */
+    FAKE_DNS_ANSWERS
 } fake_dns_mode_t;
 
 typedef struct fake_dns {
