@@ -13,8 +13,14 @@ local fetch_one, cached_one, await = fetch.one, fetch.cached_one, loop.await
 
 local M = {}
 
-local function lookup_result(name, code, records, age)
-    if code == codes.OK then return record.copy_list(records, age) end
+-- records belong to the cache when there is one (copied, their TTLs
+-- counted down by age); a DNS answer without a cache belongs to nobody else
+-- (the source makes each query's its own) and is handed out as it is.
+local function lookup_result(name, code, records, age, owned)
+    if code == codes.OK then
+        if owned then return record.adopt_list(records) end
+        return record.copy_list(records, age)
+    end
     return nil, message(name, code), code
 end
 
@@ -23,8 +29,8 @@ function M.lookup_async(self, name, cb)
     if type(cb) ~= "function" and not is_callable(cb) then
         arg_error(2, "lookup_async", "function expected, got " .. type(cb))
     end
-    fetch_one(self, "srv", name, function(code, records, _, _, age)
-        cb(lookup_result(name, code, records, age))
+    fetch_one(self, "srv", name, function(code, records, _, from, age)
+        cb(lookup_result(name, code, records, age, from == "dns" and not self._caches))
     end)
 end
 

@@ -226,11 +226,12 @@ local METHODS = {
     close = close,
 }
 
--- The blocking calls take at most four arguments; their wrappers name them
--- instead of passing `...` on, which costs a vararg frame per call (the
--- cached r:resolve is measured per microsecond).
+-- These take at most four arguments; their wrappers name them instead of
+-- passing `...` on, which costs a vararg frame per call (the cached
+-- r:resolve and the lookups are measured per microsecond).
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
-                      resolve_xmpp = true, resolve_turn = true, resolve_stun = true }
+                      resolve_xmpp = true, resolve_turn = true, resolve_stun = true,
+                      lookup_async = true, addresses_async = true }
 
 local function receiver_error(name, public)
     arg_error(1, name, "srv.resolver expected, got " .. type(public))
