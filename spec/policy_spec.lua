@@ -77,7 +77,7 @@ describe("srv.policy", function()
 
         it("raises on an unknown option, so a misspelling is not silently ignored", function()
             assert.has_error(function() policy.new({ excludes = "a" }) end,
-                "bad argument #1 to 'policy' (unknown option excludes)")
+                "bad argument #1 to 'policy' (unknown option 'excludes'; did you mean 'exclude'?)")
         end)
 
         it("raises on a malformed pattern", function()

@@ -225,10 +225,10 @@ describe("srv.parse", function()
         assert.same({ 3, 3, 10, 3, 3, 15, 3, 3, 15 }, counts)
     end)
 
-    it("lets a resolver answer from a pasted reference line (opts.zone)", function()
+    it("lets a resolver answer from a pasted reference line (opts.zone_text)", function()
         local lines = {}
         for line in io.lines("spec/fixtures/seed-examples.txt") do lines[#lines + 1] = line end
-        local r = assert(srv.resolver { zone = lines[3], seed = 1 })
+        local r = assert(srv.resolver { zone_text = lines[3], seed = 1 })
         local cands = assert(r:resolve("_xmpp-client._tcp.example.net"))
         assert.same({ "server1.example.net", 5 }, { cands[1].target, #cands })
         assert.equal("backup.example.net", cands[5].target)

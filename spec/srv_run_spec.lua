@@ -515,7 +515,7 @@ describe("srv-run lookup", function()
             { { "lookup", NAME, "-x" }, "unknown option -x" },
             { { "lookup", NAME, "--seed" }, "--seed needs a value" },
             { { "lookup", NAME, "--seed", "x" }, "bad value 'x' for --seed" },
-            { { "lookup", NAME, "--seed", "-1" }, "bad value '-1' for --seed" },
+            { { "lookup", NAME, "--seed", "1.5" }, "bad value '1.5' for --seed: integer expected" },
             { { "lookup", NAME, "--seed=1", "--seed=2" }, "--seed given twice" },
             { { "lookup", NAME, "--json=yes" }, "--json takes no value" },
             { { "lookup", NAME, "--timeout", "0" }, "bad value '0' for --timeout" },
@@ -524,6 +524,9 @@ describe("srv-run lookup", function()
             { { "lookup", NAME, "--simulate", "ten" }, "bad value 'ten' for --simulate" },
             { { "lookup", NAME, "--down", "server1.example.net:0" }, "bad value 'server1.example.net:0' for --down" },
             { { "lookup", NAME, "--down", "server1.example.net:70000" }, "for --down" },
+            { { "lookup", NAME, "--down", "server1.example.net:abc" }, "bad value 'server1.example.net:abc' for --down" },
+            { { "lookup", NAME, "--tries", "-1" }, "bad value '-1' for --tries: integer of at least 1 expected" },
+            { { "lookup", NAME, "--simulate", "-3" }, "bad value '-3' for --simulate: integer of at least 1 expected" },
             { { "lookup", NAME, "--zone", ZONE, "--server", "127.0.0.1" }, "--server and --zone exclude each other" },
             { { "lookup", NAME, "--simulate", "10", "--explain" }, "--simulate and --explain exclude each other" },
             { { "lookup", "--xmpp", "peer", "example.net" }, "bad value 'peer' for --xmpp" },
@@ -562,6 +565,23 @@ describe("srv-run lookup", function()
         -- one try of 0.2 s, not 0.2 + 0.4 + 0.8 + 1.6 (the default 4 tries)
         assert.is_true(elapsed < 1.2, "took " .. elapsed .. " s")
         assert_usage_error(srv_run { "lookup", NAME, "--tries", "0" }, "bad value '0' for --tries")
+    end)
+
+    -- The ranges of srv.resolver's options (docs/lua-api.md): a seed is any
+    -- integer, as srv.resolver{seed = -1} takes it.
+    it("takes any integer as --seed, as srv.resolver does", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--seed", "-1" }
+        local script = srv_run({ "-", ZONE }, { stdin = [[
+            local srv = require "srv"
+            local r = assert(srv.resolver { zone = ..., seed = -1 })
+            for _, c in ipairs(assert(r:resolve("_xmpp-client._tcp.example.net"))) do print(c.target) end
+        ]] })
+        assert.same({ 0, 0 }, { r.code, script.code }, r.stderr .. script.stderr)
+        local targets = {}
+        for target in r.stdout:gmatch("\n%d+ %d+ %d+ (%S-)%.? ") do targets[#targets + 1] = target end
+        local expected = {}
+        for target in script.stdout:gmatch("[^\n]+") do expected[#expected + 1] = target end
+        assert.same(expected, targets)
     end)
 
     it("names the zone file that cannot be read or parsed", function()

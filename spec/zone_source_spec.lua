@@ -477,8 +477,8 @@ describe_core("srv.zone_source.new", function()
         source:close()
     end)
 
-    it("reads a file when given the path of one", function()
-        local source = assert(zone_source.new(fixtures .. "example.net.zone"))
+    it("reads a file with open", function()
+        local source = assert(zone_source.open(fixtures .. "example.net.zone"))
         assert.same({"NODATA", nil, 300}, {srv_answer(source, "_tcp.example.net")})
         assert.same({"REFUSED", nil, 0}, {srv_answer(source, "_sip._udp.srv.test")})
         source:close()
@@ -493,7 +493,7 @@ describe_core("srv.zone_source.new", function()
     end)
 
     it("gives nil, a message naming the line, and PARSE for text it cannot parse", function()
-        local source, message, code = zone_source.new(fixtures .. "broken.test.zone")
+        local source, message, code = zone_source.open(fixtures .. "broken.test.zone")
         assert.is_nil(source)
         assert.equal("PARSE", code)
         assert.matches("^PARSE: ", message)
@@ -611,7 +611,7 @@ describe_knotd("srv.zone_source against knotd", function()
     for _, zone in ipairs({"example.net", "srv.test", "offline.test"}) do
         describe("for " .. zone, function()
             local source
-            setup(function() source = assert(zone_source.new(fixtures .. zone .. ".zone")) end)
+            setup(function() source = assert(zone_source.open(fixtures .. zone .. ".zone")) end)
             teardown(function() if source then source:close() end end)
 
             it("answers every SRV question as knotd does", function()

@@ -12,16 +12,16 @@ function kinds.string(text)
     return text
 end
 
+-- Any integer, as srv.resolver's seed takes it (docs/srv-run.md).
 function kinds.integer(text)
-    local n = math.tointeger(tonumber(text))
-    if not n or not text:match("^%d+$") then return nil, "non-negative integer expected" end
+    local n = text:match("^%-?%d+$") and math.tointeger(tonumber(text))
+    if not n then return nil, "integer expected" end
     return n
 end
 
 function kinds.positive_integer(text)
-    local n, problem = kinds.integer(text)
-    if not n then return nil, problem end
-    if n < 1 then return nil, "integer of at least 1 expected" end
+    local n = kinds.integer(text)
+    if not n or n < 1 then return nil, "integer of at least 1 expected" end
     return n
 end
 

@@ -38,16 +38,25 @@ local OPTIONS = {
 }
 for name, option in pairs(source.OPTIONS) do OPTIONS[name] = option end
 
--- "host", "host:port", "[v6]:port", "v6" -> { target =, port = (or nil) }
+-- "host", "host:port", "[v6]", "[v6]:port", "v6" -> { target =, port = (or nil) }.
+-- One colon separates a port, which must be 1..65535 as r:mark_down's is;
+-- more than one is an IPv6 address without brackets.
 local function parse_down(text)
-    local target, port = text:match("^%[([^%]]+)%]:(%d+)$")
-    if not target then target, port = text:match("^([^:]+):(%d+)$") end
-    if not target then target = text:match("^%[([^%]]+)%]$") or text end
-    port = port and math.tointeger(tonumber(port))
-    if target == "" or (port and (port < 1 or port > 65535)) then
+    local port
+    local target, rest = text:match("^%[([^%]]*)%](.*)$")
+    if target then
+        -- "[v6]x" and "[v6]:" have a port that is no number: refused below.
+        if rest ~= "" then port = rest:match("^:(.*)$") or "" end
+    elseif select(2, text:gsub(":", "")) == 1 then
+        target, port = text:match("^(.*):(.*)$")
+    else
+        target = text
+    end
+    local number = port and port:match("^%d+$") and math.tointeger(tonumber(port))
+    if target == "" or (port and not (number and number >= 1 and number <= 65535)) then
         return nil, "bad value '" .. text .. "' for --down: TARGET or TARGET:PORT (port 1-65535) expected"
     end
-    return { target = target, port = port, text = text }
+    return { target = target, port = number or nil, text = text }
 end
 
 -- What --explain and --simulate keep of a list: a policy's list is taken

@@ -22,8 +22,8 @@ M.OPTIONS = {
 
 -- The srv.resolver options the parsed command-line options ask for, with
 -- extra (a table) merged in.
--- A --zone is always a file here (srv.resolver also takes zone text):
--- nil, message when it cannot be read.
+-- A --zone is a file, as srv.resolver's zone is (its text would be
+-- zone_text): nil, message when it cannot be read.
 function M.resolver_options(options, extra)
     if options.zone then
         -- io.open succeeds on a directory; the read says what it is.

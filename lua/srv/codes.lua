@@ -29,6 +29,7 @@ local M = {
     POLICY = "POLICY",
     BADURI = "BADURI",
     BADSERVER = "BADSERVER",
+    ZONEFILE = "ZONEFILE",        -- srv.resolver{zone = PATH}: the file cannot be read
 }
 
 setmetatable(M, { __index = function(_, name)

@@ -6,6 +6,13 @@ local options = require "srv.options"
 
 local arg_error, check_type = options.arg_error, options.check_type
 
+-- The port of mark_down/mark_up as an integer (5222.0 is 5222), or raises.
+local function check_port(port, fname)
+    local p = options.to_port(port)
+    if not p then arg_error(2, fname, "port 1..65535 expected, got " .. options.describe(port)) end
+    return p
+end
+
 local M = {}
 
 M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is given
@@ -16,7 +23,7 @@ end
 
 function M.mark_down(self, target, port, seconds)
     check_type(target, "string", 1, "mark_down")
-    if math.type(port) ~= "integer" then arg_error(2, "mark_down", "integer expected, got " .. type(port)) end
+    port = check_port(port, "mark_down")
     if seconds ~= nil and (type(seconds) ~= "number" or seconds ~= seconds) then
         arg_error(3, "mark_down", "number expected, got " .. (seconds ~= seconds and "nan" or type(seconds)))
     end
@@ -32,7 +39,7 @@ end
 
 function M.mark_up(self, target, port)
     check_type(target, "string", 1, "mark_up")
-    if math.type(port) ~= "integer" then arg_error(2, "mark_up", "integer expected, got " .. type(port)) end
+    port = check_port(port, "mark_up")
     self._down[health_key(target, port)] = nil
     return true
 end

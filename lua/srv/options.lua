@@ -32,13 +32,95 @@ local function opt_field(opts, field, expected, fname)
     return v
 end
 
-local function opt_integer(opts, field, min, fname)
+-- A value as the message names it: a number as written, else its type.
+local function describe(v)
+    return type(v) == "number" and tostring(v) or type(v)
+end
+M.describe = describe
+
+-- The integer a number stands for, as math.tointeger reads it (2.0 is 2:
+-- configuration decoded from JSON has such floats), else nil. Strings are
+-- not numbers here, as for every other option (docs/lua-api.md, "Conventions").
+local function to_integer(v)
+    if math.type(v) == "integer" then return v end
+    if math.type(v) == "float" then return math.tointeger(v) end
+    return nil
+end
+M.to_integer = to_integer
+
+-- opts[field] as an integer >= min, nil when absent; raises otherwise,
+-- naming the field as label (default: field).
+local function opt_integer(opts, field, min, fname, label)
     local v = opts[field]
     if v == nil then return nil end
-    if math.type(v) ~= "integer" or v < min then
-        field_error(fname, field, string.format("integer >= %d expected, got %s", min, tostring(v)))
+    local n = to_integer(v)
+    if not n or n < min then
+        field_error(fname, label or field, string.format("integer >= %d expected, got %s", min, describe(v)))
     end
-    return v
+    return n
+end
+
+-- A port 1..65535 as an integer, or nil.
+function M.to_port(v)
+    local n = to_integer(v)
+    if n and n >= 1 and n <= 65535 then return n end
+    return nil
+end
+
+-- Option names ---------------------------------------------------------------
+
+-- Levenshtein distance between two strings.
+local function distance(a, b)
+    local previous = {}
+    for j = 0, #b do previous[j] = j end
+    for i = 1, #a do
+        local current = { [0] = i }
+        local ai = a:byte(i)
+        for j = 1, #b do
+            local cost = ai == b:byte(j) and 0 or 1
+            current[j] = math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        end
+        previous = current
+    end
+    return previous[#b]
+end
+
+-- The known name nearest to name, when it is near enough to be a typo of it.
+local function nearest(name, known)
+    local best, best_distance
+    for _, candidate in ipairs(known) do
+        local d = distance(name:lower(), candidate)
+        if not best_distance or d < best_distance then best, best_distance = candidate, d end
+    end
+    if best_distance and best_distance <= 2 and best_distance * 2 <= #name then return best end
+    return nil
+end
+
+-- Every known name, sorted, for nearest() to try in a fixed order; and a set.
+function M.names(list)
+    local sorted, set = table.move(list, 1, #list, 1, {}), {}
+    table.sort(sorted)
+    for _, name in ipairs(sorted) do set[name] = true end
+    return { list = sorted, set = set }
+end
+
+-- nil when every key of t is a known option name (known: from M.names), else
+-- the problem: "unknown option 'timout'; did you mean 'timeout'?". An unknown
+-- name raises rather than being ignored (docs/lua-api.md, "Conventions"): a
+-- misspelt `servers` would otherwise send queries to the system's resolvers.
+function M.unknown_option(t, known)
+    local unknown
+    for key in pairs(t) do
+        if not known.set[key] then
+            local shown = type(key) == "string" and ("'" .. key .. "'") or ("[" .. tostring(key) .. "]")
+            -- The first in a fixed order, so the message is the same every run.
+            if not unknown or shown < unknown.shown then unknown = { key = key, shown = shown } end
+        end
+    end
+    if not unknown then return nil end
+    local guess = type(unknown.key) == "string" and nearest(unknown.key, known.list)
+    if guess then return string.format("unknown option %s; did you mean '%s'?", unknown.shown, guess) end
+    return "unknown option " .. unknown.shown
 end
 
 -- "192.0.2.1", "192.0.2.1:53", "[2001:db8::1]:53" or "2001:db8::1" to the
@@ -82,7 +164,10 @@ local function servers_csv(servers)
         end
         out[#out + 1] = entry
     end
-    if #out == 0 then return nil end
+    -- An empty list is a mistake, not a wish for the system's resolvers.
+    if #out == 0 then
+        field_error("resolver", "servers", "empty list (leave servers out to ask the system's resolvers)")
+    end
     return table.concat(out, ",")
 end
 

@@ -391,14 +391,11 @@ policy_metatable.__tostring = function(self)
     return POLICY_NAME .. self.description
 end
 
+local OPTION_NAMES = options.names(OPTION_ORDER)
+
 local function check_options(spec)
-    for key in pairs(spec) do
-        local known = false
-        for _, option in ipairs(OPTION_ORDER) do known = known or key == option end
-        if not known then
-            return nil, "unknown option " .. tostring(key)
-        end
-    end
+    local unknown = options.unknown_option(spec, OPTION_NAMES)
+    if unknown then return nil, unknown end
     local options = {}
     local ok, problem
     if spec.exclude ~= nil then

@@ -32,10 +32,14 @@ local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: intern
 
 local OPTION_TYPES = { fallback = "boolean", addresses = "boolean", strict = "boolean",
                        trace = "table", transports = "table" }
+-- Every resolve_* method takes the same table (docs/lua-api.md, r:resolve).
+local OPTION_NAMES = options.names { "fallback", "addresses", "strict", "trace", "transports", "policy", "port" }
 
 local function read_options(opts, n, fname)
     if opts == nil then return NO_OPTIONS end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
+    local problem = options.unknown_option(opts, OPTION_NAMES)
+    if problem then arg_error(n, fname, problem) end
     for field, expected in pairs(OPTION_TYPES) do
         local v = opts[field]
         if v ~= nil and type(v) ~= expected then
@@ -47,8 +51,18 @@ local function read_options(opts, n, fname)
         arg_error(n, fname, "field 'policy': function or srv.policy expected, got " .. type(policy))
     end
     local port = opts.port
-    if port ~= nil and not (math.type(port) == "integer" and port > 0 and port < 65536) then
-        arg_error(n, fname, "field 'port': port number expected, got " .. tostring(port))
+    if port ~= nil then
+        local p = options.to_port(port)
+        if not p then
+            arg_error(n, fname, "field 'port': port 1..65535 expected, got " .. options.describe(port))
+        end
+        if p ~= port or math.type(port) ~= "integer" then
+            -- 7000.0: candidates get the integer, the caller's table stays as it is.
+            local copy = {}
+            for k, v in pairs(opts) do copy[k] = v end
+            copy.port = p
+            opts = copy
+        end
     end
     return opts
 end

@@ -48,51 +48,76 @@ local servers_csv = options.servers_csv
 
 -- Construction --------------------------------------------------------------
 
-local function open_source(opts)
-    if opts.zone ~= nil then
+local OPTIONS = options.names { "servers", "timeout", "tries", "seed", "zone", "zone_text", "cache",
+                                "max_inflight", "edns", "clock", "policy" }
+local CACHE_SETTINGS = options.names { "max_negative_ttl", "stale", "max_entries" }
+
+local function open_source(opts, tries, max_inflight)
+    if opts.zone ~= nil or opts.zone_text ~= nil then
         local zone_source = require "srv.zone_source"
-        return zone_source.new(opts.zone)
+        if opts.zone ~= nil then return zone_source.open(opts.zone) end
+        return zone_source.new(opts.zone_text)
     end
     local csv, err = servers_csv(opts.servers)
     if err then return nil, err, codes.BADSERVER end
     return core.new {
-        servers = csv, timeout = opts.timeout, tries = opts.tries,
-        max_inflight = opts.max_inflight, edns = opts.edns,
+        servers = csv, timeout = opts.timeout, tries = tries,
+        max_inflight = max_inflight, edns = opts.edns,
     }
+end
+
+-- The cache settings, checked, with integers as integers; nil for none.
+local function cache_settings(cache_opt)
+    if type(cache_opt) ~= "table" then return nil end
+    local problem = options.unknown_option(cache_opt, CACHE_SETTINGS)
+    if problem then field_error("resolver", "cache", problem) end
+    local settings = {}
+    for field, min in pairs { max_negative_ttl = 0, stale = 0 } do
+        local v = cache_opt[field]
+        if v ~= nil and (type(v) ~= "number" or v < min or v ~= v) then
+            field_error("resolver", "cache." .. field,
+                        string.format("number >= %d expected, got %s", min, options.describe(v)))
+        end
+        settings[field] = v
+    end
+    settings.max_entries = opt_integer(cache_opt, "max_entries", 1, "resolver", "cache.max_entries")
+    return settings
 end
 
 function M.new(opts)
     if opts == nil then opts = {} end
     check_type(opts, "table", 1, "resolver")
+    local problem = options.unknown_option(opts, OPTIONS)
+    if problem then arg_error(1, "resolver", problem) end
     local timeout = opt_field(opts, "timeout", "number", "resolver")
     if timeout and not (timeout > 0) then field_error("resolver", "timeout", "positive number expected") end
-    opt_integer(opts, "tries", 1, "resolver")
-    opt_integer(opts, "max_inflight", 1, "resolver")
+    local tries = opt_integer(opts, "tries", 1, "resolver")
+    local max_inflight = opt_integer(opts, "max_inflight", 1, "resolver")
     local seed = opts.seed
-    if seed ~= nil and math.type(seed) ~= "integer" then
-        field_error("resolver", "seed", "integer expected, got " .. type(seed))
+    if seed ~= nil then
+        seed = options.to_integer(opts.seed)
+        if not seed then
+            field_error("resolver", "seed", "integer expected, got " .. options.describe(opts.seed))
+        end
     end
     opt_field(opts, "zone", "string", "resolver")
+    opt_field(opts, "zone_text", "string", "resolver")
+    if opts.zone ~= nil and opts.zone_text ~= nil then
+        arg_error(1, "resolver", "zone and zone_text exclude each other")
+    end
     opt_field(opts, "edns", "boolean", "resolver")
     local cache_opt = opts.cache
     if cache_opt ~= nil and type(cache_opt) ~= "boolean" and type(cache_opt) ~= "table" then
         field_error("resolver", "cache", "boolean or table expected, got " .. type(cache_opt))
     end
-    if type(cache_opt) == "table" then
-        for field, min in pairs { max_negative_ttl = 0, stale = 0, max_entries = 1 } do
-            local v = cache_opt[field]
-            if v ~= nil and (type(v) ~= "number" or v < min or v ~= v) then
-                field_error("resolver", "cache." .. field, string.format("number >= %d expected, got %s", min, tostring(v)))
-            end
-        end
-    end
+    local settings = cache_settings(cache_opt)
     local clock = opts.clock
     if clock ~= nil and not is_callable(clock) then field_error("resolver", "clock", "function expected") end
     if opts.policy ~= nil and not is_callable(opts.policy) then
         field_error("resolver", "policy", "function or srv.policy expected")
     end
 
-    local source, msg, code = open_source(opts)
+    local source, msg, code = open_source(opts, tries, max_inflight)
     if not source then return nil, msg, code end
 
     clock = clock or core.now
@@ -109,7 +134,6 @@ function M.new(opts)
         _closed = false,
     }, state_mt)
     if cache_opt ~= false then
-        local settings = type(cache_opt) == "table" and cache_opt or nil
         self._caches = { srv = cache_mod.new(settings, clock), addr = cache_mod.new(settings, clock) }
     end
     local public = setmetatable({}, resolver_mt)

@@ -485,26 +485,12 @@ function zone_source.from_zone(zone)
     }, Source)
 end
 
--- Text with a newline is zone text; otherwise a readable file of that name
--- gives the text; otherwise it is text (one pasted line).
-local function zone_text(zone)
-    if zone:find("\n", 1, true) then
-        return zone
-    end
-    local file = io.open(zone, "r")
-    if not file then
-        return zone
-    end
-    local content = file:read("a")
-    file:close()
-    return content or zone
-end
-
---- new(zone [, opts]) -> source | nil, "PARSE: message", "PARSE"
--- zone: zone text or a file path; opts.origin: the initial $ORIGIN.
-function zone_source.new(zone, opts)
-    if type(zone) ~= "string" then
-        argument_error(1, "new", "string", zone)
+--- new(text [, opts]) -> source | nil, "PARSE: message", "PARSE"
+-- text: zone text, never a path (open reads a file); opts.origin: the
+-- initial $ORIGIN.
+function zone_source.new(text, opts)
+    if type(text) ~= "string" then
+        argument_error(1, "new", "string", text)
     end
     if opts ~= nil and type(opts) ~= "table" then
         argument_error(2, "new", "table", opts)
@@ -514,7 +500,7 @@ function zone_source.new(zone, opts)
         argument_error(2, "new", "string origin", origin)
     end
     local core = require("srv.core")
-    local parsed, message, line = core.parse_zone(zone_text(zone), origin)
+    local parsed, message, line = core.parse_zone(text, origin)
     if not parsed then
         if line and not tostring(message):find("line " .. line, 1, true) then
             message = ("line %d: %s"):format(line, message)
@@ -522,6 +508,27 @@ function zone_source.new(zone, opts)
         return nil, "PARSE: " .. tostring(message), codes.PARSE
     end
     return zone_source.from_zone(parsed)
+end
+
+--- open(path [, opts]) -> source | nil, message, code: the zone file at
+-- path, as new reads text. A file that cannot be read (missing, unreadable,
+-- a directory) gives nil, "cannot read the zone file: PATH: reason",
+-- "ZONEFILE"; text that does not parse, new's PARSE failure.
+function zone_source.open(path, opts)
+    if type(path) ~= "string" then
+        argument_error(1, "open", "string", path)
+    end
+    local file, problem = io.open(path, "r")
+    local text
+    if file then
+        -- io.open succeeds on a directory; the read says what it is.
+        local read_problem
+        text, read_problem = file:read("a")
+        file:close()
+        if not text then problem = path .. ": " .. tostring(read_problem) end
+    end
+    if not text then return nil, "cannot read the zone file: " .. problem, codes.ZONEFILE end
+    return zone_source.new(text, opts)
 end
 
 return zone_source
