@@ -44,30 +44,52 @@ local function copy(t)
     return out
 end
 
+-- Threads running sandboxed code (the policy's, and those it makes). On
+-- Ctrl-C, srv-run's C side keeps raising in such a thread at every
+-- instruction rather than once (lua/runner/srv-run.c, stop_hook): a
+-- __close handler that raises would replace a single "interrupted!", and a
+-- pcall around it would catch its own error.
+local sandboxed_threads = setmetatable({}, { __mode = "k" })
+debug.getregistry()["srv.run.sandboxed"] = sandboxed_threads
+
 -- A budget: the opaque error object it raises (nothing in it to change),
--- and the hook that counts. The count lives in the hook's upvalue.
+-- and the hook that counts. The count lives in the hook's upvalue. Once
+-- spent, a budget stays spent: its hook then runs at every instruction and
+-- raises again, so the error a __close handler puts in its place (Lua 5.4
+-- manual, 3.3.8), caught by a pcall, stops the policy all the same.
 local function new_budget(limit)
-    local message = string.format("the policy ran out of its budget of %d instructions", limit)
-    local exceeded = setmetatable({}, { __tostring = function() return message end, __metatable = false })
-    local used = 0
+    local budget = { message = string.format("the policy ran out of its budget of %d instructions", limit) }
+    budget.exceeded = setmetatable({}, { __tostring = function() return budget.message end, __metatable = false })
+    local used, stop = 0, nil
     local function hook()
         used = used + STEP
-        if used > limit then real_error(exceeded, 0) end
+        if used > limit and stop == nil then stop = budget.exceeded end
+        if stop ~= nil then
+            sethook(hook, "", 1)
+            real_error(stop, 0)
+        end
     end
-    return { exceeded = exceeded, hook = hook }
+    budget.hook = hook
+    -- Spends the budget now, with err (the budget's own error, or Ctrl-C's)
+    -- as the error every further instruction raises.
+    function budget.stop(err)
+        if stop == nil then stop = err end
+        sethook(hook, "", 1)
+        real_error(stop, 0)
+    end
+    function budget.stopped() return stop end
+    return budget
 end
 
 -- The budget in force for the code running now (the policy's, while it runs).
 local current
 
-local function must_propagate(err)
-    return err == INTERRUPTED or (current ~= nil and err == current.exceeded)
-end
-
 -- pcall/xpcall/coroutine.resume/close for sandboxed code: none of them may
 -- stop the budget's error or Ctrl-C, or a policy could loop around them.
 local function rethrow(ok, ...)
-    if not ok and must_propagate((...)) then real_error((...), 0) end
+    if not ok and current ~= nil and ((...) == INTERRUPTED or (...) == current.exceeded) then
+        current.stop((...))
+    end
     return ok, ...
 end
 
@@ -77,7 +99,7 @@ end
 
 local function sandbox_xpcall(f, handler, ...)
     local function guarded(err)
-        if must_propagate(err) then return err end
+        if err == INTERRUPTED or (current ~= nil and err == current.exceeded) then return err end
         return handler(err)
     end
     return rethrow(real_xpcall(f, guarded, ...))
@@ -89,6 +111,7 @@ local function sandbox_coroutine()
     local co = copy(coroutine)
     function co.create(f)
         local thread = real_create(f)
+        sandboxed_threads[thread] = true
         if current then sethook(thread, current.hook, "", STEP) end
         return thread
     end
@@ -193,19 +216,39 @@ local function new_environment()
     return env
 end
 
-local function budget_done(...)
-    sethook()
+-- An error value of sandboxed code as text, without running any of its
+-- code (a __tostring of the policy's would run outside the budget).
+local function error_text(err)
+    if type(err) == "string" then return err end
+    if type(err) == "number" then return tostring(err) end
+    return string.format("(error object is a %s value)", type(err))
+end
+
+local function budget_ended(budget, thread, what, resumed, ...)
     current = nil
+    local stopped = budget.stopped()
+    if stopped == INTERRUPTED or (not resumed and (...) == INTERRUPTED) then real_error(INTERRUPTED, 0) end
+    if stopped ~= nil then real_error(budget.message, 0) end
+    if not resumed then
+        -- the thread is dead, its stack kept: the traceback is the policy's
+        real_error(debug.traceback(thread, error_text((...))), 0)
+    end
+    if coroutine.status(thread) ~= "dead" then real_error(what .. " must not yield", 0) end
     return ...
 end
 
--- Runs fn(...) under budget in the running thread. An error is not caught
--- here, so that the traceback the caller takes shows where it happened; the
--- thread (the policy's own, or the file's) ends with it.
-local function with_budget(budget, fn, ...)
+-- Runs fn(...) under a budget of limit instructions, in a thread of its own
+-- that runs nothing but sandboxed code: no message handler of srv's runs
+-- there, where a spent budget raises at every instruction. Returns fn's
+-- results, or raises: the budget's message, "interrupted!", or the error
+-- with the sandboxed code's traceback. what names the code ("a policy").
+local function run_budgeted(limit, what, fn, ...)
+    local budget = new_budget(limit)
+    local thread = real_create(fn)
+    sandboxed_threads[thread] = true
+    sethook(thread, budget.hook, "", STEP)
     current = budget
-    sethook(budget.hook, "", STEP)
-    return budget_done(fn(...))
+    return budget_ended(budget, thread, what, real_resume(thread, ...))
 end
 
 -- Plain copies of what a policy returned, made with raw access only (no
@@ -261,7 +304,7 @@ local function sandboxed_call(policy, limit)
             answer = ctx.answer, resolver = resolver_view(ctx.resolver),
             trace = type(ctx.trace) == "table" and trace or nil,
         }
-        local out = with_budget(new_budget(limit), function()
+        local out = run_budgeted(limit, "a policy", function()
             return plain_list(policy(candidates, view_ctx))
         end)
         copy_trace(trace, ctx.trace)
@@ -289,18 +332,7 @@ function M.load_policy(path, opts)
     if not chunk then return nil, problem end
     local ok, policy
     if sandboxed then
-        -- In a thread of its own: the budget's hook must not replace the
-        -- main thread's (srv-run's Ctrl-C check).
-        local thread = real_create(function()
-            return real_xpcall(function() return with_budget(new_budget(limit), chunk) end, traceback)
-        end)
-        local resumed
-        resumed, ok, policy = real_resume(thread)
-        if not resumed then
-            ok, policy = false, ok
-        elseif coroutine.status(thread) ~= "dead" then
-            ok, policy = false, "a policy file must not yield"
-        end
+        ok, policy = real_pcall(run_budgeted, limit, "a policy file", chunk)
     else
         ok, policy = real_xpcall(chunk, traceback)
     end

@@ -37,18 +37,29 @@ M.traceback = traceback
 
 -- A policy's error without the frames of srv itself: the policy runs
 -- inside the library and the runner (the sandbox, the budget, the resolve
--- step), whose frames say nothing to the policy's author. A traceback with
--- no frame left loses its header too.
+-- step), whose frames say nothing to the policy's author. A traceback left
+-- with no frame of Lua code (a sandboxed policy's error carries its own
+-- thread's traceback, then srv's) loses its header too.
 function M.policy_frames_only(text)
-    local out = {}
+    local out, section = {}, nil
+    local function end_section()
+        if section and not section.lua then
+            for _ = section.start, #out do out[#out] = nil end
+        end
+    end
     for line in (text .. "\n"):gmatch("(.-)\n") do
-        if not (line:match("^\tlua/srv[/.]") or line:match("^\tlua/runner/")
-                or line == "\t[C]: in function 'xpcall'"
-                or line == "\t(...tail calls...)") then
+        if line == "stack traceback:" then
+            end_section()
+            section = { start = #out + 1 }
+            out[#out + 1] = line
+        elseif not (line:match("^\tlua/srv[/.]") or line:match("^\tlua/runner/")
+                    or line == "\t[C]: in function 'xpcall'"
+                    or line == "\t(...tail calls...)") then
+            if section and not line:match("^\t%[C%]: ") then section.lua = true end
             out[#out + 1] = line
         end
     end
-    if out[#out] == "stack traceback:" then out[#out] = nil end
+    end_section()
     return table.concat(out, "\n")
 end
 

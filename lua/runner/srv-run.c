@@ -47,12 +47,33 @@ static void raise_interrupt(lua_State *L)
     lua_error(L);
 }
 
+/* Whether L runs a sandboxed policy: lua/runner/sandbox.lua lists such
+ * threads in the registry. */
+static int is_sandboxed(lua_State *L)
+{
+    int found = 0;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "srv.run.sandboxed") == LUA_TTABLE) {
+        lua_pushthread(L);
+        found = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
 /* Set by the signal handler: raises at the thread's next instruction. (A
  * hook that is always on would cost every instruction: Lua 5.4 checks each
- * one while any hook is set.) */
+ * one while any hook is set.) In a sandboxed policy's thread it stays on and
+ * raises at every instruction: a __close handler that raises replaces the
+ * error, and the policy's pcall would catch its own (docs/srv-run.md, "The
+ * policy sandbox"); nothing of srv's runs in that thread. */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
+    if (interrupted != 0 && is_sandboxed(L)) {
+        lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
+        raise_interrupt(L);
+    }
     lua_sethook(L, NULL, 0, 0);
     if (interrupted == 1)
         raise_interrupt(L);
