@@ -4,7 +4,8 @@
 #include "wire.h"
 
 #include <ctype.h>
-#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
 
 void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t len)
 {
@@ -47,18 +48,56 @@ void wire_skip(wire_reader_t *reader, size_t count)
         reader->pos += count;
 }
 
+/* Whether an octet stands for itself in presentation text (RFC 1035 5.1):
+ * printable ASCII other than the characters that need a backslash. Every
+ * name of every reply goes through here (docs/c-api.md, "Reading DNS
+ * replies"), so it is a bit test, not a chain of comparisons. */
+static inline int plain_octet(unsigned char octet)
+{
+    /* Bit (octet - 0x20) of these 96 bits is set for . \ " ; ( ) @ $ and
+     * for the space (0x20) and DEL (0x7f), which take \DDD. */
+    static const uint64_t special[2] = {
+        (1ull << (' ' - 0x20)) | (1ull << ('"' - 0x20)) | (1ull << ('$' - 0x20)) |
+        (1ull << ('(' - 0x20)) | (1ull << (')' - 0x20)) | (1ull << ('.' - 0x20)) |
+        (1ull << (';' - 0x20)) | (1ull << ('@' - 0x20)) | (1ull << ('\\' - 0x20)),
+        1ull << (0x7f - 0x60),
+    };
+    if (octet < 0x20 || octet > 0x7f)
+        return 0;
+    unsigned bit = (unsigned)(octet - 0x20);
+    return !(special[bit >> 6] >> (bit & 63) & 1);
+}
+
 /* Appends one label octet, escaped as RFC 1035 5.1 presentation text. */
 static size_t put_octet(char *text, size_t at, unsigned char octet)
 {
-    if (octet == '.' || octet == '\\' || octet == '"' || octet == ';' ||
-        octet == '(' || octet == ')' || octet == '@' || octet == '$') {
-        text[at++] = '\\';
+    if (plain_octet(octet)) {
         text[at++] = (char)octet;
     } else if (octet <= 0x20 || octet >= 0x7f) {
-        at += (size_t)snprintf(text + at, 5, "\\%03u", octet);
+        text[at] = '\\';
+        text[at + 1] = (char)('0' + octet / 100);
+        text[at + 2] = (char)('0' + octet / 10 % 10);
+        text[at + 3] = (char)('0' + octet % 10);
+        at += 4;
     } else {
-        text[at++] = (char)octet;
+        text[at] = '\\';
+        text[at + 1] = (char)octet;
+        at += 2;
     }
+    return at;
+}
+
+/* Appends a label: copied as it is when every octet is plain (the usual
+ * case), escaped octet by octet otherwise. */
+static size_t put_label(char *text, size_t at, const unsigned char *label, size_t length)
+{
+    size_t i = 0;
+    while (i < length && plain_octet(label[i]))
+        i++;
+    memcpy(text + at, label, i);
+    at += i;
+    for (; i < length; i++)
+        at = put_octet(text, at, label[i]);
     return at;
 }
 
@@ -101,8 +140,7 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
             goto malformed;
         if (at > 0)
             text[at++] = '.';
-        for (size_t i = 0; i < length; i++)
-            at = put_octet(text, at, reader->msg[pos + 1 + i]);
+        at = put_label(text, at, reader->msg + pos + 1, length);
         pos += 1u + length;
     }
     if (at == 0)
