@@ -26,9 +26,18 @@ local defer = M.defer
 -- cache: callers copy what they hand out. An identical query in flight is
 -- joined by the source itself (docs/lua-api.md, "Sharing identical
 -- queries"): every call here asks it.
-function M.one(self, kind, name, cb)
+--
+-- With shape, the answer goes to shape(self, cb, name, code, records,
+-- negative_ttl, from, age) instead: the public lookups pass the user's
+-- callback and a shaping function this way rather than a closure per call,
+-- which costs four allocations (the closure and its upvalues) per lookup.
+function M.one(self, kind, name, cb, shape)
     if self._closed then
-        defer(self, cb, codes.CANCELLED, nil, 0, "dns", 0)
+        if shape then
+            defer(self, shape, self, cb, name, codes.CANCELLED, nil, 0, "dns", 0)
+        else
+            defer(self, cb, codes.CANCELLED, nil, 0, "dns", 0)
+        end
         return
     end
     local cache = self._caches and self._caches[kind]
@@ -40,7 +49,11 @@ function M.one(self, kind, name, cb)
         local e = cache:fresh(key, now)
         if e then
             cache:count_hit()
-            defer(self, cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
+            if shape then
+                defer(self, shape, self, cb, name, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
+            else
+                defer(self, cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
+            end
             return
         end
         cache:count_miss()
@@ -57,9 +70,17 @@ function M.one(self, kind, name, cb)
     if not id then
         -- Refused at submission (a NUL byte in the name, out of memory): the
         -- caller still hears of it, from the loop like any answer.
-        defer(self, cb, code or codes.DNSERROR, nil, 0, "dns", 0)
-    elseif key then
-        self._keys[id] = key
+        if shape then
+            defer(self, shape, self, cb, name, code or codes.DNSERROR, nil, 0, "dns", 0)
+        else
+            defer(self, cb, code or codes.DNSERROR, nil, 0, "dns", 0)
+        end
+        return
+    end
+    if key then self._keys[id] = key end
+    if shape then
+        self._shapes[id] = shape
+        self._names[id] = name
     end
 end
 
@@ -91,6 +112,12 @@ function M.complete(self, id, code, records, negative_ttl)
         end
     end
     -- The loop's own protection (xpcall) covers the callback.
+    local shape = self._shapes[id]
+    if shape then
+        local name = self._names[id]
+        self._shapes[id], self._names[id] = nil, nil
+        return shape(self, cb, name, code, records, negative_ttl or 0, from, age)
+    end
     cb(code, records, negative_ttl or 0, from, age)
 end
 

@@ -24,14 +24,17 @@ local function lookup_result(name, code, records, age, owned)
     return nil, message(name, code), code
 end
 
+-- fetch.one's shape for the lookups: the answer as lookup_async gives it.
+local function deliver_lookup(self, cb, name, code, records, _, from, age)
+    return cb(lookup_result(name, code, records, age, from == "dns" and not self._caches))
+end
+
 function M.lookup_async(self, name, cb)
     if type(name) ~= "string" then check_type(name, "string", 1, "lookup_async") end
     if type(cb) ~= "function" and not is_callable(cb) then
         arg_error(2, "lookup_async", "function expected, got " .. type(cb))
     end
-    fetch_one(self, "srv", name, function(code, records, _, from, age)
-        cb(lookup_result(name, code, records, age, from == "dns" and not self._caches))
-    end)
+    fetch_one(self, "srv", name, cb, deliver_lookup)
 end
 
 local lookup_async = M.lookup_async
@@ -64,13 +67,15 @@ local function unbracket(name)
 end
 M.unbracket = unbracket
 
+-- fetch.one's shape for the address lookups.
+local function deliver_addresses(_, cb, name, code, addresses)
+    return cb(address_list(name, code, addresses))
+end
+
 -- addresses_async without the argument checks, for the resolve machinery,
 -- which may run on after a close.
 function M.fetch_addresses(self, name, cb)
-    name = unbracket(name)
-    fetch_one(self, "addr", name, function(code, addresses)
-        cb(address_list(name, code, addresses))
-    end)
+    fetch_one(self, "addr", unbracket(name), cb, deliver_addresses)
 end
 local fetch_addresses = M.fetch_addresses
 

@@ -24,17 +24,22 @@ local M = {}
 -- in it first goes on with the batch in hand (self._batch, shared with it),
 -- so results still go out in the order they completed, and close still
 -- delivers every result before it returns.
-local function deliver(self)
-    local first, ran, fetched = nil, 0, false
+-- Hands out the batch in hand and at most one new one, counting in
+-- self._handed_out. Runs under one xpcall for the whole batch rather than
+-- one per result: a raising callback ends this call and deliver calls it
+-- again for the rest (the cursor, self._batch_next, has already moved past
+-- the callback that raised).
+local function hand_out(self, fetched)
     while true do
         local batch = self._batch
         if not batch then
             -- One fetch per delivery, once the batch in hand (if any) is done.
-            if fetched then break end
+            if fetched then return end
             fetched = true
+            self._fetched = true
             local count
             batch, count = self._source:fetch()
-            if count == 0 then break end
+            if count == 0 then return end
             self._batch, self._batch_next, self._batch_end = batch, 1, count * 4
         end
         local slot = self._batch_next
@@ -42,12 +47,24 @@ local function deliver(self)
             self._batch = nil
         else
             self._batch_next = slot + 4
-            local ok, err = xpcall(complete, traceback, self, batch[slot], batch[slot + 1],
-                                   batch[slot + 2], batch[slot + 3])
-            if not ok and first == nil then first = err end
-            ran = ran + 1
+            self._handed_out = self._handed_out + 1
+            complete(self, batch[slot], batch[slot + 1], batch[slot + 2], batch[slot + 3])
         end
     end
+end
+
+local function deliver(self)
+    local first = nil
+    -- A nested delivery (from a callback) counts into the outer one's
+    -- figures, which is harmless: they only say whether anything ran.
+    local handed_before = self._handed_out
+    self._fetched = false
+    while true do
+        local ok, err = xpcall(hand_out, traceback, self, self._fetched)
+        if ok then break end
+        if first == nil then first = err end
+    end
+    local ran = self._handed_out - handed_before
     local deferred = self._ready
     if #deferred > 0 then
         self._ready = {}

@@ -126,9 +126,13 @@ function M.new(opts)
         _rng = core.rng(seed),
         _clock = clock,
         _ready = {},
+        _handed_out = 0,    -- results srv.loop has handed to srv.fetch (counts deliveries)
+        _fetched = false,
         _asked_srv = {},    -- the source's query id -> the callback of its answer
         _asked_addr = {},
         _keys = {},         -- the source's query id -> its cache key (with a cache)
+        _shapes = {},       -- the source's query id -> how its answer is handed out (srv.fetch.one)
+        _names = {},        -- the source's query id -> the name asked, when it has a shape
         _down = {},
         _policy = opts.policy,
         _closed = false,
