@@ -27,7 +27,8 @@ LUA_PATH='lua/?.lua;lua/?/init.lua;bench/?.lua;;'
 LUA_CPATH="$BUILD/?.so;;"
 SRV_BENCH_LOOKUP=$BUILD/bench/bench_lookup
 export LUA_PATH LUA_CPATH SRV_BENCH_LOOKUP
-for script in bench/bench_lua_order.lua bench/bench_lua_resolve.lua bench/bench_lua_lookup.lua; do
+for script in bench/bench_lua_order.lua bench/bench_lua_resolve.lua bench/bench_lua_lookup.lua \
+              bench/bench_lua_cqueues.lua; do
     echo "== $script"
     "$LUA" "$script" || echo "($script exited $?)"
 done
