@@ -51,8 +51,8 @@
 #                 faults mixed in, RSS must stay flat; minutes, not part of test
 #   bench         benchmarks (not pass/fail): ratios against baselines run in the same run, C then Lua;
 #                 the lookups also against the c-ares of CARES_SRC when that file exists
-#   demo          the main job: builds, then runs srv-run on the bundled example zone
-#                 (lookup, --explain, --simulate, a policy; no network)
+#   demo          the main job: builds srv-run (nothing else), then runs it on the bundled
+#                 example zone (lookup, --explain, --simulate, a policy; no network)
 #   demo-c        the C API's example program (core/demo) on the same zone, through knotd
 #   install       the Lua module, srv-run and its man page, the C library (static and
 #                 shared), srv.h and srv.pc; uninstall removes exactly those files
@@ -309,8 +309,9 @@ SOAK_SECONDS ?= 300
 soak: $(LUA_MODULE)
 	@LUA='$(LUA)' BUILD='$(BUILD)' sh bench/soak.sh $(SOAK_LOOKUPS) $(SOAK_SECONDS)
 
+# demo.sh runs srv-run only: the C tests and the C demo are not built for it.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(SRV_RUN)
 	@sh docs/examples/demo.sh $(SRV_RUN)
 
 # The C API's example program: the same zone through a knotd on loopback.

@@ -185,6 +185,36 @@ describe(MAN, function()
         end
     end)
 
+    -- The shell example must tell the outcomes apart for any service,
+    -- XMPP's included, whose lookups fall back to the domain.
+    it("shows a shell example whose 'no such service' fires for a name without SRV records", function()
+        local script = man_text():match('\n(srv%-run lookup "%$name".-\nesac)\n')
+        assert(script, "no `case $?` example in " .. MAN)
+        script = script:gsub("^srv%-run lookup", run.quote(run.SRV_RUN) .. " lookup --zone docs/examples/example.net.zone")
+        local function outcome(name)
+            local pipe = assert(io.popen("name=" .. run.quote(name) .. "\n" .. script))
+            local out = pipe:read("a")
+            pipe:close()
+            return out
+        end
+        assert.equal("no such service\n", outcome("_xmpp-client._tcp.missing.example.net"))
+        assert.equal("found\n", outcome("_xmpp-client._tcp.example.net"))
+    end)
+
+    it("says what srv-run does with several tasks that failed unobserved: reports each", function()
+        local r = run.srv_run({ "-" }, { stdin = [[
+            local srv = require "srv"
+            for _, what in ipairs { "first", "second" } do srv.spawn(function() error(what, 0) end) end
+        ]] })
+        assert.equal(1, r.code)
+        local reported = {}
+        for message in r.stderr:gmatch(": (%a+)\nstack traceback") do reported[#reported + 1] = message end
+        assert.same({ "first", "second" }, reported)
+        local text = man_text():gsub("%s+", " ")
+        assert.falsy(text:find("the oldest", 1, true))
+        assert.truthy(text:find("of several, every one, in the order they failed", 1, true))
+    end)
+
     if command_exists("groff") then
         it("renders without warnings (groff -man -ww)", function()
             local pipe = assert(io.popen("groff -man -Tutf8 -ww -z " .. MAN .. " 2>&1"))

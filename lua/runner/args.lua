@@ -33,12 +33,39 @@ function kinds.seconds(text)
     return n
 end
 
--- spec: { [name] = { kind = "flag" | a kind above, list = true when repeatable } }.
+-- Stores value under name; nil, problem for a second value of an option
+-- that is not repeatable.
+local function store(options, name, option, text)
+    local value, problem = kinds[option.kind](text)
+    if value == nil then
+        return nil, string.format("bad value '%s' for --%s: %s", text, name, problem)
+    end
+    if option.list then
+        options[name] = options[name] or {}
+        table.insert(options[name], value)
+    elseif options[name] ~= nil then
+        return nil, "--" .. name .. " given twice"
+    else
+        options[name] = value
+    end
+    return true
+end
+
+-- spec: { [name] = { kind = "flag" | a kind above, list = true when repeatable,
+-- at = true for the one option an operand "@VALUE" gives, as dig's @server } }.
 -- pass_unknown: options the spec does not name are kept, in order, with the
 -- operands (for scripts, which read their own options after srv-run's).
 -- Returns options (name -> value, or a list for repeatable ones), operands.
+--
+-- A value is the next word, unless that word starts with "--": "--turn
+-- --zone f" forgot the URI, and taking "--zone" for it would hide the
+-- mistake. A value that does start with "--" is given as --name=VALUE.
 function M.parse(argv, spec, pass_unknown)
     local options, operands = {}, {}
+    local at_name
+    for name, option in pairs(spec) do
+        if option.at then at_name = name end
+    end
     local i = 1
     while i <= #argv do
         local word = argv[i]
@@ -49,7 +76,11 @@ function M.parse(argv, spec, pass_unknown)
         local name, inline = word:match("^%-%-([^=]+)=(.*)$")
         if not name then name = word:match("^%-%-(.+)$") end
         local option = name and spec[name]
-        if not option then
+        if at_name and word:sub(1, 1) == "@" then
+            if word == "@" then return nil, "@ needs a value, as --" .. at_name .. " does" end
+            local ok, problem = store(options, at_name, spec[at_name], word:sub(2))
+            if not ok then return nil, problem end
+        elseif not option then
             if name and not pass_unknown then return nil, "unknown option --" .. name end
             if not name and word:match("^%-.") and not pass_unknown then
                 return nil, "unknown option " .. word
@@ -64,19 +95,13 @@ function M.parse(argv, spec, pass_unknown)
                 i = i + 1
                 text = argv[i]
                 if text == nil then return nil, "--" .. name .. " needs a value" end
+                if text:match("^%-%-") then
+                    return nil, string.format("--%s needs a value, and %s is an option "
+                        .. "(a value that starts with -- is written --%s=VALUE)", name, text, name)
+                end
             end
-            local value, problem = kinds[option.kind](text)
-            if value == nil then
-                return nil, string.format("bad value '%s' for --%s: %s", text, name, problem)
-            end
-            if option.list then
-                options[name] = options[name] or {}
-                table.insert(options[name], value)
-            elseif options[name] ~= nil then
-                return nil, "--" .. name .. " given twice"
-            else
-                options[name] = value
-            end
+            local ok, problem = store(options, name, option, text)
+            if not ok then return nil, problem end
         end
         i = i + 1
     end

@@ -130,8 +130,12 @@ function M.lines(cands, info)
         elseif c.source == "fallback" then
             lines[#lines + 1] = "fallback: " .. (fallback_reason or "no SRV records: the domain on the default port")
         end
-        if c.tls then
+        -- Only the answer's records are ordered together (XEP-0368); a
+        -- direct-TLS host from elsewhere (a policy) is placed by whoever added it.
+        if c.tls and c.source == "srv" then
             lines[#lines + 1] = "direct TLS (XEP-0368): merged with the STARTTLS records by priority and weight"
+        elseif c.tls then
+            lines[#lines + 1] = "direct TLS (XEP-0368): not from the SRV answer, so not merged with its records"
         end
         if c.transport then
             lines[#lines + 1] = "transport " .. tostring(c.transport) .. ": transports are tried one after the other, in the order of preference (RFC 5928)"

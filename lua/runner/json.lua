@@ -9,30 +9,35 @@ local escapes = {
     ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
 }
 
--- JSON text is UTF-8: a string that is not (a name given on the command
--- line, say) has each byte of its invalid sequences replaced by U+FFFD.
-local function valid_utf8(text)
-    if utf8.len(text) then return text end
-    local out, i = {}, 1
-    while i <= #text do
-        local ok, n = pcall(utf8.codepoint, text, i)
-        if ok and n then
-            local char = utf8.char(n)
-            out[#out + 1] = char
+local function escape_char(c)
+    return escapes[c] or string.format("\\u%04x", c:byte())
+end
+
+local function escape_valid(text)
+    return (text:gsub('[%c"\\]', escape_char))
+end
+
+-- JSON text is UTF-8, but a name can hold any bytes (one given on the
+-- command line, a label of a DNS answer). Nothing is lost: each byte of a
+-- sequence that is not UTF-8 is written \udcXX, XX its value (0x80-0xFF;
+-- the bytes below are ASCII), a lone low surrogate, which no UTF-8 text
+-- can hold (docs/srv-run.md, "JSON").
+local function quote(text)
+    if utf8.len(text) then return '"' .. escape_valid(text) .. '"' end
+    local out, i, n = { '"' }, 1, #text
+    while i <= n do
+        local ok, code = pcall(utf8.codepoint, text, i)
+        if ok then
+            local char = utf8.char(code)
+            out[#out + 1] = escape_valid(char)
             i = i + #char
         else
-            out[#out + 1] = "\u{FFFD}"
+            out[#out + 1] = string.format("\\udc%02x", text:byte(i))
             i = i + 1
         end
     end
+    out[#out + 1] = '"'
     return table.concat(out)
-end
-
-local function quote(text)
-    text = valid_utf8(text)
-    return '"' .. text:gsub('[%c"\\]', function(c)
-        return escapes[c] or string.format("\\u%04x", c:byte())
-    end) .. '"'
 end
 
 local encode

@@ -37,6 +37,8 @@ local OPTIONS = {
     help = { kind = "flag" },
 }
 for name, option in pairs(source.OPTIONS) do OPTIONS[name] = option end
+-- dig's habit: "srv-run lookup @127.0.0.1 NAME" is --server 127.0.0.1.
+OPTIONS.server = { kind = source.OPTIONS.server.kind, list = source.OPTIONS.server.list, at = true }
 
 -- "host", "host:port", "[v6]", "[v6]:port", "v6" -> { target =, port = (or nil) }.
 -- One colon separates a port, which must be 1..65535 as r:mark_down's is;

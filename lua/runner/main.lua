@@ -8,6 +8,30 @@
 local srv = require "srv"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
+local options = require "srv.options"
+
+-- A first word that names no file may be a command mistyped or left out:
+-- "srv-run lokup NAME", "srv-run _xmpp-client._tcp.example.net --zone f",
+-- "srv-run @127.0.0.1 NAME". Returns the usage problem, or nil to run it as
+-- a script (which then says it cannot be opened).
+local function not_a_script(first, rest)
+    local file = io.open(first, "r")
+    if file then
+        file:close()
+        return nil
+    end
+    local example = table.concat(rest, " ", 1, math.min(#rest, 3)) .. (#rest > 3 and " ..." or "")
+    if options.nearest(first, { "lookup" }) then
+        return string.format("no script or command '%s'; did you mean 'srv-run lookup%s'?",
+                             first, #rest > 0 and " " .. example or "")
+    end
+    -- An SRV name (_service._proto.domain) or a server, dig's way.
+    if first:match("^_[^.]+%._[^.]+%.") or first:match("^@.") then
+        return string.format("no script or command '%s'; to look a name up: 'srv-run lookup %s'",
+                             first, #rest > 0 and first .. " " .. example or first .. " ...")
+    end
+    return nil
+end
 
 local function version(build)
     return string.format("srv-run %s (%s, c-ares %s)", srv.version, build.lua, build.cares)
@@ -31,6 +55,9 @@ return function(progname, argv, build)
         return require("srv.run.script").run(progname, rest[1], table.move(rest, 2, #rest, 1, {}))
     elseif first ~= "-" and first:sub(1, 1) == "-" then
         return usage.error(progname, "unknown option " .. first)
+    elseif first ~= "-" then
+        local problem = not_a_script(first, rest)
+        if problem then return usage.error(progname, problem) end
     end
     return require("srv.run.script").run(progname, first, rest)
 end

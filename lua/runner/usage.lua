@@ -16,13 +16,14 @@ waited for when the script ends.
 
 srv-run lookup prints the candidates of an SRV name in the order to try them.
 NAME is _service._proto.domain, or three words: service proto domain.
-  --server IP[:PORT]   ask this DNS server (repeatable; default: /etc/resolv.conf)
+  --server IP[:PORT]   ask this DNS server (repeatable; default: /etc/resolv.conf);
+                       @IP[:PORT] is the same, as dig writes it
   --zone FILE          answer from a zone file instead of DNS (no network)
   --timeout SECONDS    the first try's timeout (default 5; doubled for each
                        further round of tries)
   --tries N            tries per server (default 4)
   --seed N             seed of the random order: the same N and the same
-                       answer give the same order
+                       records give the same order
   --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
                        run in a sandbox with an instruction budget
   --budget N           instructions a policy may run per call (default 100000000)

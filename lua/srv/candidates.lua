@@ -20,7 +20,29 @@ local trace = M.trace
 --   RFC 2782: target "." = decidedly not available; with other records it is dropped.
 --   A port of 0 cannot be connected to, and a target equal to the queried
 --   name would loop back to the same SRV lookup: both are left out.
+-- The usable records are put in one canonical order (docs/overview.md,
+-- "Seeds"), so that the seeded shuffle depends on the records and not on the
+-- order the answer listed them in: a zone file, knotd and any other server
+-- serving the same records give the same order for the same seed.
+local function canonical_before(a, b)
+    if a.priority ~= b.priority then return a.priority < b.priority end
+    local ka, kb = names.key(a.target), names.key(b.target)
+    if ka ~= kb then return ka < kb end
+    if a.port ~= b.port then return a.port < b.port end
+    if a.weight ~= b.weight then return a.weight < b.weight end
+    if a.target ~= b.target then return a.target < b.target end
+    return a.ttl < b.ttl
+end
+
+local function is_canonical(list, first, last)
+    for i = first + 1, last do
+        if canonical_before(list[i], list[i - 1]) then return false end
+    end
+    return true
+end
+
 function M.collect(out, records, qname, age, log, extra)
+    local first = #out + 1
     local dots, unusable = 0, 0
     local qkey = names.key(qname)
     local whole = age and age >= 1 and floor(age) or 0   -- an integer: TTLs stay integers
@@ -48,6 +70,11 @@ function M.collect(out, records, qname, age, log, extra)
             end
             out[#out + 1] = c
         end
+    end
+    if not is_canonical(out, first, #out) then
+        local mine = table.move(out, first, #out, 1, {})
+        table.sort(mine, canonical_before)
+        table.move(mine, 1, #mine, first, out)
     end
     return dots, unusable
 end

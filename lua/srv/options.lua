@@ -96,6 +96,8 @@ local function nearest(name, known)
     return nil
 end
 
+M.nearest = nearest
+
 -- Every known name, sorted, for nearest() to try in a fixed order; and a set.
 function M.names(list)
     local sorted, set = table.move(list, 1, #list, 1, {}), {}
