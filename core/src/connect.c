@@ -102,8 +102,10 @@ srv_status_t srv_connect_new(srv_connect_t **out, const srv_connect_options_t *o
     if (o->connect_timeout_ms < 0)
         o->connect_timeout_ms = 0;
     race->winner = -1;
-    /* Without epoll the race still works through srv_connect_fds(). */
-    race->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    /* Made when first asked for (srv_connect_pollfd): a race on loopback
+     * is often over before anyone waits, and the descriptor would cost
+     * more system calls than the race itself. */
+    race->epoll_fd = -1;
     *out = race;
     return SRV_OK;
 }
@@ -416,7 +418,19 @@ size_t srv_connect_fds(const srv_connect_t *race, srv_pollfd_t *out, size_t cap)
 
 int srv_connect_pollfd(srv_connect_t *race)
 {
-    return race ? race->epoll_fd : -1;
+    if (!race)
+        return -1;
+    if (race->epoll_fd < 0) {
+        /* Without epoll the race still works through srv_connect_fds(). */
+        race->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        for (size_t i = 0; race->epoll_fd >= 0 && i < race->attempt_count; i++) {
+            if (race->attempts[i].result != SRV_ATTEMPT_PENDING)
+                continue;
+            struct epoll_event event = {.events = EPOLLOUT, .data.fd = race->fds[i]};
+            (void)epoll_ctl(race->epoll_fd, EPOLL_CTL_ADD, race->fds[i], &event);
+        }
+    }
+    return race->epoll_fd;
 }
 
 static int clamp_ms(int64_t ms)

@@ -36,8 +36,10 @@ local DEFAULT_TIMEOUT = 30
 -- Results of failed attempts, reported to on_attempt.
 local FAILED = { refused = true, timeout = true, failed = true, rejected = true }
 
+local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
+
 local function read_options(opts, n, fname)
-    if opts == nil then return {} end
+    if opts == nil then return NO_OPTIONS end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
     local problem = options.unknown_option(opts, OPTION_NAMES)
     if problem then arg_error(n, fname, problem) end
@@ -114,18 +116,20 @@ local driver_methods = {}
 local driver_mt = { __index = driver_methods }
 
 -- The attempts as users see them: target and port from the candidate,
--- times from the start of the call.
+-- times from the start of the call; and the candidate number of each.
 local function attempts_of(d)
-    local list = d.race:attempts()
-    for _, a in ipairs(list) do
-        local c = d.cands[a.candidate]
-        a.target = c.target
+    local list, numbers = d.race:attempts(), {}
+    local offset, reasons, cands = d.offset, d.reasons, d.cands
+    for i = 1, #list do
+        local a = list[i]
+        numbers[i] = a.candidate
+        a.target = cands[a.candidate].target
         a.candidate = nil
-        a.started = a.started + d.offset
-        if a.ended then a.ended = a.ended + d.offset end
-        if d.reasons[_] then a.error = d.reasons[_] end
+        a.started = a.started + offset
+        if a.ended then a.ended = a.ended + offset end
+        if reasons[i] then a.error = reasons[i] end
     end
-    return list
+    return list, numbers
 end
 
 local function describe_attempts(list)
@@ -138,20 +142,18 @@ local function describe_attempts(list)
     return table.concat(parts, "; ")
 end
 
-local function new_conn(d, n, list)
+local function new_conn(d, n, list, numbers)
     local a = list[n]
-    local attempt_candidate = d.race:attempts()[n].candidate
     return setmetatable({
         target = a.target, port = a.port, address = a.address, family = a.family,
-        candidate = d.cands[attempt_candidate], attempts = list,
+        candidate = d.cands[numbers[n]], attempts = list,
         elapsed = d.clock() - d.t0,
     }, conn_mt)
 end
 
 -- Runs the ready hook on a connected socket, in a task: it may wait.
 local function offer(d, n, fd)
-    local list = attempts_of(d)
-    local conn = new_conn(d, n, list)
+    local conn = new_conn(d, n, attempts_of(d))
     conn._offer_fd = fd
     task.spawn(function()
         local ok, verdict, msg = pcall(d.ready, conn)
@@ -167,6 +169,17 @@ local function offer(d, n, fd)
         end
         d:advance()
     end)
+end
+
+-- on_attempt for each failed attempt, then the caller's callback.
+local function report(d, list, result)
+    local on_attempt = d.on_attempt
+    if on_attempt then
+        for _, a in ipairs(list) do
+            if FAILED[a.result] then on_attempt(a) end
+        end
+    end
+    d.cb(result[1], result[2], result[3])
 end
 
 function driver_methods.advance(d)
@@ -187,11 +200,11 @@ function driver_methods.advance(d)
     if not done or d.finished then return end
     d.finished = true
     d.self._races[d] = nil
-    local list = attempts_of(d)
+    local list, numbers = attempts_of(d)
     local result
     if code == codes.OK then
         local n = race:winner()
-        local conn = d.accepted or new_conn(d, n, list)
+        local conn = d.accepted or new_conn(d, n, list, numbers)
         conn.attempts, conn.elapsed = list, d.clock() - d.t0
         conn._socket = race:take()
         result = { conn }
@@ -205,15 +218,12 @@ function driver_methods.advance(d)
         result = { nil, string.format("%s: connection race cancelled", d.name), code }
     end
     race:close()
-    local on_attempt = d.on_attempt
-    defer(d.self, function()
-        if on_attempt then
-            for _, a in ipairs(list) do
-                if FAILED[a.result] then on_attempt(a) end
-            end
-        end
-        d.cb(table.unpack(result, 1, 3))
-    end)
+    if d.starting then
+        -- Over before start_race returned: it runs inside a delivery (the
+        -- resolution's callback), where the result may go out at once.
+        return report(d, list, result)
+    end
+    defer(d.self, report, d, list, result)
 end
 
 function driver_methods.cancel(d)
@@ -263,18 +273,28 @@ local function start_race(self, name, cands, opts, t0, cb)
     }, driver_mt)
     self._races[d] = true
     race:start()
+    d.starting = true
     d:advance()
+    d.starting = false
 end
 
+-- The resolution's options; one shared table when the call sets none of them.
+local WITH_ADDRESSES = setmetatable({ addresses = true }, {
+    __newindex = function() error("srv: internal: options are read-only", 2) end })
+
 local function resolve_options(opts)
+    local any = false
+    for _, field in ipairs(RESOLVE_OPTIONS) do
+        if opts[field] ~= nil then any = true break end
+    end
+    if not any then return WITH_ADDRESSES end
     local r = { addresses = true }
     for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
     return r
 end
 
-local function connect_async(self, fname, name, opts, cb)
-    if type(name) ~= "string" then arg_error(1, fname, "string expected, got " .. type(name)) end
-    opts = read_options(opts, 2, fname)
+-- opts: checked already (read_options).
+local function connect_async(self, name, opts, cb)
     local t0 = self._clock()
     local function resolved(cands, msg, code)
         if not cands then return cb(nil, msg, code) end
@@ -294,13 +314,14 @@ function M.connect_async(self, name, opts, cb, ...)
     if cb == nil and is_callable(opts) then opts, cb = nil, opts end
     if not is_callable(cb) then arg_error(3, "connect_async", "function expected, got " .. type(cb)) end
     if select("#", ...) > 0 then arg_error(4, "connect_async", "no value expected") end
-    connect_async(self, "connect_async", name, opts, cb)
+    if type(name) ~= "string" then arg_error(1, "connect_async", "string expected, got " .. type(name)) end
+    connect_async(self, name, read_options(opts, 2, "connect_async"), cb)
 end
 
 function M.connect(self, name, opts)
     if type(name) ~= "string" then arg_error(1, "connect", "string expected, got " .. type(name)) end
-    read_options(opts, 2, "connect")
-    return loop.await(self, function(cb) connect_async(self, "connect", name, opts, cb) end)
+    opts = read_options(opts, 2, "connect")
+    return loop.await(self, function(cb) connect_async(self, name, opts, cb) end)
 end
 
 -- r:close(): every race still running ends CANCELLED, its sockets closed.

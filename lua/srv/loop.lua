@@ -86,10 +86,15 @@ local function step_with_races(self, timeout)
         drivers[#drivers + 1] = d
         local race_wait = d.race:timeout()
         if race_wait and (not wait or race_wait < wait) then wait = race_wait end
-        local fd = d.race:pollfd()
-        if fd then fds[#fds + 1] = fd end
     end
-    if wait ~= 0 then core.wait(fds, wait) end
+    if wait ~= 0 then
+        -- Only now: a race's epoll descriptor is made when first asked for.
+        for _, d in ipairs(drivers) do
+            local fd = d.race:pollfd()
+            if fd then fds[#fds + 1] = fd end
+        end
+        core.wait(fds, wait)
+    end
     self._source:process()
     for _, d in ipairs(drivers) do d:advance() end
     return deliver(self)

@@ -8,7 +8,9 @@
 --   rig:serve(kind, address) a listener in a separate process that accepts
 --                           ("close": and closes at once; "greet": and says
 --                           "hello" after 0.3 s)
--- Each returns the port. rig:close() closes everything.
+-- Each returns the port; all but serve take a port to use instead of one the
+-- kernel picks (several addresses of a target share the target's port).
+-- rig:close() closes everything.
 local socket = require "socket"
 
 local M = {}
@@ -19,28 +21,31 @@ local function tcp_for(address)
     return address:find(":", 1, true) and socket.tcp6() or socket.tcp4()
 end
 
-local function bound(rig, address)
+local function bound(rig, address, port)
     local s = assert(tcp_for(address))
     assert(s:setoption("reuseaddr", false))
-    assert(s:bind(address, 0))
+    assert(s:bind(address, port or 0))
     rig.sockets[#rig.sockets + 1] = s
     local _, port = s:getsockname()
     return s, tonumber(port)
 end
 
-function methods.listen(rig, address)
-    local s, port = bound(rig, address)
+function methods.listen(rig, address, port)
+    local s
+    s, port = bound(rig, address, port)
     assert(s:listen(64))
     return port
 end
 
-function methods.refuse(rig, address)
-    local _, port = bound(rig, address)
+function methods.refuse(rig, address, port)
+    local _
+    _, port = bound(rig, address, port)
     return port
 end
 
-function methods.blackhole(rig, address)
-    local s, port = bound(rig, address)
+function methods.blackhole(rig, address, port)
+    local s
+    s, port = bound(rig, address, port)
     assert(s:listen(0))
     -- Linux queues backlog + 1 connections: fill the queue.
     for _ = 1, 2 do
