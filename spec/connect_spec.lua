@@ -205,6 +205,45 @@ describe("r:connect", function()
         conn:close()
     end)
 
+    it("connects first to targets in RFC 2782 weight order when all are up (XEP-0495)", function()
+        local port = rig:listen("127.0.0.23")
+        local servers = { rig.sockets[#rig.sockets] }
+        for i = 24, 25 do
+            rig:listen("127.0.0." .. i, port)
+            servers[#servers + 1] = rig.sockets[#rig.sockets]
+        end
+        for _, server in ipairs(servers) do server:settimeout(0) end
+        local weights = { 60, 30, 10 }
+        local targets = {}
+        for i, w in ipairs(weights) do
+            targets[i] = { name = "t" .. i .. ".example.test", weight = w, port = port,
+                           addresses = { "127.0.0." .. (22 + i) } }
+        end
+        r = assert(srv.resolver { zone_text = loopback.zone(NAME, targets), seed = 3 })
+        local races, counts = 1000, {}
+        for i = 1, races do
+            local conn = assert(r:connect(NAME))
+            counts[conn.target] = (counts[conn.target] or 0) + 1
+            assert.equal(1, #conn.attempts)   -- all up: the first attempt wins
+            conn:close()
+            if i % 16 == 0 then
+                for _, server in ipairs(servers) do
+                    while true do
+                        local c = server:accept()
+                        if not c then break end
+                        c:close()
+                    end
+                end
+            end
+        end
+        local chi2 = 0
+        for i, w in ipairs(weights) do
+            local expected = races * w / 100
+            chi2 = chi2 + ((counts[targets[i].name] or 0) - expected) ^ 2 / expected
+        end
+        assert.is_true(chi2 < 13.82, "chi-square " .. chi2 .. " (2 degrees of freedom, p > 0.001)")
+    end)
+
     it("ends a race with CANCELLED when the resolver closes, leaving no descriptor", function()
         local hole = rig:blackhole("127.0.0.5")
         r = resolver_for { { name = "down.example.test", port = hole, addresses = { "127.0.0.5" } } }

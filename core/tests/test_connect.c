@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -339,6 +340,39 @@ static void test_many_races_leave_no_descriptor(void **state)
     loopback_close(&refused);
 }
 
+/* A loop that watches the one epoll descriptor, as srv.loop does. */
+static void test_the_pollfd_wakes_a_loop_when_an_attempt_connects(void **state)
+{
+    (void)state;
+    int before = loopback_open_fds();
+    loopback_endpoint_t hole, up;
+    assert_int_equal(loopback_blackhole(&hole, "127.0.0.5"), 0);
+    assert_int_equal(loopback_listen(&up, "127.0.0.22"), 0);
+    srv_connect_t *race = race_with(150, 5000, 0, 0);
+    assert_int_equal(srv_connect_add(race, 0, "127.0.0.5", hole.port), SRV_OK);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.22", up.port), SRV_OK);
+    assert_int_equal(srv_connect_start(race), SRV_OK);
+    int pollfd = srv_connect_pollfd(race);
+    assert_true(pollfd >= 0);
+    assert_int_equal(srv_connect_pollfd(race), pollfd);   /* one, made once */
+    srv_pollfd_t fds[4];
+    assert_int_equal(srv_connect_fds(race, fds, 4), 1);    /* the blackholed attempt */
+    assert_int_equal(fds[0].events, SRV_POLL_WRITE);
+    int rounds = 0;
+    while (!srv_connect_done(race) && rounds++ < 50) {
+        struct pollfd pfd = {.fd = pollfd, .events = POLLIN, .revents = 0};
+        (void)poll(&pfd, 1, srv_connect_timeout_ms(race));
+        assert_int_equal(srv_connect_process(race), SRV_OK);
+    }
+    assert_int_equal(srv_connect_status(race), SRV_OK);
+    assert_int_equal(srv_connect_winner(race), 1);
+    assert_int_equal(srv_connect_fds(race, fds, 4), 0);
+    srv_connect_destroy(race);
+    loopback_close(&hole);
+    loopback_close(&up);
+    assert_int_equal(loopback_open_fds(), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_a_rejected_offer_starts_the_next_and_an_accepted_one_wins),
         cmocka_unit_test(test_cancel_closes_every_attempt),
         cmocka_unit_test(test_bad_input_is_refused),
+        cmocka_unit_test(test_the_pollfd_wakes_a_loop_when_an_attempt_connects),
         cmocka_unit_test(test_many_races_leave_no_descriptor),
     };
     return cmocka_run_group_tests_name("connect", tests, NULL, NULL);
