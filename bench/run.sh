@@ -23,12 +23,12 @@ if [ -n "$lookups" ]; then
     "$LUA" bench/compare_lookup.lua $lookups || echo "(bench/compare_lookup.lua exited $?)"
 fi
 
-LUA_PATH='lua/?.lua;lua/?/init.lua;bench/?.lua;;'
+LUA_PATH='lua/?.lua;lua/?/init.lua;bench/?.lua;spec/?.lua;;'
 LUA_CPATH="$BUILD/?.so;;"
 SRV_BENCH_LOOKUP=$BUILD/bench/bench_lookup
 export LUA_PATH LUA_CPATH SRV_BENCH_LOOKUP
 for script in bench/bench_lua_order.lua bench/bench_lua_resolve.lua bench/bench_lua_lookup.lua \
-              bench/bench_lua_cqueues.lua; do
+              bench/bench_lua_cqueues.lua bench/bench_lua_connect.lua; do
     echo "== $script"
     "$LUA" "$script" || echo "($script exited $?)"
 done

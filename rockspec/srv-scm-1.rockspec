@@ -61,6 +61,7 @@ build = {
          ["srv.cache"] = "lua/srv/cache.lua",
          ["srv.candidates"] = "lua/srv/candidates.lua",
          ["srv.codes"] = "lua/srv/codes.lua",
+         ["srv.connect"] = "lua/srv/connect.lua",
          ["srv.fetch"] = "lua/srv/fetch.lua",
          ["srv.health"] = "lua/srv/health.lua",
          ["srv.lookup"] = "lua/srv/lookup.lua",

@@ -12,6 +12,10 @@
  *    must outlive it (srv_recordset_copy()).
  *
  * The core has no Lua dependency.
+ *
+ * Contents: status codes, records, the presentation-format parser,
+ * randomness, RFC 2782 ordering, DNS answers, the asynchronous resolver,
+ * and the connection race (RFC 8305 Happy Eyeballs over SRV, XEP-0495).
  */
 #ifndef SRV_H
 #define SRV_H
@@ -53,6 +57,7 @@ typedef enum srv_status {
     SRV_EPARSE,       /* "PARSE": presentation-format text could not be parsed */
     SRV_EDNS,         /* "DNSERROR": any other resolver failure */
     SRV_ESYSTEM,      /* "SYSTEM": a system call failed (e.g. getrandom) */
+    SRV_ECONNECT,     /* "CONNECT": every connection attempt of a race failed */
     SRV_STATUS_COUNT
 } srv_status_t;
 
@@ -379,6 +384,126 @@ srv_status_t srv_resolver_process(srv_resolver_t *resolver);
 srv_status_t srv_resolver_process_fd(srv_resolver_t *resolver, int read_fd, int write_fd);
 /* Blocks until nothing is pending. */
 srv_status_t srv_resolver_run(srv_resolver_t *resolver);
+
+/* ------------------------------------------------------------------ */
+/* Connection race (RFC 8305 Happy Eyeballs, XEP-0495)                   */
+/* ------------------------------------------------------------------ */
+
+/* A non-blocking TCP connection race over addresses the caller resolved
+ * (docs/c-api.md, "Connection race"). Driven like the resolver: watch
+ * srv_connect_fds() or srv_connect_pollfd(), wake up after
+ * srv_connect_timeout_ms(), call srv_connect_process(). No threads, no
+ * blocking call, no callbacks: the caller asks for the outcome. */
+typedef struct srv_connect srv_connect_t;
+
+/* RFC 8305 5: the Connection Attempt Delay, recommended 250 ms; srv keeps
+ * it within 100 ms .. 2 s. */
+#define SRV_CONNECT_DEFAULT_DELAY_MS 250
+#define SRV_CONNECT_MIN_DELAY_MS     100
+#define SRV_CONNECT_MAX_DELAY_MS     2000
+#define SRV_CONNECT_DEFAULT_TIMEOUT_MS 30000
+
+typedef struct srv_connect_options {
+    int attempt_delay_ms;    /* 0 = SRV_CONNECT_DEFAULT_DELAY_MS; clamped to MIN..MAX */
+    int timeout_ms;          /* the whole race; 0 = SRV_CONNECT_DEFAULT_TIMEOUT_MS */
+    int connect_timeout_ms;  /* one attempt; 0 = only the whole race's timeout */
+    /* Nonzero: a connected socket does not win by itself. It is offered
+     * (srv_connect_offer) and wins only when the caller accepts it, after
+     * a TLS handshake or a greeting, say (XEP-0495); a rejected one counts
+     * as failed and the next attempt starts at once. */
+    int manual_accept;
+} srv_connect_options_t;
+
+typedef enum srv_attempt_result {
+    SRV_ATTEMPT_PENDING = 0,  /* connect(2) in progress */
+    SRV_ATTEMPT_OFFERED,      /* connected, offered, not yet accepted or rejected */
+    SRV_ATTEMPT_CONNECTED,    /* the winner */
+    SRV_ATTEMPT_REFUSED,      /* ECONNREFUSED: nothing listens there */
+    SRV_ATTEMPT_TIMEOUT,      /* the attempt's or the race's timeout passed first */
+    SRV_ATTEMPT_FAILED,       /* any other error (unreachable, no route, ...; see error) */
+    SRV_ATTEMPT_CANCELLED,    /* closed because another won, or the race was cancelled */
+    SRV_ATTEMPT_REJECTED      /* connected, then rejected by the caller */
+} srv_attempt_result_t;
+
+/* "pending", "offered", "connected", "refused", "timeout", "failed",
+ * "cancelled", "rejected"; "unknown" otherwise. */
+const char *srv_attempt_result_name(srv_attempt_result_t result);
+
+/* One attempt: one address tried. Times in milliseconds from
+ * srv_connect_start(); ended_ms is -1 while it is pending or offered. */
+typedef struct srv_attempt {
+    size_t candidate;         /* as given to srv_connect_add */
+    int family;               /* AF_INET or AF_INET6 */
+    char address[46];
+    uint16_t port;
+    int64_t started_ms;
+    int64_t ended_ms;
+    srv_attempt_result_t result;
+    int error;                /* errno of REFUSED and FAILED, else 0 */
+} srv_attempt_t;
+
+void srv_connect_options_init(srv_connect_options_t *opts);
+/* opts may be NULL (defaults). */
+srv_status_t srv_connect_new(srv_connect_t **out, const srv_connect_options_t *opts);
+/* Closes every descriptor the race still owns (an untaken winner too). */
+void srv_connect_destroy(srv_connect_t *race);
+
+/* Adds an address to try, before srv_connect_start. candidate numbers the
+ * target it belongs to: candidates are tried in ascending number (the
+ * caller's RFC 2782 order) and, inside one candidate, the families
+ * alternate IPv6 first (RFC 8305 4), each family in the order added.
+ * SRV_EINVAL: not an IPv4 or IPv6 literal, port 0, or already started. */
+srv_status_t srv_connect_add(srv_connect_t *race, size_t candidate,
+                             const char *address, uint16_t port);
+/* Starts the race: the first attempt now, the others one every attempt
+ * delay while earlier ones are pending, at once when none is (RFC 8305 5).
+ * SRV_EINVAL: already started. With no address the race ends at once
+ * with SRV_ECONNECT. */
+srv_status_t srv_connect_start(srv_connect_t *race);
+
+/* Processes whatever is ready now without blocking: finished connects,
+ * expired timers, attempts due. */
+srv_status_t srv_connect_process(srv_connect_t *race);
+/* Writes up to cap sockets to watch (SRV_POLL_WRITE); returns how many. */
+size_t srv_connect_fds(const srv_connect_t *race, srv_pollfd_t *out, size_t cap);
+/* One epoll descriptor standing for every socket (polls readable); owned by
+ * the race; -1 on failure. */
+int srv_connect_pollfd(srv_connect_t *race);
+/* Milliseconds until srv_connect_process has work: 0 = now, -1 = the race
+ * is over (or not started). An offered socket waits for the caller, but
+ * the race's timeout still runs. */
+int srv_connect_timeout_ms(const srv_connect_t *race);
+/* Blocks, processing, until the race is over or offers a socket. */
+srv_status_t srv_connect_run(srv_connect_t *race);
+
+/* Whether the race is over; its status then: SRV_OK (a winner),
+ * SRV_ECONNECT (every attempt failed), SRV_ETIMEOUT (the race's timeout),
+ * SRV_ECANCELLED (srv_connect_cancel). */
+int srv_connect_done(const srv_connect_t *race);
+srv_status_t srv_connect_status(const srv_connect_t *race);
+/* Index into the attempts of the winner, -1 when there is none. */
+long srv_connect_winner(const srv_connect_t *race);
+/* The winner's descriptor, now the caller's (connected, non-blocking,
+ * close-on-exec);
+ * -1 when there is no winner or it was taken already. */
+int srv_connect_take(srv_connect_t *race);
+
+/* Manual accept: the index of the next attempt connected and not offered
+ * yet, -1 when there is none. Its socket (attempts[i] fd:
+ * srv_connect_attempt_fd) stays the race's until accepted or rejected. */
+long srv_connect_offer(srv_connect_t *race);
+int srv_connect_attempt_fd(const srv_connect_t *race, size_t attempt);
+/* The offered attempt wins: every other attempt is closed (CANCELLED). */
+srv_status_t srv_connect_accept(srv_connect_t *race, size_t attempt);
+/* The offered attempt is closed (REJECTED), and the next starts at once. */
+srv_status_t srv_connect_reject(srv_connect_t *race, size_t attempt);
+/* Ends the race (SRV_ECANCELLED) unless it is over; every socket is closed. */
+void srv_connect_cancel(srv_connect_t *race);
+
+/* The attempts made so far, in the order they started. */
+const srv_attempt_t *srv_connect_attempts(const srv_connect_t *race, size_t *count);
+/* Milliseconds since srv_connect_start (to the end once the race is over). */
+int64_t srv_connect_elapsed_ms(const srv_connect_t *race);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ static const struct {
     [SRV_EPARSE]       = {"PARSE", "malformed presentation-format text"},
     [SRV_EDNS]         = {"DNSERROR", "resolver failure"},
     [SRV_ESYSTEM]      = {"SYSTEM", "a system call failed"},
+    [SRV_ECONNECT]     = {"CONNECT", "every connection attempt failed"},
 };
 
 static int known(srv_status_t status)

@@ -15,6 +15,8 @@
 #define LSRV_RESOLVER "srv.resolver"
 #define LSRV_RNG      "srv.rng"
 #define LSRV_PREPARED "srv.prepared"
+#define LSRV_RACE     "srv.race"
+#define LSRV_SOCKET   "srv.socket"
 
 /* module.c ------------------------------------------------------------- */
 
@@ -55,6 +57,12 @@ int lsrv_rng_new(lua_State *L);
 
 void lsrv_open_resolver(lua_State *L);
 int lsrv_resolver_new(lua_State *L);
+
+/* connect.c: connection races ------------------------------------------ */
+
+void lsrv_open_connect(lua_State *L);
+/* Sets core.race and core.wait in the module table on the stack top. */
+void lsrv_open_connect_functions(lua_State *L);
 
 /* delivery.c: completed queries, from the core's callbacks to Lua ------- */
 

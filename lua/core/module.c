@@ -61,8 +61,10 @@ int luaopen_srv_core(lua_State *L)
     lsrv_open_resolver(L);
     lsrv_open_rng(L);
     lsrv_open_records(L);
+    lsrv_open_connect(L);
     luaL_newlib(L, core_functions);
     lsrv_open_order(L);
+    lsrv_open_connect_functions(L);
     lua_pushliteral(L, SRV_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushstring(L, srv_cares_version());

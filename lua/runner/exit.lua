@@ -9,6 +9,7 @@ local M = {
     NOT_FOUND = 3,   -- NXDOMAIN or NODATA (and no fallback applied)
     NOSERVICE = 4,   -- the target "." (service decidedly not available), or no usable record
     NETWORK = 5,     -- the DNS did not answer usefully: TIMEOUT, SERVFAIL, REFUSED, ...
+    CONNECT = 6,     -- srv-run connect: every connection attempt failed, or none connected in time
 }
 
 local by_code = {

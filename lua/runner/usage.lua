@@ -3,11 +3,12 @@ local exit = require "srv.run.exit"
 
 local M = {}
 
-M.SHORT = "usage: srv-run SCRIPT [ARGS...] | srv-run lookup NAME [OPTIONS] | srv-run --help"
+M.SHORT = "usage: srv-run SCRIPT [ARGS...] | srv-run lookup NAME [OPTIONS] | srv-run connect NAME [OPTIONS] | srv-run --help"
 
 M.TEXT = [[
 usage: srv-run SCRIPT [ARGS...]
        srv-run lookup NAME [OPTIONS]
+       srv-run connect NAME [OPTIONS]
        srv-run --help | --version
 
 srv-run SCRIPT runs a Lua 5.4 script with the srv module built in (SCRIPT "-"
@@ -39,10 +40,20 @@ NAME is _service._proto.domain, or three words: service proto domain.
                        each position, next to what RFC 2782 predicts
   --explain            why each candidate is where it is
 
+srv-run connect races TCP connections to the candidates of NAME (Happy
+Eyeballs, RFC 8305 and XEP-0495) and prints the race: each attempt's start,
+end and outcome, the winner and the time to connect; then closes it. It takes
+--server, --zone, --tries, --seed, --policy, --budget, --no-sandbox, --xmpp
+and --json as lookup does, and:
+  --timeout SECONDS    the whole connection's timeout (default 30), not a DNS try's
+  --attempt-delay SECONDS  between attempt starts (default 0.25; 0.1 to 2)
+  --connect-timeout SECONDS  one attempt's timeout (default: none)
+  --family any|inet|inet6  the addresses to try (default any)
+
 Exit status: 0 success, 1 script or policy error, 2 usage error,
 3 no such name or no SRV records (NXDOMAIN, NODATA), 4 service not available
 (NOSERVICE), 5 network failure (TIMEOUT, SERVFAIL, REFUSED, ...),
-130 interrupted.
+6 no connection (connect: every attempt failed, or none in time), 130 interrupted.
 ]]
 
 -- Prints "srv-run: message" and the short usage on stderr; returns USAGE.

@@ -25,6 +25,7 @@ local M = {
     PARSE = "PARSE",
     DNSERROR = "DNSERROR",
     SYSTEM = "SYSTEM",
+    CONNECT = "CONNECT",          -- r:connect: every connection attempt failed
     -- the Lua layer's own
     POLICY = "POLICY",
     BADURI = "BADURI",

@@ -5,6 +5,7 @@
 -- Also the pollable interface in the cqueues convention (pollfd, events,
 -- timeout in seconds) and the blocking form of any call (await). Every
 -- function takes the resolver's state (srv.resolver) first.
+local core = require "srv.core"
 local fetch = require "srv.fetch"
 local task = require "srv.task"
 local argcheck = require "srv.argcheck"
@@ -85,10 +86,42 @@ function M.process(self)
     return deliver(self)
 end
 
+-- Connection races (srv.connect) run beside the source's queries: one wait
+-- covers the source's descriptor and every race's, until the nearest of
+-- their deadlines; then both are processed.
+local function step_with_races(self, timeout)
+    local wait, fds = timeout, {}
+    if #self._ready > 0 or self._batch then wait = 0 end
+    local source_wait = self._source:timeout()
+    if source_wait then
+        if not wait or source_wait < wait then wait = source_wait end
+        local fd = self._source:pollfd()
+        if fd then fds[#fds + 1] = fd end
+    end
+    local drivers = {}
+    for d in pairs(self._races) do
+        drivers[#drivers + 1] = d
+        local race_wait = d.race:timeout()
+        if race_wait and (not wait or race_wait < wait) then wait = race_wait end
+    end
+    if wait ~= 0 then
+        -- Only now: a race's epoll descriptor is made when first asked for.
+        for _, d in ipairs(drivers) do
+            local fd = d.race:pollfd()
+            if fd then fds[#fds + 1] = fd end
+        end
+        core.wait(fds, wait)
+    end
+    self._source:process()
+    for _, d in ipairs(drivers) do d:advance() end
+    return deliver(self)
+end
+
 function M.step(self, timeout)
     if timeout ~= nil and type(timeout) ~= "number" then
         argcheck.arg_error(1, "step", "number expected, got " .. type(timeout))
     end
+    if next(self._races) ~= nil then return step_with_races(self, timeout) end
     if #self._ready > 0 or self._batch then
         self._source:process()
     else
@@ -116,16 +149,29 @@ local function undelivered(self)
     return (self._batch_end - self._batch_next + 4) // 4
 end
 
+local function race_count(self)
+    local n = 0
+    for _ in pairs(self._races) do n = n + 1 end
+    return n
+end
+
 function M.pending(self)
-    return self._source:pending() + #self._ready + undelivered(self)
+    return self._source:pending() + #self._ready + undelivered(self) + race_count(self)
 end
 
 function M.pollfd(self) return self._source:pollfd() end
 function M.events(self) return self._source:events() end
 
+-- With races running, their deadlines count too; their sockets are not
+-- behind pollfd() (docs/lua-api.md, "r:connect").
 function M.timeout(self)
     if #self._ready > 0 or self._batch then return 0 end
-    return self._source:timeout()
+    local wait = self._source:timeout()
+    for d in pairs(self._races) do
+        local race_wait = d.race:timeout()
+        if race_wait and (not wait or race_wait < wait) then wait = race_wait end
+    end
+    return wait
 end
 
 -- Runs start(cb) and returns what cb receives. Inside a task (srv.spawn) the

@@ -24,6 +24,7 @@ local health = require "srv.health"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local turn = require "srv.turn"
+local connect = require "srv.connect"
 
 local M = {}
 
@@ -135,6 +136,7 @@ function M.new(opts)
         _names = {},        -- the source's query id -> the name asked, when it has a shape
         _down = {},
         _policy = opts.policy,
+        _races = {},        -- connection races running (srv.connect)
         _closed = false,
     }, state_mt)
     if cache_opt ~= false then
@@ -195,7 +197,9 @@ end
 local function close(self)
     if self._closed then return true end
     self._closed = true
-    local ok, err = pcall(self._source.close, self._source)
+    local ok, err = pcall(connect.cancel_all, self)
+    local closed, close_err = pcall(self._source.close, self._source)
+    if ok then ok, err = closed, close_err end
     -- Answers that were waiting still go out; so do the CANCELLED failures
     -- the source just produced, and what their callbacks defer.
     repeat
@@ -239,6 +243,8 @@ local METHODS = {
     resolve_turn_async = turn.resolve_turn_async,
     resolve_stun = turn.resolve_stun,
     resolve_stun_async = turn.resolve_stun_async,
+    connect = connect.connect,
+    connect_async = connect.connect_async,
     mark_down = health.mark_down,
     mark_up = health.mark_up,
     set_policy = set_policy,

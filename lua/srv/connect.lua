@@ -1,0 +1,334 @@
+-- srv.connect: r:connect and r:connect_async, Happy Eyeballs over SRV
+-- (docs/lua-api.md, "r:connect"). Every function takes the resolver's state
+-- (srv.resolver) first.
+--
+-- The resolution is r:resolve's (or r:resolve_xmpp's) with the addresses;
+-- the race is the core's (srv_connect_t: RFC 8305 attempt delay, families
+-- interleaved, a failed attempt starting the next at once). This module
+-- feeds the candidates in their order, runs the `ready` hook on every
+-- connected socket in a task, and turns the outcome into a connection
+-- object. The race is driven by the resolver's loop (srv.loop), beside its
+-- queries: r:connect blocks (or suspends its task) as r:resolve does.
+local core = require "srv.core"
+local options = require "srv.options"
+local argcheck = require "srv.argcheck"
+local codes = require "srv.codes"
+local fetch = require "srv.fetch"
+local loop = require "srv.loop"
+local task = require "srv.task"
+local resolve = require "srv.resolve"
+local xmpp = require "srv.xmpp"
+
+local M = {}
+
+local arg_error, is_callable = options.arg_error, options.is_callable
+local defer = fetch.defer
+
+-- docs/lua-api.md, "r:connect": the race's own options, then those handed
+-- to the resolution.
+local OPTION_NAMES = options.names { "attempt_delay", "timeout", "connect_timeout", "family", "ready",
+                                     "on_attempt", "xmpp", "policy", "port", "fallback", "strict",
+                                     "trace", "transports" }
+local RESOLVE_OPTIONS = { "policy", "port", "fallback", "strict", "trace", "transports" }
+local FAMILIES = { any = true, inet = true, inet6 = true }
+local XMPP_KINDS = { client = true, server = true }
+local DEFAULT_TIMEOUT = 30
+-- Results of failed attempts, reported to on_attempt.
+local FAILED = { refused = true, timeout = true, failed = true, rejected = true }
+
+local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function read_options(opts, n, fname)
+    if opts == nil then return NO_OPTIONS end
+    if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
+    local problem = options.unknown_option(opts, OPTION_NAMES)
+    if problem then arg_error(n, fname, problem) end
+    for _, field in ipairs { "attempt_delay", "timeout", "connect_timeout" } do
+        local v = opts[field]
+        if v ~= nil and (type(v) ~= "number" or not (v > 0) or v == math.huge) then
+            arg_error(n, fname, string.format("field '%s': positive number of seconds expected, got %s",
+                                              field, options.describe(v)))
+        end
+    end
+    if opts.family ~= nil and not FAMILIES[opts.family] then
+        arg_error(n, fname, "field 'family': \"any\", \"inet\" or \"inet6\" expected, got "
+                            .. tostring(opts.family))
+    end
+    if opts.xmpp ~= nil and not XMPP_KINDS[opts.xmpp] then
+        arg_error(n, fname, "field 'xmpp': \"client\" or \"server\" expected, got " .. tostring(opts.xmpp))
+    end
+    for _, field in ipairs { "ready", "on_attempt" } do
+        if opts[field] ~= nil and not is_callable(opts[field]) then
+            arg_error(n, fname, string.format("field '%s': function expected, got %s", field, type(opts[field])))
+        end
+    end
+    return opts
+end
+
+-- Connections ---------------------------------------------------------------
+
+local conn_methods = {}
+local conn_mt = { __name = "srv.connection", __index = conn_methods }
+
+local function check_conn(conn, fname)
+    if getmetatable(conn) ~= conn_mt then
+        arg_error(1, fname, "srv.connection expected, got " .. type(conn))
+    end
+end
+
+-- The descriptor, still the connection's; nil once detached or closed.
+-- While `ready` looks at a socket, it is the race's.
+function conn_methods.fd(conn)
+    check_conn(conn, "fd")
+    if conn._offer_fd then return conn._offer_fd end
+    return conn._socket and conn._socket:fd()
+end
+
+-- The descriptor, now the caller's to close.
+function conn_methods.detach(conn)
+    check_conn(conn, "detach")
+    if conn._offer_fd then argcheck.raise("attempt to detach a socket the race still owns (inside ready)") end
+    return conn._socket and conn._socket:detach()
+end
+
+-- Closes an undetached descriptor; safe twice.
+function conn_methods.close(conn)
+    check_conn(conn, "close")
+    if conn._offer_fd then argcheck.raise("attempt to close a socket the race still owns (inside ready)") end
+    if conn._socket then conn._socket:close() end
+    return true
+end
+
+-- The srv.socket inside closes an undetached descriptor when collected.
+conn_mt.__close = function(conn)
+    if conn._socket then conn._socket:close() end
+end
+
+conn_mt.__tostring = function(conn)
+    return string.format("srv.connection (%s %s port %d)", conn.target, conn.address, conn.port)
+end
+
+-- The race --------------------------------------------------------------------
+
+-- One race from start to callback. advance() is what the loop calls after
+-- the sockets had their chance (srv.loop).
+local driver_methods = {}
+local driver_mt = { __index = driver_methods }
+
+-- The attempts as users see them: target and port from the candidate,
+-- times from the start of the call; and the candidate number of each.
+local function attempts_of(d)
+    local list, numbers = d.race:attempts(), {}
+    local offset, reasons, cands = d.offset, d.reasons, d.cands
+    for i = 1, #list do
+        local a = list[i]
+        numbers[i] = a.candidate
+        a.target = cands[a.candidate].target
+        a.candidate = nil
+        a.started = a.started + offset
+        if a.ended then a.ended = a.ended + offset end
+        if reasons[i] then a.error = reasons[i] end
+    end
+    return list, numbers
+end
+
+local function describe_attempts(list)
+    local parts = {}
+    for _, a in ipairs(list) do
+        local text = string.format("%s %s port %d %s", a.target, a.address, a.port, a.result)
+        if a.error then text = text .. " (" .. a.error .. ")" end
+        parts[#parts + 1] = text
+    end
+    return table.concat(parts, "; ")
+end
+
+local function new_conn(d, n, list, numbers)
+    local a = list[n]
+    return setmetatable({
+        target = a.target, port = a.port, address = a.address, family = a.family,
+        candidate = d.cands[numbers[n]], attempts = list,
+        elapsed = d.clock() - d.t0,
+    }, conn_mt)
+end
+
+-- Runs the ready hook on a connected socket, in a task: it may wait.
+local function offer(d, n, fd)
+    local conn = new_conn(d, n, attempts_of(d))
+    conn._offer_fd = fd
+    task.spawn(function()
+        local ok, verdict, msg = pcall(d.ready, conn)
+        conn._offer_fd = nil
+        if d.finished then return end
+        if ok and verdict then
+            d.accepted = conn
+            d.race:accept(n)
+        else
+            if not ok then msg = tostring(verdict) end
+            d.reasons[n] = msg ~= nil and tostring(msg) or "not ready"
+            d.race:reject(n)
+        end
+        d:advance()
+    end)
+end
+
+-- on_attempt for each failed attempt, then the caller's callback.
+local function report(d, list, result)
+    local on_attempt = d.on_attempt
+    if on_attempt then
+        for _, a in ipairs(list) do
+            if FAILED[a.result] then on_attempt(a) end
+        end
+    end
+    d.cb(result[1], result[2], result[3])
+end
+
+function driver_methods.advance(d)
+    if d.finished or d.advancing then return end
+    d.advancing = true
+    local race = d.race
+    race:process()
+    if d.ready then
+        while true do
+            local n, fd = race:offer()
+            if not n then break end
+            offer(d, n, fd)
+            if d.finished then return end
+        end
+    end
+    d.advancing = false
+    local done, code = race:done()
+    if not done or d.finished then return end
+    d.finished = true
+    d.self._races[d] = nil
+    local list, numbers = attempts_of(d)
+    local result
+    if code == codes.OK then
+        local n = race:winner()
+        local conn = d.accepted or new_conn(d, n, list, numbers)
+        conn.attempts, conn.elapsed = list, d.clock() - d.t0
+        conn._socket = race:take()
+        result = { conn }
+    elseif code == codes.CONNECT then
+        result = { nil, string.format("%s: every connection attempt failed: %s", d.name, describe_attempts(list)),
+                   codes.CONNECT }
+    elseif code == codes.TIMEOUT then
+        result = { nil, string.format("%s: no connection before the timeout (%g s): %s", d.name, d.timeout,
+                                      describe_attempts(list)), codes.TIMEOUT }
+    else
+        result = { nil, string.format("%s: connection race cancelled", d.name), code }
+    end
+    race:close()
+    if d.starting then
+        -- Over before start_race returned: it runs inside a delivery (the
+        -- resolution's callback), where the result may go out at once.
+        return report(d, list, result)
+    end
+    defer(d.self, report, d, list, result)
+end
+
+function driver_methods.cancel(d)
+    if d.finished then return end
+    d.race:cancel()
+    d:advance()
+end
+
+-- The race over the candidates' addresses, in their order.
+local function start_race(self, name, cands, opts, t0, cb)
+    local clock = self._clock
+    local elapsed = clock() - t0
+    local timeout = opts.timeout or DEFAULT_TIMEOUT
+    local remaining = timeout - elapsed
+    if remaining <= 0 then
+        return cb(nil, string.format("%s: no connection before the timeout (%g s)", name, timeout), codes.TIMEOUT)
+    end
+    local race = core.race { attempt_delay = opts.attempt_delay, timeout = remaining,
+                             connect_timeout = opts.connect_timeout, manual = opts.ready ~= nil }
+    local family = opts.family or "any"
+    local added, lookup_failures = 0, {}
+    for i, c in ipairs(cands) do
+        for _, address in ipairs(c.addresses or {}) do
+            local a_family = address:find(":", 1, true) and "inet6" or "inet"
+            if family == "any" or a_family == family then
+                assert(race:add(i, address, c.port))
+                added = added + 1
+            end
+        end
+        if c.address_error then
+            lookup_failures[#lookup_failures + 1] = c.target .. " " .. c.address_error
+        end
+    end
+    if added == 0 then
+        race:close()
+        -- Nothing to try: the resolution's own failure when there is one.
+        local first = cands[1] and cands[1].address_error
+        local why = #lookup_failures > 0 and table.concat(lookup_failures, "; ")
+                    or ("no " .. (family == "any" and "" or family .. " ") .. "address")
+        return cb(nil, string.format("%s: no address to connect to (%s)", name, why),
+                  first or codes.CONNECT)
+    end
+    local d = setmetatable({
+        self = self, race = race, cands = cands, name = name, cb = cb, clock = clock, t0 = t0,
+        offset = elapsed, timeout = timeout, ready = opts.ready, on_attempt = opts.on_attempt,
+        reasons = {},
+    }, driver_mt)
+    self._races[d] = true
+    race:start()
+    d.starting = true
+    d:advance()
+    d.starting = false
+end
+
+-- The resolution's options; one shared table when the call sets none of them.
+local WITH_ADDRESSES = setmetatable({ addresses = true }, {
+    __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function resolve_options(opts)
+    local any = false
+    for _, field in ipairs(RESOLVE_OPTIONS) do
+        if opts[field] ~= nil then any = true break end
+    end
+    if not any then return WITH_ADDRESSES end
+    local r = { addresses = true }
+    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
+    return r
+end
+
+-- opts: checked already (read_options).
+local function connect_async(self, name, opts, cb)
+    local t0 = self._clock()
+    local function resolved(cands, msg, code)
+        if not cands then return cb(nil, msg, code) end
+        if self._closed then
+            return cb(nil, name .. ": connection race cancelled", codes.CANCELLED)
+        end
+        start_race(self, name, cands, opts, t0, cb)
+    end
+    if opts.xmpp then
+        xmpp.resolve_xmpp_async(self, name, opts.xmpp, resolve_options(opts), resolved)
+    else
+        resolve.resolve_async(self, name, resolve_options(opts), resolved)
+    end
+end
+
+function M.connect_async(self, name, opts, cb, ...)
+    if cb == nil and is_callable(opts) then opts, cb = nil, opts end
+    if not is_callable(cb) then arg_error(3, "connect_async", "function expected, got " .. type(cb)) end
+    if select("#", ...) > 0 then arg_error(4, "connect_async", "no value expected") end
+    if type(name) ~= "string" then arg_error(1, "connect_async", "string expected, got " .. type(name)) end
+    connect_async(self, name, read_options(opts, 2, "connect_async"), cb)
+end
+
+function M.connect(self, name, opts)
+    if type(name) ~= "string" then arg_error(1, "connect", "string expected, got " .. type(name)) end
+    opts = read_options(opts, 2, "connect")
+    return loop.await(self, function(cb) connect_async(self, name, opts, cb) end)
+end
+
+-- r:close(): every race still running ends CANCELLED, its sockets closed.
+function M.cancel_all(self)
+    local list = {}
+    for d in pairs(self._races) do list[#list + 1] = d end
+    for _, d in ipairs(list) do d:cancel() end
+end
+
+return M

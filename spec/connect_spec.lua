@@ -1,0 +1,332 @@
+-- r:connect against the loopback rig (spec/support/loopback.lua): the
+-- RFC 8305 and XEP-0495 rules of the race, the ready hook, cancellation,
+-- descriptors, and using the descriptor from luasocket. Every target is on
+-- 127.0.0.0/8 or ::1, named by zone text. Timings keep wide margins
+-- (SLACK) so that they hold under valgrind on a busy machine.
+local srv = require "srv"
+local loopback = require "spec.support.loopback"
+local socket = require "socket"
+
+local NAME = "_x._tcp.example.test"
+local SLACK = 0.4
+
+local function resolver_for(targets)
+    return assert(srv.resolver { zone_text = loopback.zone(NAME, targets) })
+end
+
+local function results(conn)
+    local out = {}
+    for i, a in ipairs(conn.attempts) do out[i] = a.result end
+    return out
+end
+
+local function addresses(list)
+    local out = {}
+    for i, a in ipairs(list) do out[i] = a.address .. " " .. a.port end
+    return out
+end
+
+-- luasocket on a descriptor srv hands over (docs/lua-api.md, "Using the
+-- descriptor"): a client object around it.
+local function luasocket_client(fd)
+    local s = socket.tcp()
+    s:close()             -- luasocket 3.1 opens no descriptor until needed
+    s:setfd(fd)
+    debug.setmetatable(s, debug.getregistry()["tcp{client}"])
+    return s
+end
+
+describe("r:connect", function()
+    local rig, r
+    before_each(function() rig = loopback.new() end)
+    after_each(function()
+        if r then r:close() end
+        r = nil
+        rig:close()
+    end)
+
+    it("has a rig whose blackhole really drops SYNs on this kernel", function()
+        local port = rig:blackhole("127.0.0.5")
+        assert.is_true(loopback.still_connecting("127.0.0.5", port, 0.3))
+    end)
+
+    it("connects to the first target and says what it connected to", function()
+        local port = rig:listen("127.0.0.2")
+        r = resolver_for { { name = "a.example.test", port = port, addresses = { "127.0.0.2" } } }
+        local conn = assert(r:connect(NAME))
+        assert.equal("a.example.test", conn.target)
+        assert.equal(port, conn.port)
+        assert.equal("127.0.0.2", conn.address)
+        assert.equal("inet", conn.family)
+        assert.equal("a.example.test", conn.candidate.target)
+        assert.is_true(conn.elapsed >= 0 and conn.elapsed < 1)
+        assert.equal("number", math.type(conn:fd()) and "number")
+        assert.same({ "connected" }, results(conn))
+        local a = conn.attempts[1]
+        assert.same({ "a.example.test", port, "127.0.0.2", "inet" }, { a.target, a.port, a.address, a.family })
+        assert.is_true(a.started <= a.ended)
+        conn:close()
+        assert.is_nil(conn:fd())
+    end)
+
+    it("starts the next attempt one attempt delay after a blackholed one (RFC 8305 5)", function()
+        local hole, up = rig:blackhole("127.0.0.5"), rig:listen("127.0.0.6")
+        r = resolver_for {
+            { name = "down.example.test", priority = 10, port = hole, addresses = { "127.0.0.5" } },
+            { name = "up.example.test", priority = 20, port = up, addresses = { "127.0.0.6" } },
+        }
+        local conn = assert(r:connect(NAME, { attempt_delay = 0.5 }))
+        assert.equal("up.example.test", conn.target)
+        assert.same({ "cancelled", "connected" }, results(conn))
+        local second = conn.attempts[2].started - conn.attempts[1].started
+        assert.is_true(second >= 0.5 and second < 0.5 + SLACK, "second attempt after " .. second)
+        assert.is_true(conn.elapsed < 0.5 + SLACK)
+        conn:close()
+    end)
+
+    it("starts the next attempt at once when one is refused", function()
+        local refused, up = rig:refuse("127.0.0.3"), rig:listen("127.0.0.4")
+        r = resolver_for {
+            { name = "down.example.test", priority = 10, port = refused, addresses = { "127.0.0.3" } },
+            { name = "up.example.test", priority = 20, port = up, addresses = { "127.0.0.4" } },
+        }
+        local conn = assert(r:connect(NAME, { attempt_delay = 2 }))
+        assert.same({ "refused", "connected" }, results(conn))
+        assert.is_true(conn.elapsed < SLACK)
+        conn:close()
+    end)
+
+    it("tries a lower priority only after every address of the higher one, each a delay apart", function()
+        local hole1, hole2 = rig:blackhole("127.0.0.5"), rig:blackhole("127.0.0.7")
+        local up = rig:listen("127.0.0.8")
+        r = resolver_for {
+            { name = "top.example.test", priority = 10, port = hole1, addresses = { "127.0.0.5" } },
+            { name = "top2.example.test", priority = 10, port = hole2, addresses = { "127.0.0.7" } },
+            { name = "low.example.test", priority = 20, port = up, addresses = { "127.0.0.8" } },
+        }
+        local conn = assert(r:connect(NAME, { attempt_delay = 0.3 }))
+        assert.equal("low.example.test", conn.target)
+        assert.equal(3, #conn.attempts)
+        assert.equal("low.example.test", conn.attempts[3].target)
+        assert.same({ "cancelled", "cancelled", "connected" }, results(conn))
+        local third = conn.attempts[3].started - conn.attempts[1].started
+        assert.is_true(third >= 0.6 and third < 0.6 + SLACK, "third attempt after " .. third)
+        conn:close()
+    end)
+
+    it("races every address of every target, and lists each when all fail", function()
+        local p1 = rig:refuse("127.0.0.9")
+        rig:refuse("127.0.0.10", p1)   -- a target's addresses share its port
+        local p4 = rig:refuse("127.0.0.11")
+        r = resolver_for {
+            { name = "a.example.test", priority = 10, port = p1, addresses = { "127.0.0.9", "127.0.0.10" } },
+            { name = "b.example.test", priority = 20, port = p4, addresses = { "127.0.0.11" } },
+        }
+        local conn, msg, code = r:connect(NAME)
+        assert.is_nil(conn)
+        assert.equal("CONNECT", code)
+        assert.matches("every connection attempt failed", msg, 1, true)
+        assert.matches("a.example.test 127.0.0.9 port " .. p1 .. " refused", msg, 1, true)
+        assert.matches("a.example.test 127.0.0.10 port " .. p1 .. " refused", msg, 1, true)
+        assert.matches("b.example.test 127.0.0.11 port " .. p4 .. " refused", msg, 1, true)
+    end)
+
+    it("interleaves the families of a target, IPv6 first (RFC 8305 4)", function()
+        local up = rig:listen("127.0.0.12")
+        -- The target's port, refused on its other addresses.
+        rig:refuse("::1", up)
+        rig:refuse("127.0.0.13", up)
+        local attempts
+        r = resolver_for {
+            { name = "a.example.test", port = up, addresses = { "127.0.0.13", "127.0.0.12", "::1" } },
+        }
+        local conn = assert(r:connect(NAME, { on_attempt = function(a)
+            attempts = attempts or {}
+            attempts[#attempts + 1] = a.address
+        end }))
+        assert.same({ "::1 " .. up, "127.0.0.13 " .. up, "127.0.0.12 " .. up }, addresses(conn.attempts))
+        assert.same({ "inet6", "inet", "inet" }, { conn.attempts[1].family, conn.attempts[2].family,
+                                                  conn.attempts[3].family })
+        assert.same({ "::1", "127.0.0.13" }, attempts)   -- on_attempt: each failed attempt
+        conn:close()
+    end)
+
+    it("keeps to one family when asked", function()
+        local up = rig:listen("127.0.0.14")
+        r = resolver_for { { name = "a.example.test", port = up, addresses = { "::1", "127.0.0.14" } } }
+        local conn = assert(r:connect(NAME, { family = "inet" }))
+        assert.same({ "127.0.0.14 " .. up }, addresses(conn.attempts))
+        conn:close()
+        assert.same({ nil, NAME .. ": no address to connect to (no inet6 address)", "CONNECT" },
+                    { (resolver_for { { name = "b.example.test", port = up, addresses = { "127.0.0.14" } } })
+                        :connect(NAME, { family = "inet6" }) })
+    end)
+
+    it("fails with TIMEOUT when nothing answers in time, and an attempt timeout moves on", function()
+        local hole, up = rig:blackhole("127.0.0.5"), rig:listen("127.0.0.15")
+        r = resolver_for { { name = "down.example.test", port = hole, addresses = { "127.0.0.5" } } }
+        local conn, msg, code = r:connect(NAME, { timeout = 0.5 })
+        assert.is_nil(conn)
+        assert.equal("TIMEOUT", code)
+        assert.matches("down.example.test 127.0.0.5 port " .. hole .. " timeout", msg, 1, true)
+        r:close()
+        r = resolver_for {
+            { name = "down.example.test", priority = 10, port = hole, addresses = { "127.0.0.5" } },
+            { name = "up.example.test", priority = 20, port = up, addresses = { "127.0.0.15" } },
+        }
+        conn = assert(r:connect(NAME, { attempt_delay = 2, connect_timeout = 0.3 }))
+        assert.same({ "timeout", "connected" }, results(conn))
+        assert.is_true(conn.elapsed < 0.3 + SLACK)
+        conn:close()
+    end)
+
+    it("lets ready reject a socket that connects but is no use, and a slower one win", function()
+        local closing = rig:serve("close", "127.0.0.16")
+        local greeting = rig:serve("greet", "127.0.0.17")
+        r = resolver_for {
+            { name = "fast.example.test", priority = 10, port = closing, addresses = { "127.0.0.16" } },
+            { name = "slow.example.test", priority = 20, port = greeting, addresses = { "127.0.0.17" } },
+        }
+        local seen = {}
+        local conn = assert(r:connect(NAME, { ready = function(c)
+            seen[#seen + 1] = c.target
+            local s = luasocket_client(c:fd())
+            s:settimeout(2)
+            local line, err = s:receive("*l")
+            s:setfd(-1)          -- the descriptor stays srv's
+            if line ~= "hello" then return nil, "no greeting: " .. tostring(err) end
+            return true
+        end }))
+        assert.same({ "fast.example.test", "slow.example.test" }, seen)
+        assert.equal("slow.example.test", conn.target)
+        assert.same({ "rejected", "connected" }, results(conn))
+        assert.equal("no greeting: closed", conn.attempts[1].error)
+        conn:close()
+    end)
+
+    it("connects first to targets in RFC 2782 weight order when all are up (XEP-0495)", function()
+        local port = rig:listen("127.0.0.23")
+        local servers = { rig.sockets[#rig.sockets] }
+        for i = 24, 25 do
+            rig:listen("127.0.0." .. i, port)
+            servers[#servers + 1] = rig.sockets[#rig.sockets]
+        end
+        for _, server in ipairs(servers) do server:settimeout(0) end
+        local weights = { 60, 30, 10 }
+        local targets = {}
+        for i, w in ipairs(weights) do
+            targets[i] = { name = "t" .. i .. ".example.test", weight = w, port = port,
+                           addresses = { "127.0.0." .. (22 + i) } }
+        end
+        r = assert(srv.resolver { zone_text = loopback.zone(NAME, targets), seed = 3 })
+        local races, counts = 1000, {}
+        for i = 1, races do
+            local conn = assert(r:connect(NAME))
+            counts[conn.target] = (counts[conn.target] or 0) + 1
+            assert.equal(1, #conn.attempts)   -- all up: the first attempt wins
+            conn:close()
+            if i % 16 == 0 then
+                for _, server in ipairs(servers) do
+                    while true do
+                        local c = server:accept()
+                        if not c then break end
+                        c:close()
+                    end
+                end
+            end
+        end
+        local chi2 = 0
+        for i, w in ipairs(weights) do
+            local expected = races * w / 100
+            chi2 = chi2 + ((counts[targets[i].name] or 0) - expected) ^ 2 / expected
+        end
+        assert.is_true(chi2 < 13.82, "chi-square " .. chi2 .. " (2 degrees of freedom, p > 0.001)")
+    end)
+
+    it("ends a race with CANCELLED when the resolver closes, leaving no descriptor", function()
+        local hole = rig:blackhole("127.0.0.5")
+        r = resolver_for { { name = "down.example.test", port = hole, addresses = { "127.0.0.5" } } }
+        local before = loopback.open_fds()
+        local got
+        r:connect_async(NAME, { attempt_delay = 0.1 }, function(...) got = table.pack(...) end)
+        r:step(0.2)
+        r:step(0.2)
+        assert.is_nil(got)
+        r:close()
+        assert.same({ nil, NAME .. ": connection race cancelled", "CANCELLED", n = 3 }, got)
+        assert.equal(before, loopback.open_fds())
+    end)
+
+    it("leaves no descriptor behind over many races", function()
+        local refused, up = rig:refuse("127.0.0.18"), rig:listen("127.0.0.19")
+        r = resolver_for {
+            { name = "down.example.test", priority = 10, port = refused, addresses = { "127.0.0.18" } },
+            { name = "up.example.test", priority = 20, port = up, addresses = { "127.0.0.19" } },
+        }
+        local server = rig.sockets[#rig.sockets]
+        server:settimeout(0)
+        local before = loopback.open_fds()
+        for i = 1, 100 do
+            local conn = assert(r:connect(NAME))
+            if i % 2 == 0 then conn:close() end   -- the others: __gc
+            local accepted = server:accept()
+            if accepted then accepted:close() end
+        end
+        collectgarbage()
+        collectgarbage()
+        assert.equal(before, loopback.open_fds())
+    end)
+
+    it("hands the descriptor over with detach, and closes it at the end of a to-be-closed block", function()
+        local up = rig:listen("127.0.0.20")
+        r = resolver_for { { name = "a.example.test", port = up, addresses = { "127.0.0.20" } } }
+        local conn = assert(r:connect(NAME))
+        local fd = conn:detach()
+        assert.equal("number", type(fd))
+        assert.is_nil(conn:fd())
+        assert.is_nil(conn:detach())
+        local s = luasocket_client(fd)   -- now luasocket's to close
+        assert.equal("127.0.0.20", (s:getpeername()))
+        s:close()
+        local before = loopback.open_fds()
+        do
+            local c <close> = assert(r:connect(NAME))
+            assert.is_true(c:fd() >= 0)
+        end
+        assert.equal(before, loopback.open_fds())
+    end)
+
+    it("runs in tasks, several at once, and async with a callback", function()
+        local up = rig:listen("127.0.0.21")
+        r = resolver_for { { name = "a.example.test", port = up, addresses = { "127.0.0.21" } } }
+        local t1 = srv.spawn(function() return assert(r:connect(NAME)).address end)
+        local t2 = srv.spawn(function() return assert(r:connect(NAME)).address end)
+        assert.is_true(srv.wait(t1, t2))
+        assert.same({ true, "127.0.0.21" }, { t1:result() })
+        local got
+        r:connect_async(NAME, nil, function(conn) got = conn end)
+        r:run()
+        assert.equal("127.0.0.21", got.address)
+        got:close()
+    end)
+
+    it("passes resolution failures through unchanged", function()
+        r = resolver_for { { name = "a.example.test", port = 1, addresses = { "127.0.0.1" } } }
+        local conn, msg, code = r:connect("_nothing._tcp.example.test")
+        assert.is_nil(conn)
+        assert.equal("NXDOMAIN", code)
+        assert.equal("_nothing._tcp.example.test: domain name not found", msg)
+    end)
+
+    it("checks its options strictly", function()
+        r = resolver_for { { name = "a.example.test", port = 1, addresses = { "127.0.0.1" } } }
+        assert.has_error(function() r:connect(NAME, { attempt_dealy = 1 }) end)
+        local ok, err = pcall(r.connect, r, NAME, { attempt_dealy = 1 })
+        assert.is_false(ok)
+        assert.matches("did you mean 'attempt_delay'", err, 1, true)
+        assert.matches("field 'family'", select(2, pcall(r.connect, r, NAME, { family = "ipx" })), 1, true)
+        assert.matches("field 'timeout'", select(2, pcall(r.connect, r, NAME, { timeout = -1 })), 1, true)
+        assert.matches("field 'ready'", select(2, pcall(r.connect, r, NAME, { ready = 1 })), 1, true)
+        assert.matches("function expected", select(2, pcall(r.connect_async, r, NAME, {})), 1, true)
+    end)
+end)
