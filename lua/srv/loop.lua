@@ -15,16 +15,6 @@ local traceback = debug.traceback
 
 local M = {}
 
--- Runs everything that is ready: the rest of the batch being delivered,
--- then a new one from the source's fetch, then the calls deferred before
--- this one started; returns how many ran. One raising callback never
--- starves the others: each runs protected and the first error is raised
--- once all have run. A callback may ask again (that runs at a later
--- delivery, so a callback that asks each time cannot keep one call running
--- forever), wait for an answer or close the resolver: the delivery nested
--- in it first goes on with the batch in hand (self._batch, shared with it),
--- so results still go out in the order they completed, and close still
--- delivers every result before it returns.
 -- Hands out the batch in hand and at most one new one, counting in
 -- self._handed_out. Runs under one xpcall for the whole batch rather than
 -- one per result: a raising callback ends this call and deliver calls it
@@ -54,6 +44,16 @@ local function hand_out(self, fetched)
     end
 end
 
+-- Runs everything that is ready: the rest of the batch being delivered,
+-- then a new one from the source's fetch, then the calls deferred before
+-- this one started; returns how many ran. One raising callback never
+-- starves the others: each runs protected and the first error is raised
+-- once all have run. A callback may ask again (that runs at a later
+-- delivery, so a callback that asks each time cannot keep one call running
+-- forever), wait for an answer or close the resolver: the delivery nested
+-- in it first goes on with the batch in hand (self._batch, shared with it),
+-- so results still go out in the order they completed, and close still
+-- delivers every result before it returns.
 local function deliver(self)
     local first = nil
     -- A nested delivery (from a callback) counts into the outer one's
