@@ -29,8 +29,7 @@ M.DEFAULT_DOWN_SECONDS = 30  -- how long mark_down lasts when no duration is giv
 
 -- Settings -------------------------------------------------------------------
 
--- srv.resolver{health = {...}}: the defaults are Envoy's outlier detection's
--- (docs/lua-api.md, "Passive health").
+-- srv.resolver{health = {...}} (docs/lua-api.md, "Passive health").
 M.DEFAULTS = { consecutive_failures = 5, base_ejection = 30, max_ejection = 300, max_ejected_percent = 50 }
 local SETTINGS = options.names { "consecutive_failures", "base_ejection", "max_ejection", "max_ejected_percent" }
 
@@ -187,8 +186,11 @@ local function new_entry(self, target, port)
     return e
 end
 
-local function forget_if_idle(self, e, now)
-    if e.rtt == nil and not e.out and e.failures == 0 and ejections_now(e, now, self._health.base_ejection) == 0 then
+-- Drops an entry that has nothing left to remember (no failures, no
+-- ejection on the count, no round-trip time).
+local function forget_if_idle(self, e)
+    if e.rtt == nil and not e.out and e.failures == 0
+        and (e.ejections == 0 or ejections_now(e, self._clock(), self._health.base_ejection) == 0) then
         local tkey = names.key(e.target)
         local by_port = self._passive[tkey]
         by_port[e.port] = nil
@@ -239,9 +241,9 @@ function M.report(self, a, b, c, d)
         end
         if e.out then
             restore(self, e, self._clock())
-        elseif e.failures > 0 then
+        else
             e.failures = 0
-            forget_if_idle(self, e, self._clock())
+            if e.rtt == nil then forget_if_idle(self, e) end
         end
         return true
     end
