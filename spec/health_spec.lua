@@ -482,6 +482,7 @@ describe("manual marks and passive state", function()
         fail(r, b, 5)
         assert.is_true(r:mark_up("b.pool.test", 7000))
         assert.same({ "healthy", 0 }, { state(r, "b.pool.test", 7000), r:health("b.pool.test", 7000).ejections })
+        assert.same({}, r:health())         -- nothing left to remember
         assert.same(targets(assert(plain:resolve(POOL))), targets(assert(r:resolve(POOL))))
         plain:close()
         r:close()

@@ -75,7 +75,7 @@ local function entry_of(self, target, port)
     return by_port and by_port[port]
 end
 
-local restore
+local restore, forget_if_idle
 
 function M.mark_down(self, target, port, seconds)
     check_type(target, "string", 1, "mark_down")
@@ -103,6 +103,7 @@ function M.mark_up(self, target, port)
     if e then
         if e.out then restore(self, e, self._clock()) end
         e.failures, e.ejections, e.restored_at = 0, 0, nil
+        forget_if_idle(self, e)
     end
     return true
 end
@@ -188,7 +189,7 @@ end
 
 -- Drops an entry that has nothing left to remember (no failures, no
 -- ejection on the count, no round-trip time).
-local function forget_if_idle(self, e)
+function forget_if_idle(self, e)
     if e.rtt == nil and not e.out and e.failures == 0
         and (e.ejections == 0 or ejections_now(e, self._clock(), self._health.base_ejection) == 0) then
         local tkey = names.key(e.target)
