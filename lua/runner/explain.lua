@@ -1,7 +1,8 @@
 -- srv.run.explain: `srv-run lookup --explain`, why each candidate is where
 -- it is: its priority group and weight share (RFC 2782), direct TLS or the
 -- transport, the fallback, what each policy option did to it (the trace's
--- policy rules, and its place before and after the policy), a health mark;
+-- policy rules, and its place before and after the policy), a health mark or
+-- the passive health state that placed it;
 -- and what was left out.
 local names = require "srv.names"
 local format = require "srv.run.format"
@@ -152,6 +153,7 @@ function M.lines(cands, info)
         elseif was and now and was ~= now and (next(rules) == nil or moved[endpoint]) then
             lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)
         end
+        if c.health then lines[#lines + 1] = c.health end   -- passive health (r:report)
         if c.down then
             lines[#lines + 1] = "marked down: moved behind the up candidates (still tried, last)"
         end

@@ -100,12 +100,20 @@ function M.resolve(run, light)
     }
     local cands, msg, code = run.query:resolve(run.resolver, opts)
     if not cands then return nil, msg, code end
-    local down = {}
+    -- The health entries of the trace: a manual mark (no state) or the
+    -- passive state that placed the candidate (ejected, half-open, trial,
+    -- panic), which --explain shows.
+    local down, passive = {}, {}
     for _, e in ipairs(info.trace) do
-        if e.step == "health" then down[names.key(e.target) .. "|" .. tostring(e.port)] = true end
+        if e.step == "health" then
+            local k = names.key(e.target) .. "|" .. tostring(e.port)
+            if e.state then passive[k] = e.reason else down[k] = true end
+        end
     end
     for _, c in ipairs(cands) do
-        if down[names.key(c.target) .. "|" .. tostring(c.port)] then c.down = true end
+        local k = names.key(c.target) .. "|" .. tostring(c.port)
+        if down[k] then c.down = true end
+        c.health = passive[k]
     end
     return cands, info
 end

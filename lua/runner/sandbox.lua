@@ -10,8 +10,9 @@
 --     chain, matcher, order, parse, services, default_port, version): no resolvers
 --     (they would open files and sockets of the policy's choosing), no tasks;
 --   * ctx.resolver is a stand-in offering the blocking lookups (lookup,
---     addresses) and the health marks (mark_down, mark_up) of the runner's
---     resolver: no callbacks, which would run later, outside the budget;
+--     addresses), the health marks (mark_down, mark_up) and passive health
+--     (report, health) of the runner's resolver: no callbacks, which would
+--     run later, outside the budget;
 --   * getmetatable only shows metatables the policy set itself, and
 --     setmetatable refuses __gc: srv's own metatables and finalizers are
 --     out of reach;
@@ -149,7 +150,7 @@ local function srv_view()
     }
 end
 
--- ctx.resolver for a sandboxed policy: blocking lookups and health marks.
+-- ctx.resolver for a sandboxed policy: blocking lookups and health.
 local function resolver_view(real)
     local view = {}
     local function method(name)
@@ -160,7 +161,9 @@ local function resolver_view(real)
             return real[name](real, ...)
         end
     end
-    for _, name in ipairs { "lookup", "addresses", "mark_down", "mark_up" } do view[name] = method(name) end
+    for _, name in ipairs { "lookup", "addresses", "mark_down", "mark_up", "report", "health" } do
+        view[name] = method(name)
+    end
     return setmetatable(view, { __metatable = false, __name = "srv.resolver (policy view)" })
 end
 

@@ -9,6 +9,12 @@ local names = require "srv.names"
 local M = {}
 local floor = math.floor
 
+-- candidate -> the list of candidates of the SRV answer it came from (one
+-- service), for passive health's max_ejected_percent (srv.health). Weak
+-- keys, an ephemeron: the list goes with the last of its candidates.
+local service_of = setmetatable({}, { __mode = "k" })
+M.service_of = service_of
+
 function M.trace(trace, entry)
     if trace then trace[#trace + 1] = entry end
 end
@@ -69,6 +75,7 @@ function M.collect(out, records, qname, age, log, extra)
                 for k, v in pairs(extra) do c[k] = v end
             end
             out[#out + 1] = c
+            service_of[c] = out
         end
     end
     if not is_canonical(out, first, #out) then
@@ -124,6 +131,7 @@ function M.copy_all(cands, answer)
             new = {}
             for k, v in pairs(c) do new[k] = v end
             copies[c] = new
+            service_of[new] = service_of[c]
         end
         return new
     end

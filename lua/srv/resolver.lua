@@ -50,7 +50,7 @@ local servers_csv = options.servers_csv
 -- Construction --------------------------------------------------------------
 
 local OPTIONS = options.names { "servers", "timeout", "tries", "seed", "zone", "zone_text", "cache",
-                                "max_inflight", "edns", "clock", "policy" }
+                                "max_inflight", "edns", "clock", "policy", "health" }
 local CACHE_SETTINGS = options.names { "max_negative_ttl", "stale", "max_entries" }
 
 local function open_source(opts, tries, max_inflight)
@@ -112,6 +112,7 @@ function M.new(opts)
         field_error("resolver", "cache", "boolean or table expected, got " .. type(cache_opt))
     end
     local settings = cache_settings(cache_opt)
+    local health_settings = health.settings(opts.health)
     local clock = opts.clock
     if clock ~= nil and not is_callable(clock) then field_error("resolver", "clock", "function expected") end
     if opts.policy ~= nil and not is_callable(opts.policy) then
@@ -134,7 +135,10 @@ function M.new(opts)
         _keys = {},         -- the source's query id -> its cache key (with a cache)
         _shapes = {},       -- the source's query id -> how its answer is handed out (srv.fetch.one)
         _names = {},        -- the source's query id -> the name asked, when it has a shape
-        _down = {},
+        _down = {},         -- manual marks: "target|port" -> until (srv.health)
+        _passive = {},      -- passive health: target key -> port -> entry
+        _out = 0,           -- passive entries ejected or half-open
+        _health = health_settings,
         _policy = opts.policy,
         _races = {},        -- connection races running (srv.connect)
         _closed = false,
@@ -247,6 +251,8 @@ local METHODS = {
     connect_async = connect.connect_async,
     mark_down = health.mark_down,
     mark_up = health.mark_up,
+    report = health.report,
+    health = health.health,
     set_policy = set_policy,
     flush = flush,
     stats = stats,
@@ -265,7 +271,7 @@ local METHODS = {
 -- r:resolve and the lookups are measured per microsecond).
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
                       resolve_xmpp = true, resolve_turn = true, resolve_stun = true,
-                      lookup_async = true, addresses_async = true }
+                      lookup_async = true, addresses_async = true, report = true }
 
 local function receiver_error(name, public)
     arg_error(1, name, "srv.resolver expected, got " .. type(public))
