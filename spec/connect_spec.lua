@@ -96,6 +96,37 @@ describe("r:connect", function()
         conn:close()
     end)
 
+    it("reports each candidate's outcome to passive health, once per race, and ejects a dead target", function()
+        local refused, up = rig:refuse("127.0.0.3"), rig:listen("127.0.0.4")
+        r = assert(srv.resolver {
+            zone_text = loopback.zone(NAME, {
+                -- One priority (a lone ejected priority keeps its place:
+                -- docs/lua-api.md, "Passive health", panic); weight 0 goes
+                -- after the weighted record, so down is tried first.
+                { name = "down.example.test", priority = 10, weight = 100, port = refused,
+                  addresses = { "127.0.0.3", "::1" } },
+                { name = "up.example.test", priority = 10, weight = 0, port = up, addresses = { "127.0.0.4" } },
+            }),
+            health = { consecutive_failures = 2 },
+        })
+        -- Both of down's addresses refuse: one failure of the candidate.
+        local conn = assert(r:connect(NAME, { attempt_delay = 2 }))
+        assert.same({ "refused", "refused", "connected" }, results(conn))
+        conn:close()
+        local down = r:health("down.example.test", refused)
+        assert.same({ "healthy", 1 }, { down.state, down.failures })
+        local healthy = r:health("up.example.test", up)
+        assert.equal("healthy", healthy.state)
+        assert.is_number(healthy.rtt)
+        -- The second race's failure is the second in a row: ejected, so the
+        -- third race starts with the healthy target.
+        assert(r:connect(NAME, { family = "inet", attempt_delay = 2 })):close()
+        assert.equal("ejected", r:health("down.example.test", refused).state)
+        conn = assert(r:connect(NAME, { family = "inet", attempt_delay = 2 }))
+        assert.same({ "connected" }, results(conn))
+        conn:close()
+    end)
+
     it("tries a lower priority only after every address of the higher one, each a delay apart", function()
         local hole1, hole2 = rig:blackhole("127.0.0.5"), rig:blackhole("127.0.0.7")
         local up = rig:listen("127.0.0.8")

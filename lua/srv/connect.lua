@@ -18,6 +18,7 @@ local loop = require "srv.loop"
 local task = require "srv.task"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
+local health = require "srv.health"
 
 local M = {}
 
@@ -171,6 +172,31 @@ local function offer(d, n, fd)
     end)
 end
 
+-- What the race says of each candidate it tried, to the resolver's passive
+-- health (docs/lua-api.md, "Passive health"): one outcome per candidate and
+-- race, not one per address, so a target with four dead addresses is one
+-- failure, as a target with one. A candidate succeeded when one of its
+-- attempts connected and was accepted (rtt: that attempt's connect time);
+-- it failed when none did and at least one was refused, timed out, failed
+-- or was rejected by `ready`; attempts the race cancelled say nothing, and
+-- a race cancelled as a whole (r:close) reports nothing.
+local function feed_health(d, list, numbers, winner)
+    local outcome, rtt = {}, {}
+    for i, a in ipairs(list) do
+        local n = numbers[i]
+        if i == winner then
+            outcome[n] = true
+            rtt[n] = a.ended and a.ended - a.started or nil
+        elseif FAILED[a.result] and outcome[n] == nil then
+            outcome[n] = false
+        end
+    end
+    local self = d.self
+    for n, ok in pairs(outcome) do
+        health.report(self, d.cands[n], ok, rtt[n])
+    end
+end
+
 -- on_attempt for each failed attempt, then the caller's callback.
 local function report(d, list, result)
     local on_attempt = d.on_attempt
@@ -202,8 +228,10 @@ function driver_methods.advance(d)
     d.self._races[d] = nil
     local list, numbers = attempts_of(d)
     local result
+    local winner = code == codes.OK and race:winner() or nil
+    if code ~= codes.CANCELLED then feed_health(d, list, numbers, winner) end
     if code == codes.OK then
-        local n = race:winner()
+        local n = winner
         local conn = d.accepted or new_conn(d, n, list, numbers)
         conn.attempts, conn.elapsed = list, d.clock() - d.t0
         conn._socket = race:take()
