@@ -22,6 +22,26 @@ describe("the cache", function()
         r:close()
     end)
 
+    it("answers a cached r:resolve as an uncached one does: same order for the same seed, one hit per call", function()
+        local ZONE = "docs/examples/example.net.zone"
+        for seed = 1, 20 do
+            local cached = assert(srv.resolver { zone = ZONE, seed = seed })
+            local uncached = assert(srv.resolver { zone = ZONE, seed = seed, cache = false })
+            for call = 1, 3 do
+                local forms = {
+                    { REFERENCE }, { "xmpp-client", "tcp", "example.net" }, { REFERENCE },
+                }
+                local a = assert(cached:resolve(table.unpack(forms[call])))
+                local b = assert(uncached:resolve(table.unpack(forms[call])))
+                assert.same(b, a)
+            end
+            local stats = cached:stats()
+            assert.same({ 1, 2 }, { stats.queries, stats.hits })
+            cached:close()
+            uncached:close()
+        end
+    end)
+
     it("counts cached TTLs down in whole integers", function()
         local clock = env.clock()
         local r = assert(srv.resolver { zone = "docs/examples/example.net.zone", clock = clock.now })

@@ -294,15 +294,43 @@ local function parts_plan(service, proto, domain)
     return base
 end
 
+-- r:resolve of a name's own plan (no options) when the cache has a fresh
+-- answer with usable records and no policy runs: what compute_resolve and
+-- finish do for that case, without the results array and the calls between
+-- (the cached r:resolve is measured per microsecond; docs/testing.md). nil
+-- for every other case, which M.run handles.
+local OK = codes.OK
+local usable, order, apply_health = candidates.usable, candidates.order, health.apply
+
+local function cached_plain(self, plan)
+    local caches = self._caches
+    if not caches or self._policy then return nil end
+    local cache, now = caches.srv, self._clock()
+    local e = cache:fresh(plan.keys[1], now)
+    if not e or e.code ~= OK then return nil end
+    local answer, _, _, prepared = usable(e.records, plan.name, now - e.stored)
+    if #answer == 0 then return nil end
+    cache:count_hit()
+    return apply_health(self, order(answer, self._rng, nil, prepared))
+end
+
 function M.resolve(self, name, a, b, c)
     if b == nil then
         if a == nil and type(name) == "string" then
             local base = plan_memo[name]
-            if base and not base.literal then return M.run(self, base) end
+            if base and not base.literal then
+                local cands = cached_plain(self, base)
+                if cands then return cands end
+                return M.run(self, base)
+            end
         end
     elseif c == nil and type(b) == "string" and type(a) == "string" and type(name) == "string" then
         local base = parts_plan(name, a, b)
-        if base and not base.literal then return M.run(self, base) end
+        if base and not base.literal then
+            local cands = cached_plain(self, base)
+            if cands then return cands end
+            return M.run(self, base)
+        end
     end
     local plan, msg, code
     if type(a) == "string" then
