@@ -26,7 +26,10 @@ local defer = M.defer
 -- cache: callers copy what they hand out. An identical query in flight is
 -- joined by the source itself (docs/lua-api.md, "Sharing identical
 -- queries"): every call here asks it.
-function M.one(self, kind, name, cb)
+-- With refresh (r:watch's refreshes, srv.watch), the source is asked even
+-- when the cache holds a fresh answer, and a failure is handed on as it is,
+-- never answered from a stale entry; the answer is still stored.
+function M.one(self, kind, name, cb, refresh)
     if self._closed then
         defer(self, cb, codes.CANCELLED, nil, 0, "dns", 0)
         return
@@ -37,13 +40,13 @@ function M.one(self, kind, name, cb)
         -- Keys ignore case and a trailing dot so variants share an entry.
         key = names.key(name)
         local now = self._clock()
-        local e = cache:fresh(key, now)
+        local e = not refresh and cache:fresh(key, now)
         if e then
             cache:count_hit()
             defer(self, cb, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
             return
         end
-        cache:count_miss()
+        if not refresh then cache:count_miss() end
     end
     local source = self._source
     local id, _, code
@@ -60,6 +63,11 @@ function M.one(self, kind, name, cb)
         defer(self, cb, code or codes.DNSERROR, nil, 0, "dns", 0)
     elseif key then
         self._keys[id] = key
+        if refresh then
+            local no_stale = self._no_stale or {}
+            self._no_stale = no_stale
+            no_stale[id] = true
+        end
     end
 end
 
@@ -81,8 +89,11 @@ function M.complete(self, id, code, records, negative_ttl)
     if cache then
         local key = self._keys[id]
         self._keys[id] = nil
+        local no_stale = self._no_stale and self._no_stale[id]
+        if no_stale then self._no_stale[id] = nil end
         local now = self._clock()
-        local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
+        local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and not no_stale
+            and cache:stale_entry(key, now)
         if stale then
             code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
             from, age = "stale", now - stale.stored
@@ -120,8 +131,9 @@ function M.age(now, res)
     return 0
 end
 
--- Fetches list; cb(results, now) once every name has its answer.
-function M.all(self, list, log, cb)
+-- Fetches list; cb(results, now) once every name has its answer. refresh:
+-- as M.one's.
+function M.all(self, list, log, cb, refresh)
     local results, left = {}, #list
     if left == 0 then
         defer(self, cb, results, self._clock())
@@ -139,7 +151,7 @@ function M.all(self, list, log, cb)
             end
             left = left - 1
             if left == 0 then cb(results, now) end
-        end)
+        end, refresh)
     end
 end
 

@@ -267,6 +267,10 @@ local function resolve_plan(fname, first, ...)
     return with_options(base, opts)
 end
 
+-- The plan of r:resolve's arguments (name or service, proto, domain, then
+-- opts), or nil, msg, code; r:watch resolves with it (srv.watch).
+M.plan = resolve_plan
+
 function M.resolve(self, name, a, b, c)
     if a == nil and b == nil and type(name) == "string" then
         local base = plan_memo[name]

@@ -24,6 +24,7 @@ local health = require "srv.health"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local turn = require "srv.turn"
+local watch = require "srv.watch"
 
 local M = {}
 
@@ -237,6 +238,7 @@ local METHODS = {
     resolve_stun_async = turn.resolve_stun_async,
     mark_down = health.mark_down,
     mark_up = health.mark_up,
+    watch = watch.watch,
     set_policy = set_policy,
     flush = flush,
     stats = stats,
