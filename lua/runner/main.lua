@@ -4,6 +4,7 @@
 --
 --   srv-run SCRIPT [ARGS...]      run a Lua script with srv built in ("-": stdin)
 --   srv-run lookup NAME [OPTIONS] show the ordered candidates of a service
+--   srv-run watch NAME [OPTIONS]  show a service's candidates as they change
 --   srv-run --help | --version
 local srv = require "srv"
 local exit = require "srv.run.exit"
@@ -26,6 +27,8 @@ return function(progname, argv, build)
         return exit.OK
     elseif first == "lookup" then
         return require("srv.run.lookup").main(progname, rest)
+    elseif first == "watch" then
+        return require("srv.run.watch").main(progname, rest)
     elseif first == "--" then
         if rest[1] == nil then return usage.error(progname, "no script given after --") end
         return require("srv.run.script").run(progname, rest[1], table.move(rest, 2, #rest, 1, {}))
