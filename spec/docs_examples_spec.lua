@@ -56,7 +56,8 @@ if os.getenv("CARES_LIBDIR") then
 end
 local C_COMPILE = "cc -std=c11 -Wall -Wextra -Werror -Icore/include %s "
     .. run.quote(run.BUILD .. "/libsrvcore.a") .. " " .. CARES_LIBS:gsub("%%", "%%%%") .. " -lm -o %s"
-local LUA_DOCS = { ["docs/event-loops.md"] = true, ["docs/policies.md"] = true }
+local LUA_DOCS = { ["docs/event-loops.md"] = true, ["docs/policies.md"] = true,
+                   ["docs/long-running.md"] = true }
 local ZONE = "docs/examples/example.net.zone"
 local REFERENCE = "_xmpp-client._tcp.example.net"
 local TEST_INSTALL = "spec/support/test-install.sh"

@@ -200,7 +200,8 @@ end
 local refresh
 
 local function schedule(self, group, wait)
-    wait = wait * (1 + group.settings.jitter * uniform(self))
+    local jitter = group.settings.jitter
+    if jitter > 0 then wait = wait * (1 + jitter * uniform(self)) end
     group.timer = loop.at(self, self._clock() + wait, function()
         group.timer = nil
         refresh(self, group)
@@ -276,7 +277,7 @@ local function settle(self, group, set, ttl)
         group.failures = group.failures + 1
         group.failing = true
         if group.code ~= codes.CANCELLED then
-            local wait = s.failure_refresh * 2 ^ math.min(group.failures - 1, 30)
+            local wait = s.failure_refresh * (1 << math.min(group.failures - 1, 30))
             local most = s.failure_refresh * M.MAX_BACKOFF
             schedule(self, group, wait < most and wait or most)
         end
