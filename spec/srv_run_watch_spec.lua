@@ -123,6 +123,17 @@ describe("srv-run watch", function()
         assert.equal(1, select(2, out:gsub("\n", "")), out)     -- once per failure streak
     end)
 
+    -- docs/srv-run.md's examples: what they print before SIGINT, but the time.
+    local doc_blocks = require "spec.support.doc_blocks"
+    for _, example in ipairs(doc_blocks.watch_examples(run.read_file("docs/srv-run.md"))) do
+        it("prints what docs/srv-run.md shows at line " .. example.line, function()
+            local out, err, status = watch_while(example.words, {}, 0.5)
+            assert.same({ 0, "" }, { status, err })
+            local stamp = "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ"
+            assert.equal(example.output:gsub(stamp, "TIME"), (out:gsub(stamp, "TIME")))
+        end)
+    end
+
     it("refuses what it cannot watch as usage errors", function()
         for _, case in ipairs {
             { "no NAME given", "watch" },
