@@ -444,7 +444,7 @@ describe("r:watch against knotd", function()
         serve(INITIAL)
         local proxy = require("spec.support.proxy").new(env.server)
         local clock = env.clock()
-        local r <close> = assert(srv.resolver { servers = proxy.address, timeout = 0.2, tries = 1,
+        local r <close> = assert(srv.resolver { servers = proxy.address, timeout = 1, tries = 1,
                                                 clock = clock.now })
         local calls, cb = recorder()
         local w = r:watch(NAME, cb, { min_ttl = 1, max_ttl = 2, jitter = 0, failure_refresh = 3 })
