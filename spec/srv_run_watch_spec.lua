@@ -122,6 +122,12 @@ describe("srv-run watch", function()
         assert.matches("^_svc%._tcp%.watch%.test: ", first.error)
         assert.is_string(first.code)
         assert.equal(1, select(2, out:gsub("\n", "")), out)     -- once per failure streak
+        out, err, status = watch_while(
+            { "watch", NAME, "--server", "127.0.0.1:1", "--timeout", "0.2", "--tries", "1",
+              "--failure-refresh", "0.1" }, {}, 0.8)
+        assert.same({ 0, "" }, { status, err })
+        assert.matches("^;; %d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ _svc%._tcp%.watch%.test: failed %(%u+%): "
+                       .. "_svc%._tcp%.watch%.test: [^\n]+\n$", out)
     end)
 
     -- docs/srv-run.md's examples: what they print before SIGINT, but the time.

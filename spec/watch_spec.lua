@@ -159,6 +159,32 @@ describe("r:watch, offline", function()
         assert.same(shown(calls[2].set), shown(w:status().set))
     end)
 
+    it("tells apart two records of one target and port, and sees new addresses as a change", function()
+        local calls, cb = recorder()
+        local function publish(serial, a, second_weight)
+            write(path, zone_text(serial, { { target = "a", port = 5222, priority = 10, weight = 1 },
+                                            { target = "a", port = 5222, priority = 20, weight = second_weight } }, 60)
+                        .. "a 60 IN A " .. a .. "\n")
+        end
+        publish(1, "192.0.2.1", 1)
+        local w = r:watch(NAME, cb, { min_ttl = 1, max_ttl = 2, jitter = 0, addresses = true })
+        settle(w)
+        assert.same({ "a:5222/10/1", "a:5222/20/1" }, shown(calls[1].set))
+        assert.same({ "192.0.2.1" }, calls[1].set[1].addresses)
+        publish(2, "192.0.2.1", 7)                   -- the second record reweighted
+        r:flush()
+        refresh_now(r, w, clock)
+        assert.same({ {}, {}, { "a:5222/20/7" } },
+                    { calls[2][1].added, calls[2][1].removed, shown(calls[2][1].changed) })
+        publish(3, "192.0.2.2", 7)                   -- a new address: both changed
+        r:flush()
+        refresh_now(r, w, clock)
+        assert.same({ "a:5222/10/1", "a:5222/20/7" }, shown(calls[3][1].changed))
+        assert.same({ "192.0.2.2" }, calls[3][1].changed[1].addresses)
+        refresh_now(r, w, clock)
+        assert.equal(3, #calls)
+    end)
+
     it("counts NXDOMAIN and NODATA after a good set as a change: to the fallback, or to nothing", function()
         local calls, cb = recorder()
         local xmpp = "_xmpp-client._tcp.watch.test"
