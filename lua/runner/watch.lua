@@ -4,7 +4,6 @@
 -- ends it with status 0 (docs/srv-run.md, "srv-run watch").
 local srv = require "srv"
 local codes = require "srv.codes"
-local args = require "srv.run.args"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
 local source = require "srv.run.source"
@@ -12,7 +11,7 @@ local query = require "srv.run.query"
 local format = require "srv.run.format"
 local json = require "srv.run.json"
 local script = require "srv.run.script"
-local sandbox = require "srv.run.sandbox"
+local lookup = require "srv.run.lookup"
 local watch_defaults = require("srv.watch").defaults
 
 local M = {}
@@ -102,20 +101,8 @@ local function printer(name, as_json)
 end
 
 function M.main(progname, argv)
-    for _, word in ipairs(argv) do
-        if word == "--" then break end
-        if word == "-h" then argv = { "--help" } break end
-    end
-    local options, operands = args.parse(argv, OPTIONS)
-    if not options then return usage.error(progname, operands) end
-    if options.help then
-        io.stdout:write(usage.TEXT)
-        return exit.OK
-    end
-    if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
-    if options.budget and options["no-sandbox"] then
-        return usage.error(progname, "--budget and --no-sandbox exclude each other")
-    end
+    local options, operands = lookup.parse_command(progname, argv, OPTIONS)
+    if not options then return operands end
     local q, problem = query.from({}, operands)
     if not q then return usage.error(progname, problem) end
     local resolver_options
@@ -131,15 +118,9 @@ function M.main(progname, argv)
     if max_ttl < min_ttl then
         return usage.error(progname, string.format("--max-ttl (%s) is below --min-ttl (%s)", max_ttl, min_ttl))
     end
-    if options.policy then
-        watch_options.policy, problem = sandbox.load_policy(options.policy, {
-            sandbox = not options["no-sandbox"], budget = options.budget,
-        })
-        if not watch_options.policy then
-            io.stderr:write(progname, ": ", problem, "\n")
-            return exit.SCRIPT
-        end
-    end
+    local policy, status = lookup.load_policy(progname, options)
+    if policy == false then return status end
+    watch_options.policy = policy
     local r, msg, code = srv.resolver(resolver_options)
     if not r then
         msg = source.problem(options, msg, code)
