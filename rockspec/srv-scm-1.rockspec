@@ -76,6 +76,7 @@ build = {
          ["srv.task"] = "lua/srv/task.lua",
          ["srv.turn"] = "lua/srv/turn.lua",
          ["srv.uri"] = "lua/srv/uri.lua",
+         ["srv.watch"] = "lua/srv/watch.lua",
          ["srv.xmpp"] = "lua/srv/xmpp.lua",
          ["srv.zone_source"] = "lua/srv/zone_source.lua",
       },

@@ -6,6 +6,7 @@
 --   spec/docs_spec.lua          docs/lua-api.md's ```lua blocks
 --   spec/srv_run_docs_spec.lua  ```sh blocks "$ build/srv-run ..." and their ```text
 --   spec/scripts_spec.lua       docs/scripts.md's ```sh + ```text pairs
+--   spec/srv_run_watch_spec.lua  ```sh blocks "$ build/srv-run watch ..." and their ```text
 --   spec/support/test-install.sh  (make test-install, part of make test) docs/install.md's
 --                               ```sh blocks, each found by its first line: run_block 'LINE'
 -- The specs take their examples from spec/support/doc_blocks.lua. Each runner
@@ -56,7 +57,8 @@ if os.getenv("CARES_LIBDIR") then
 end
 local C_COMPILE = "cc -std=c11 -Wall -Wextra -Werror -Icore/include %s "
     .. run.quote(run.BUILD .. "/libsrvcore.a") .. " " .. CARES_LIBS:gsub("%%", "%%%%") .. " -lm -o %s"
-local LUA_DOCS = { ["docs/event-loops.md"] = true, ["docs/policies.md"] = true }
+local LUA_DOCS = { ["docs/event-loops.md"] = true, ["docs/policies.md"] = true,
+                   ["docs/long-running.md"] = true }
 local ZONE = "docs/examples/example.net.zone"
 local REFERENCE = "_xmpp-client._tcp.example.net"
 local TEST_INSTALL = "spec/support/test-install.sh"
@@ -74,6 +76,7 @@ local OTHER_SPECS = {
     { spec = "spec/docs_spec.lua", examples = doc_blocks.lua_examples },
     { spec = "spec/srv_run_docs_spec.lua", examples = doc_blocks.srv_run_examples },
     { spec = "spec/scripts_spec.lua", examples = doc_blocks.sh_examples },
+    { spec = "spec/srv_run_watch_spec.lua", examples = doc_blocks.watch_examples },
     { spec = TEST_INSTALL, examples = install_examples },
 }
 

@@ -324,6 +324,10 @@ describe("srv-run with no command or a bad one", function()
     it("suggests lookup for a first word that is no file but a name, a server or lookup misspelt", function()
         local r = srv_run { "lokup", NAME, "--zone", ZONE }
         assert_usage_error(r, "no script or command 'lokup'; did you mean 'srv-run lookup " .. NAME .. " --zone " .. ZONE .. "'?")
+        r = srv_run { "conect", NAME, "--zone", ZONE }
+        assert_usage_error(r, "no script or command 'conect'; did you mean 'srv-run connect " .. NAME .. " --zone " .. ZONE .. "'?")
+        r = srv_run { "wach", NAME }
+        assert_usage_error(r, "no script or command 'wach'; did you mean 'srv-run watch " .. NAME .. "'?")
         r = srv_run { NAME, "--zone", ZONE }
         assert_usage_error(r, "to look a name up: 'srv-run lookup " .. NAME .. " --zone " .. ZONE .. "'")
         assert_usage_error(srv_run { "@127.0.0.1", NAME }, "to look a name up: 'srv-run lookup @127.0.0.1 " .. NAME .. "'")

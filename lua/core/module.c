@@ -6,6 +6,7 @@
  * raises. */
 #include "binding.h"
 
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +32,21 @@ static int core_now(lua_State *L)
     return 1;
 }
 
+/* core.sleep(seconds): waits that long (at most a day; a signal may end it
+ * early). srv.loop sleeps here when a timer is the only thing pending, so
+ * that r:run() and r:step() wait for it instead of spinning. */
+static int core_sleep(lua_State *L)
+{
+    lua_Number seconds = luaL_checknumber(L, 1);
+    luaL_argcheck(L, seconds >= 0, 1, "seconds must be >= 0");
+    if (seconds > 86400)
+        seconds = 86400;
+    int ms = (int)(seconds * 1000 + 0.999);   /* rounded up: never wake before it */
+    if (ms > 0)
+        (void)poll(NULL, 0, ms);
+    return 0;
+}
+
 /* core.message(code): the sentence for a status code string. */
 static int core_message(lua_State *L)
 {
@@ -51,6 +67,7 @@ static const luaL_Reg core_functions[] = {
     {"parse", lsrv_parse},
     {"parse_zone", lsrv_parse_zone},
     {"now", core_now},
+    {"sleep", core_sleep},
     {"message", core_message},
     {NULL, NULL}
 };

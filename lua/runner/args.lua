@@ -33,6 +33,15 @@ function kinds.seconds(text)
     return n
 end
 
+-- A number from 0 to 1 (srv-run watch --jitter).
+function kinds.fraction(text)
+    local n = tonumber(text)
+    if not n or n ~= n or n < 0 or n > 1 or not text:match("^[%d.eE+-]+$") then
+        return nil, "a number from 0 to 1 expected"
+    end
+    return n
+end
+
 -- Stores value under name; nil, problem for a second value of an option
 -- that is not repeatable.
 local function store(options, name, option, text)

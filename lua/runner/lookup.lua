@@ -185,21 +185,46 @@ local function print_candidates(run, cands, info)
     end
 end
 
-function M.main(progname, argv)
+-- The command line of lookup, and of watch (srv.run.watch), which takes
+-- lookup's options less a few: options, operands; or nil and the exit status
+-- once the help or the usage error is printed.
+function M.parse_command(progname, argv, spec)
     for _, word in ipairs(argv) do
         if word == "--" then break end
         if word == "-h" then argv = { "--help" } break end
     end
-    local options, operands = args.parse(argv, OPTIONS)
-    if not options then return usage.error(progname, operands) end
+    local options, operands = args.parse(argv, spec)
+    if not options then return nil, usage.error(progname, operands) end
     if options.help then
         io.stdout:write(usage.TEXT)
-        return exit.OK
+        return nil, exit.OK
     end
-    if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
+    if options.server and options.zone then
+        return nil, usage.error(progname, "--server and --zone exclude each other")
+    end
     if options.budget and options["no-sandbox"] then
-        return usage.error(progname, "--budget and --no-sandbox exclude each other")
+        return nil, usage.error(progname, "--budget and --no-sandbox exclude each other")
     end
+    return options, operands
+end
+
+-- The policy of --policy: the policy, or nil without --policy; false and the
+-- exit status when the file failed (the problem printed).
+function M.load_policy(progname, options)
+    if not options.policy then return nil end
+    local policy, problem = sandbox.load_policy(options.policy, {
+        sandbox = not options["no-sandbox"], budget = options.budget,
+    })
+    if not policy then
+        io.stderr:write(progname, ": ", problem, "\n")
+        return false, exit.SCRIPT
+    end
+    return policy
+end
+
+function M.main(progname, argv)
+    local options, operands = M.parse_command(progname, argv, OPTIONS)
+    if not options then return operands end
     if options.simulate and options.explain then
         return usage.error(progname, "--simulate and --explain exclude each other")
     end
@@ -219,16 +244,9 @@ function M.main(progname, argv)
         no_fallback = options["no-fallback"], seed = options.seed, progname = progname,
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
-    if options.policy then
-        run.policy, problem = sandbox.load_policy(options.policy, {
-            sandbox = not options["no-sandbox"], budget = options.budget,
-        })
-        if not run.policy then
-            io.stderr:write(progname, ": ", problem, "\n")
-            return exit.SCRIPT
-        end
-        run.light_options.policy = run.policy
-    end
+    local policy, status = M.load_policy(progname, options)
+    if policy == false then return status end
+    run.policy, run.light_options.policy = policy, policy
     local r, msg, code = srv.resolver(resolver_options)
     if not r then return fail(progname, run, source.problem(options, msg, code), code) end
     run.resolver, run.resolver_options = r, resolver_options

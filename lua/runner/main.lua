@@ -5,6 +5,7 @@
 --   srv-run SCRIPT [ARGS...]      run a Lua script with srv built in ("-": stdin)
 --   srv-run lookup NAME [OPTIONS] show the ordered candidates of a service
 --   srv-run connect NAME [OPTIONS] race connections to a service (r:connect)
+--   srv-run watch NAME [OPTIONS]  show a service's candidates as they change
 --   srv-run --help | --version
 local srv = require "srv"
 local exit = require "srv.run.exit"
@@ -22,9 +23,10 @@ local function not_a_script(first, rest)
         return nil
     end
     local example = table.concat(rest, " ", 1, math.min(#rest, 3)) .. (#rest > 3 and " ..." or "")
-    if options.nearest(first, { "lookup" }) then
-        return string.format("no script or command '%s'; did you mean 'srv-run lookup%s'?",
-                             first, #rest > 0 and " " .. example or "")
+    local command = options.nearest(first, { "lookup", "connect", "watch" })
+    if command then
+        return string.format("no script or command '%s'; did you mean 'srv-run %s%s'?",
+                             first, command, #rest > 0 and " " .. example or "")
     end
     -- An SRV name (_service._proto.domain) or a server, dig's way.
     if first:match("^_[^.]+%._[^.]+%.") or first:match("^@.") then
@@ -53,6 +55,8 @@ return function(progname, argv, build)
         return require("srv.run.lookup").main(progname, rest)
     elseif first == "connect" then
         return require("srv.run.connect").main(progname, rest)
+    elseif first == "watch" then
+        return require("srv.run.watch").main(progname, rest)
     elseif first == "--" then
         if rest[1] == nil then return usage.error(progname, "no script given after --") end
         return require("srv.run.script").run(progname, rest[1], table.move(rest, 2, #rest, 1, {}))

@@ -3,12 +3,13 @@ local exit = require "srv.run.exit"
 
 local M = {}
 
-M.SHORT = "usage: srv-run SCRIPT [ARGS...] | srv-run lookup NAME [OPTIONS] | srv-run connect NAME [OPTIONS] | srv-run --help"
+M.SHORT = "usage: srv-run SCRIPT [ARGS...] | srv-run lookup NAME [OPTIONS] | srv-run connect NAME [OPTIONS] | srv-run watch NAME [OPTIONS] | srv-run --help"
 
 M.TEXT = [[
 usage: srv-run SCRIPT [ARGS...]
        srv-run lookup NAME [OPTIONS]
        srv-run connect NAME [OPTIONS]
+       srv-run watch NAME [OPTIONS]
        srv-run --help | --version
 
 srv-run SCRIPT runs a Lua 5.4 script with the srv module built in (SCRIPT "-"
@@ -49,6 +50,17 @@ and --json as lookup does, and:
   --attempt-delay SECONDS  between attempt starts (default 0.25; 0.1 to 2)
   --connect-timeout SECONDS  one attempt's timeout (default: none)
   --family any|inet|inet6  the addresses to try (default any)
+
+srv-run watch prints the candidates of an SRV name, then each change as DNS
+changes (refreshed when the TTL runs out), each with the time, until Ctrl-C.
+It takes lookup's options but --down, --xmpp, --turn, --stun, --simulate and
+--explain (--json: one JSON object per line), and:
+  --min-ttl SECONDS    refresh no more often than this (default 5)
+  --max-ttl SECONDS    refresh at least this often (default 3600)
+  --jitter FRACTION    lengthen each wait by up to this fraction (default 0.1)
+  --failure-refresh SECONDS
+                       retry after a failure (default 5; doubled per failure
+                       in a row, up to 8 times this)
 
 Exit status: 0 success, 1 script or policy error, 2 usage error,
 3 no such name or no SRV records (NXDOMAIN, NODATA), 4 service not available

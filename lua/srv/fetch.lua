@@ -31,7 +31,11 @@ local defer = M.defer
 -- negative_ttl, from, age) instead: the public lookups pass the user's
 -- callback and a shaping function this way rather than a closure per call,
 -- which costs four allocations (the closure and its upvalues) per lookup.
-function M.one(self, kind, name, cb, shape)
+--
+-- With refresh (r:watch's refreshes, srv.watch), the source is asked even
+-- when the cache holds a fresh answer, and a failure is handed on as it is,
+-- never answered from a stale entry; the answer is still stored.
+function M.one(self, kind, name, cb, shape, refresh)
     if self._closed then
         if shape then
             defer(self, shape, self, cb, name, codes.CANCELLED, nil, 0, "dns", 0)
@@ -46,7 +50,7 @@ function M.one(self, kind, name, cb, shape)
         -- Keys ignore case and a trailing dot so variants share an entry.
         key = names.key(name)
         local now = self._clock()
-        local e = cache:fresh(key, now)
+        local e = not refresh and cache:fresh(key, now)
         if e then
             cache:count_hit()
             if shape then
@@ -56,7 +60,7 @@ function M.one(self, kind, name, cb, shape)
             end
             return
         end
-        cache:count_miss()
+        if not refresh then cache:count_miss() end
     end
     local source = self._source
     local id, _, code
@@ -77,7 +81,14 @@ function M.one(self, kind, name, cb, shape)
         end
         return
     end
-    if key then self._keys[id] = key end
+    if key then
+        self._keys[id] = key
+        if refresh then
+            local no_stale = self._no_stale or {}
+            self._no_stale = no_stale
+            no_stale[id] = true
+        end
+    end
     if shape then
         self._shapes[id] = shape
         self._names[id] = name
@@ -102,8 +113,11 @@ function M.complete(self, id, code, records, negative_ttl)
     if cache then
         local key = self._keys[id]
         self._keys[id] = nil
+        local no_stale = self._no_stale and self._no_stale[id]
+        if no_stale then self._no_stale[id] = nil end
         local now = self._clock()
-        local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and cache:stale_entry(key, now)
+        local stale = (code == codes.SERVFAIL or code == codes.TIMEOUT) and not no_stale
+            and cache:stale_entry(key, now)
         if stale then
             code, records, negative_ttl = stale.code, stale.records, stale.negative_ttl
             from, age = "stale", now - stale.stored
@@ -147,8 +161,9 @@ function M.age(now, res)
     return 0
 end
 
--- Fetches list; cb(results, now) once every name has its answer.
-function M.all(self, list, log, cb)
+-- Fetches list; cb(results, now) once every name has its answer. refresh:
+-- as M.one's.
+function M.all(self, list, log, cb, refresh)
     local results, left = {}, #list
     if left == 0 then
         defer(self, cb, results, self._clock())
@@ -166,7 +181,7 @@ function M.all(self, list, log, cb)
             end
             left = left - 1
             if left == 0 then cb(results, now) end
-        end)
+        end, nil, refresh)
     end
 end
 

@@ -5,6 +5,13 @@
 -- Also the pollable interface in the cqueues convention (pollfd, events,
 -- timeout in seconds) and the blocking form of any call (await). Every
 -- function takes the resolver's state (srv.resolver) first.
+--
+-- Timers (M.at): a function to run from the delivery loop once the
+-- resolver's clock reaches a time; what r:watch refreshes on
+-- (docs/event-loops.md, "Timers"). A timer counts as pending, and
+-- r:timeout() is never later than the nearest one, so every way of driving
+-- a resolver (its own loop, run, step, tasks, a loop of the program's) runs
+-- it on time.
 local core = require "srv.core"
 local fetch = require "srv.fetch"
 local task = require "srv.task"
@@ -76,10 +83,70 @@ local function deliver(self)
         end
         ran = ran + #deferred
     end
+    local timers = self._timers
+    if timers and #timers > 0 then
+        -- The due ones (every one once the resolver is closed: what they
+        -- would start gets its CANCELLED at once), in the order of their
+        -- times; a timer set by one of them waits for a later delivery.
+        local now, due = self._clock(), {}
+        for i = #timers, 1, -1 do
+            local t = timers[i]
+            if self._closed or now >= t.at then
+                due[#due + 1] = t
+                table.remove(timers, i)
+            end
+        end
+        table.sort(due, function(a, b) return a.at < b.at end)
+        for i = 1, #due do
+            local ok, err = xpcall(due[i].fn, traceback)
+            if not ok and first == nil then first = err end
+        end
+        ran = ran + #due
+    end
     if first ~= nil then error(first, 0) end
     return ran
 end
 M.deliver = deliver
+
+-- Timers ---------------------------------------------------------------------
+
+-- Runs fn() from a delivery once the resolver's clock reads `at` or later
+-- (at once when the resolver closes); returns the timer, for M.cancel.
+function M.at(self, at, fn)
+    local timers = self._timers
+    if not timers then
+        timers = {}
+        self._timers = timers
+    end
+    local t = { at = at, fn = fn }
+    timers[#timers + 1] = t
+    return t
+end
+
+-- Forgets a timer that has not run; nothing for one that has.
+function M.cancel(self, t)
+    local timers = self._timers
+    if not timers then return end
+    for i = 1, #timers do
+        if timers[i] == t then
+            table.remove(timers, i)
+            return
+        end
+    end
+end
+
+-- Seconds until the nearest timer (0 when one is due), or nil when there is
+-- none.
+local function timer_wait(self)
+    local timers = self._timers
+    if not timers or #timers == 0 then return nil end
+    local nearest = timers[1].at
+    for i = 2, #timers do
+        if timers[i].at < nearest then nearest = timers[i].at end
+    end
+    local wait = nearest - self._clock()
+    return wait > 0 and wait or 0
+end
 
 function M.process(self)
     self._source:process()
@@ -92,6 +159,8 @@ end
 local function step_with_races(self, timeout)
     local wait, fds = timeout, {}
     if #self._ready > 0 or self._batch then wait = 0 end
+    local due = timer_wait(self)
+    if due and (not wait or due < wait) then wait = due end
     local source_wait = self._source:timeout()
     if source_wait then
         if not wait or source_wait < wait then wait = source_wait end
@@ -122,10 +191,24 @@ function M.step(self, timeout)
         argcheck.arg_error(1, "step", "number expected, got " .. type(timeout))
     end
     if next(self._races) ~= nil then return step_with_races(self, timeout) end
-    if #self._ready > 0 or self._batch then
-        self._source:process()
+    local source = self._source
+    local wait = not (#self._ready > 0 or self._batch) and timer_wait(self)
+    if wait == false then
+        source:process()
+    elseif wait == nil then
+        source:step(timeout)
     else
-        self._source:step(timeout)
+        -- A timer is pending: wait no longer than until it is due. With
+        -- nothing pending in the source, its step would not wait at all.
+        if timeout and timeout < wait then wait = timeout end
+        if wait == 0 then
+            source:process()
+        elseif source:timeout() == nil then
+            core.sleep(wait)
+            source:process()
+        else
+            source:step(wait)
+        end
     end
     return deliver(self)
 end
@@ -156,14 +239,16 @@ local function race_count(self)
 end
 
 function M.pending(self)
+    local timers = self._timers
     return self._source:pending() + #self._ready + undelivered(self) + race_count(self)
+        + (timers and #timers or 0)
 end
 
 function M.pollfd(self) return self._source:pollfd() end
 function M.events(self) return self._source:events() end
 
--- With races running, their deadlines count too; their sockets are not
--- behind pollfd() (docs/lua-api.md, "r:connect").
+-- With races running, their deadlines count too (their sockets are not
+-- behind pollfd(): docs/lua-api.md, "r:connect"); so does the nearest timer.
 function M.timeout(self)
     if #self._ready > 0 or self._batch then return 0 end
     local wait = self._source:timeout()
@@ -171,6 +256,8 @@ function M.timeout(self)
         local race_wait = d.race:timeout()
         if race_wait and (not wait or race_wait < wait) then wait = race_wait end
     end
+    local due = timer_wait(self)
+    if due and (not wait or due < wait) then wait = due end
     return wait
 end
 

@@ -314,6 +314,10 @@ local function cached_plain(self, plan)
     return apply_health(self, order(answer, self._rng, nil, prepared))
 end
 
+-- The plan of r:resolve's arguments (name or service, proto, domain, then
+-- opts), or nil, msg, code; r:watch resolves with it (srv.watch).
+M.plan = resolve_plan
+
 function M.resolve(self, name, a, b, c)
     if b == nil then
         if a == nil and type(name) == "string" then

@@ -25,6 +25,7 @@ local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local turn = require "srv.turn"
 local connect = require "srv.connect"
+local watch = require "srv.watch"
 
 local M = {}
 
@@ -253,6 +254,7 @@ local METHODS = {
     mark_up = health.mark_up,
     report = health.report,
     health = health.health,
+    watch = watch.watch,
     set_policy = set_policy,
     flush = flush,
     stats = stats,

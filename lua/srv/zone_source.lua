@@ -465,6 +465,26 @@ function Source:names()
     return names
 end
 
+--- reload(): for a source opened from a file (open), reads the file again
+-- and, when its text changed, answers from the new text from now on; r:watch
+-- calls it before each refresh (docs/lua-api.md, "Watching a service"). A
+-- file that can no longer be read or parsed leaves the zone as it was, as a
+-- DNS server keeps serving its zone when a reload fails. Returns true when
+-- the zone changed.
+function Source:reload()
+    check_open(self)
+    local path = self._path
+    if not path then return false end
+    local file = io.open(path, "r")
+    local text = file and file:read("a")
+    if file then file:close() end
+    if not text or text == self._text then return false end
+    local parsed = require("srv.core").parse_zone(text, self._origin)
+    if not parsed then return false end
+    self._index, self._text = build_index(parsed), text
+    return true
+end
+
 function Source:__tostring()
     return ("srv.zone_source (%s)"):format(self._closed and "closed" or "open")
 end
@@ -528,7 +548,10 @@ function zone_source.open(path, opts)
         if not text then problem = path .. ": " .. tostring(read_problem) end
     end
     if not text then return nil, "cannot read the zone file: " .. problem, codes.ZONEFILE end
-    return zone_source.new(text, opts)
+    local source, message, code = zone_source.new(text, opts)
+    if not source then return nil, message, code end
+    source._path, source._text, source._origin = path, text, opts and opts.origin
+    return source
 end
 
 return zone_source

@@ -77,10 +77,23 @@ end
 
 -- srv_run_docs_spec's examples: ```sh blocks whose first line is
 -- "$ build/srv-run ..." { block = the command without "$ " }.
+-- (Not `srv-run watch`, which runs until interrupted: watch_examples.)
 function M.srv_run_examples(text)
     return M.examples(text, function(block)
         local command = block.lang == "sh" and block.body:match("^%$ (build/srv%-run.-)\n$")
-        return command and { block = command }
+        return command and not command:match("^build/srv%-run watch ") and { block = command }
+    end)
+end
+
+-- srv_run_watch_spec's examples: "$ build/srv-run watch WORDS" (plain words)
+-- and the ```text block of what it prints before it is interrupted { words = }.
+function M.watch_examples(text)
+    return M.examples(text, function(block)
+        local command = block.lang == "sh" and block.body:match("^%$ build/srv%-run (watch [^\n]*)\n$")
+        if not command then return nil end
+        local words = {}
+        for word in command:gmatch("%S+") do words[#words + 1] = word end
+        return { words = words }
     end)
 end
 

@@ -28,6 +28,17 @@ check 0 lookup "$name" --zone "$zone" --simulate 500 --json
 check 0 lookup --xmpp client example.net --zone "$zone" --policy scripts/pin.lua
 check 0 lookup --turn turn:example.net --server "$SRV_TEST_SERVER"
 check 3 lookup _foo._tcp.example.net --zone "$zone"
+# watch runs until SIGINT, which ends it with status 0: 8 s leave valgrind room
+# to start, then refreshes every 0.2 s.
+# shellcheck disable=SC2086
+timeout --preserve-status -s INT 8 $VALGRIND "$srv_run" watch "$name" --server "$SRV_TEST_SERVER" \
+    --json --min-ttl 0.2 --max-ttl 0.2 >/dev/null 2>/tmp/srv-run-memory.$$
+status=$?
+if [ "$status" -ne 0 ]; then
+    echo "srv-run watch: status $status, expected 0" >&2
+    cat /tmp/srv-run-memory.$$ >&2
+    failed=1
+fi
 check 2 lookup "$name" --bogus
 printf 'local srv = require "srv"\nlocal r = srv.resolver { servers = { ... } }\nfor i = 1, 3 do srv.spawn(function() assert(r:resolve("%s")) end) end\n' "$name" \
     > /tmp/srv-run-memory-script.$$

@@ -5,6 +5,9 @@
 # spec/fixtures/NAME.zone as zone NAME, waits until it answers, runs COMMAND
 # with SRV_TEST_SERVER=127.0.0.1:PORT in its environment, then stops knotd and
 # removes its run directory, whatever COMMAND did. Exits with COMMAND's status.
+# Specs that change a zone (spec/watch_spec.lua) rewrite its copy in
+# SRV_TEST_ZONES/NAME.zone and run `knotc -s "$SRV_TEST_KNOTC_SOCKET" -b
+# zone-reload NAME`.
 #
 # Loopback only: knotd listens on 127.0.0.1 and nothing here sends elsewhere.
 set -u
@@ -113,7 +116,9 @@ while :; do
 done
 
 SRV_TEST_SERVER=127.0.0.1:$port
-export SRV_TEST_SERVER
+SRV_TEST_ZONES=$workdir/zones
+SRV_TEST_KNOTC_SOCKET=$workdir/run/knot.sock
+export SRV_TEST_SERVER SRV_TEST_ZONES SRV_TEST_KNOTC_SOCKET
 "$@"
 status=$?
 exit $status
