@@ -223,6 +223,53 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("what reaches the terminal", function()
+        -- ESC (clear the screen, OSC 52 to set the clipboard), BEL, CR (rewrite the
+        -- line), C1 CSI (U+009B), a bidi override (U+202E), a byte that is not UTF-8
+        local RAW = { "\27", "\7", "\r", "\u{9B}", "\u{202E}", "\xff" }
+        local HOSTILE = [[local bad = "\27[2J\27]52;c;aGk=\7\r\u{9B}31m\u{202E}\xff"
+]]
+        local function assert_escaped(r, where)
+            for _, raw in ipairs(RAW) do
+                assert.falsy(r.stdout:find(raw, 1, true), where .. ": raw " .. string.format("%q", raw) .. " on stdout")
+                assert.falsy(r.stderr:find(raw, 1, true), where .. ": raw " .. string.format("%q", raw) .. " on stderr")
+            end
+        end
+
+        it("escapes the strings of a policy's candidates in text, --explain and --simulate", function()
+            local body = HOSTILE .. [[
+                print("from print: " .. bad .. "\nsecond line")
+                return function(c)
+                    local evil = { target = "evil" .. bad .. ".example.org", port = 5222, priority = 0, weight = 0,
+                                   source = "srv" .. bad, transport = "udp" .. bad, address_error = bad,
+                                   addresses = { "192.0.2.1" .. bad } }
+                    table.insert(c, 1, evil)
+                    return c
+                end]]
+            for _, extra in ipairs { {}, { "--explain" }, { "--simulate", "3" } } do
+                local r = with_policy(body, table.unpack(extra))
+                local where = table.concat(extra, " ")
+                assert.equal(0, r.code, r.stderr)
+                assert_escaped(r, where)
+                assert.truthy(r.stderr:find("from print: \\x1B[2J\\x1B]52;c;aGk=\\x07\\x0D\\u{9B}31m\\u{202E}\\xFF\nsecond line", 1, true), r.stderr)
+                assert.truthy(r.stdout:find("evil\\x1B[2J", 1, true), r.stdout)
+            end
+        end)
+
+        it("escapes a policy's error message, at load time and per call", function()
+            for _, body in ipairs {
+                HOSTILE .. "error(bad, 0)",
+                HOSTILE .. "return function(c) error('policy says ' .. bad, 0) end",
+                HOSTILE .. "return function(c) return { { target = bad, priority = 0, weight = 0 } } end",
+            } do
+                local r = with_policy(body)
+                assert.equal(1, r.code, r.stderr)
+                assert_escaped(r, body)
+                assert.truthy(r.stderr:find("\\x1B[2J", 1, true), r.stderr)
+            end
+        end)
+    end)
+
     describe("the instruction budget", function()
         it("stops a policy that never returns, at load time or per call", function()
             for _, body in ipairs {

@@ -148,7 +148,8 @@ local function fail(progname, run, msg, code)
     local status = exit.for_code(code)
     if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
     if code == codes.POLICY then msg = script.policy_frames_only(msg) end
-    io.stderr:write(progname, ": ", msg, "\n")
+    -- a policy's message, or a name from a DNS answer: escaped for the terminal
+    io.stderr:write(progname, ": ", format.escape(msg, true), "\n")
     return status
 end
 
@@ -167,12 +168,12 @@ local function print_candidates(run, cands, info)
     for i, c in ipairs(cands) do
         io.stdout:write(format.candidate_line(c), "\n")
         if why then
-            for _, line in ipairs(why.by_candidate[i]) do io.stdout:write(";   ", line, "\n") end
+            for _, line in ipairs(why.by_candidate[i]) do io.stdout:write(";   ", format.escape(line), "\n") end
         end
     end
     if why then
-        for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", line, "\n") end
-        for _, line in ipairs(why.notes) do io.stdout:write(";; note: ", line, "\n") end
+        for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", format.escape(line), "\n") end
+        for _, line in ipairs(why.notes) do io.stdout:write(";; note: ", format.escape(line), "\n") end
     end
 end
 
@@ -228,7 +229,7 @@ function M.main(progname, argv)
             sandbox = not options["no-sandbox"], budget = options.budget, args = policy_args,
         })
         if not run.policy then
-            io.stderr:write(progname, ": ", problem, "\n")
+            io.stderr:write(progname, ": ", format.escape(problem, true), "\n")
             return exit.SCRIPT
         end
         run.light_options.policy = run.policy

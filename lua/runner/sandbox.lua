@@ -27,6 +27,7 @@ local srv = require "srv"
 local policy_module = require "srv.policy"
 local options = require "srv.options"
 local script = require "srv.run.script"
+local format = require "srv.run.format"
 
 local M = {}
 
@@ -192,12 +193,13 @@ local function new_environment()
         return getmetatable(value)
     end
     -- print goes to stderr: a policy's debugging output must not mix with
-    -- the candidates (or break --json).
+    -- the candidates (or break --json); escaped, so that it cannot drive
+    -- the terminal (clear the screen, rewrite a line, set the clipboard).
     env.print = function(...)
         local n = select("#", ...)
         local parts = table.pack(...)
         for i = 1, n do parts[i] = tostring(parts[i]) end
-        io.stderr:write(table.concat(parts, "\t", 1, n), "\n")
+        io.stderr:write(format.escape(table.concat(parts, "\t", 1, n), true), "\n")
     end
     env.string, env.table, env.math, env.utf8 = copy(string), copy(table), copy(math), copy(utf8)
     env.coroutine = sandbox_coroutine()
