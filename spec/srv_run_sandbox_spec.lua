@@ -223,6 +223,56 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("what srv-run reports", function()
+        it("comes from what srv saw, not from a trace or fields the policy forged", function()
+            local r = with_policy([[
+                return function(c, ctx)
+                    local out = {}
+                    for _, x in ipairs(c) do
+                        if x.target == "backup.example.net" then table.insert(out, 1, x) else out[#out + 1] = x end
+                    end
+                    table.insert(out, 2, { target = "evil.example.org", port = 5222, priority = 5, weight = 50,
+                                           source = "srv" })
+                    for _, x in ipairs(out) do x.down = true end
+                    ctx.trace[#ctx.trace + 1] = { step = "health", target = "server1.example.net", port = 5222,
+                                                  reason = "marked down: moved behind the up candidates" }
+                    ctx.trace[#ctx.trace + 1] = { step = "skip", target = "server9.example.net", port = 5222,
+                                                  reason = "unusable" }
+                    ctx.trace[#ctx.trace + 1] = { step = "policy", rule = "pin", target = "nowhere.example.net",
+                                                  port = 5222, reason = "!" }
+                    return out
+                end]], "--explain", "--seed", "1")
+            assert.equal(0, r.code, r.stderr)
+            assert.falsy(r.stdout:find("down", 1, true), r.stdout)
+            assert.falsy(r.stdout:find("server9", 1, true), r.stdout)
+            assert.truthy(r.stdout:find("15 0 5222 backup.example.net. srv\n;   priority 15: the only usable record of this priority\n;   the policy moved it from #5 to #1\n", 1, true), r.stdout)
+            assert.truthy(r.stdout:find("5 50 5222 evil.example.org. srv\n;   added by the policy\n", 1, true), r.stdout)
+        end)
+
+        it("takes back a policy's health marks after its call: each --simulate draw starts from srv-run's", function()
+            local r = with_policy([[
+                local calls = 0
+                return function(c, ctx)
+                    calls = calls + 1
+                    -- call 1 finds what --down names (lua/runner/lookup.lua), call 2 is the first draw
+                    if calls <= 2 then
+                        ctx.resolver:mark_down("server1.example.net", 5222)
+                        ctx.resolver:mark_up("backup.example.net", 5222)
+                    end
+                    return c
+                end]], "--simulate", "40", "--json", "--down", "backup.example.net")
+            assert.equal(0, r.code, r.stderr)
+            local json = require "dkjson"
+            local out = assert(json.decode(r.stdout))
+            local first, last = {}, {}
+            for _, t in ipairs(out.targets) do first[t.target], last[t.target] = t.first, t.observed[#t.observed] end
+            -- server1 (priority 5) is first in every draw but the one whose policy marked it down
+            assert.is_true(first["server1.example.net"] >= 39 / 40, r.stdout)
+            -- backup stays down (--down) after the policy's mark_up
+            assert.is_true(last["backup.example.net"] >= 39 / 40, r.stdout)
+        end)
+    end)
+
     describe("what reaches the terminal", function()
         -- ESC (clear the screen, OSC 52 to set the clipboard), BEL, CR (rewrite the
         -- line), C1 CSI (U+009B), a bidi override (U+202E), a byte that is not UTF-8

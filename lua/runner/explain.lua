@@ -125,9 +125,15 @@ function M.lines(cands, info)
     for i, c in ipairs(cands) do
         local lines = {}
         local endpoint = format.endpoint(c)
-        if c.source == "srv" then
-            lines[#lines + 1] = rfc_line(c, groups[group_id(c.transport, c.priority)])
-        elseif c.source == "fallback" then
+        local was, now = before[endpoint], after[endpoint]
+        -- Where a candidate came from is what srv built before the policy
+        -- (info.before), not what the policy wrote in it: a candidate the
+        -- policy added says source = "srv" at no cost.
+        local origin = c
+        if info.before then origin = was and info.before[was] or { source = "policy" } end
+        if origin.source == "srv" then
+            lines[#lines + 1] = rfc_line(origin, groups[group_id(origin.transport, origin.priority)])
+        elseif origin.source == "fallback" then
             lines[#lines + 1] = "fallback: " .. (fallback_reason or "no SRV records: the domain on the default port")
         end
         if c.tls then
@@ -136,14 +142,13 @@ function M.lines(cands, info)
         if c.transport then
             lines[#lines + 1] = "transport " .. tostring(c.transport) .. ": transports are tried one after the other, in the order of preference (RFC 5928)"
         end
-        local was, now = before[endpoint], after[endpoint]
         for _, rule in ipairs(rules[key(c.target, c.port, c.transport)] or {}) do
             if rule ~= "exclude" then lines[#lines + 1] = RULES[rule] end
         end
         -- A policy of srv.policy options says what each did; for any other
         -- (a function, alone or in a chain) the places before and after it
         -- are all there is.
-        if now and not was and c.source == "policy" and not rules[key(c.target, c.port, c.transport)] then
+        if now and not was and not rules[key(c.target, c.port, c.transport)] then
             lines[#lines + 1] = "added by the policy"
         elseif was and now and was ~= now and (next(rules) == nil or moved[endpoint]) then
             lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)

@@ -79,9 +79,37 @@ end
 -- SRV records; before/after: the list as the policy got and returned it),
 -- or nil, message, code. light: just the candidates, as fast as the
 -- resolver gives them (the draws of --simulate after the first).
+local function mark_key(target, port)
+    return names.key(target) .. "|" .. tostring(port)
+end
+
+-- Takes back the marks a sandboxed policy set in the call just made: a
+-- policy's marks apply to its call only (docs/policies.md, "Health marks").
+-- What was marked stays as srv-run marked it: down for a --down, up
+-- otherwise.
+local function take_back_policy_marks(run)
+    local marks = run.policy_marks
+    if not marks or #marks == 0 then return end
+    for i = 1, #marks do
+        local m = marks[i]
+        marks[i] = nil
+        if run.down_keys and run.down_keys[mark_key(m.target, m.port)] then
+            run.resolver:mark_down(m.target, m.port, DOWN_FOR_EVER)
+        else
+            run.resolver:mark_up(m.target, m.port)
+        end
+    end
+end
+
+local function resolve_once(run, opts)
+    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    take_back_policy_marks(run)
+    return cands, msg, code
+end
+
 function M.resolve(run, light)
     if light then
-        return run.query:resolve(run.resolver, run.light_options)
+        return resolve_once(run, run.light_options)
     end
     local info = { trace = {} }
     local opts = {
@@ -97,14 +125,16 @@ function M.resolve(run, light)
             return out
         end,
     }
-    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    local cands, msg, code = resolve_once(run, opts)
     if not cands then return nil, msg, code end
+    -- down=yes is srv's health step's to say (a sandboxed policy cannot
+    -- write it to the trace), never a field the policy put in a candidate.
     local down = {}
     for _, e in ipairs(info.trace) do
-        if e.step == "health" then down[names.key(e.target) .. "|" .. tostring(e.port)] = true end
+        if e.step == "health" then down[mark_key(e.target, e.port)] = true end
     end
     for _, c in ipairs(cands) do
-        if down[names.key(c.target) .. "|" .. tostring(c.port)] then c.down = true end
+        c.down = down[mark_key(c.target, c.port)] or nil
     end
     return cands, info
 end
@@ -132,6 +162,7 @@ local function mark_down(run, downs)
             if names.key(c.target) == wanted and (d.port == nil or d.port == c.port) then
                 found = true
                 run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER)
+                run.down_keys[mark_key(c.target, c.port)] = true
             end
         end
         if not found then
@@ -222,11 +253,13 @@ function M.main(progname, argv)
     local run = {
         query = q, json = options.json, explain = options.explain, addresses = options.addresses,
         no_fallback = options["no-fallback"], seed = options.seed, progname = progname,
+        policy_marks = {}, down_keys = {},
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
     if options.policy then
         run.policy, problem = sandbox.load_policy(options.policy, {
             sandbox = not options["no-sandbox"], budget = options.budget, args = policy_args,
+            marks = run.policy_marks,
         })
         if not run.policy then
             io.stderr:write(progname, ": ", format.escape(problem, true), "\n")

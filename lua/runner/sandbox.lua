@@ -153,7 +153,11 @@ local function srv_view()
 end
 
 -- ctx.resolver for a sandboxed policy: blocking lookups and health marks.
-local function resolver_view(real)
+-- Each mark it sets (target, port) is added to marks, for srv-run to take
+-- back once the call is over: a policy's marks apply to the call that set
+-- them (docs/policies.md, "Health marks"), not to the next draw of
+-- --simulate.
+local function resolver_view(real, marks)
     local view = {}
     local function method(name)
         return function(self, ...)
@@ -163,7 +167,15 @@ local function resolver_view(real)
             return real[name](real, ...)
         end
     end
-    for _, name in ipairs { "lookup", "addresses", "mark_down", "mark_up" } do view[name] = method(name) end
+    for _, name in ipairs { "lookup", "addresses" } do view[name] = method(name) end
+    for _, name in ipairs { "mark_down", "mark_up" } do
+        local call = method(name)
+        view[name] = function(self, target, port, ...)
+            local result = call(self, target, port, ...)
+            if marks then marks[#marks + 1] = { target = target, port = options.to_port(port) } end
+            return result
+        end
+    end
     return setmetatable(view, { __metatable = false, __name = "srv.resolver (policy view)" })
 end
 
@@ -290,35 +302,56 @@ local function plain_list(list)
     return out
 end
 
--- Trace entries a policy's srv.policy options wrote, copied the same way
--- into the call's real trace.
-local function copy_trace(from, into)
-    if type(into) ~= "table" then return end
-    for i = 1, rawlen(from) do
-        local entry = plain_candidate(rawget(from, i))
-        if type(entry) == "table" then into[#into + 1] = entry end
+-- What srv-run reports must come from what srv saw: the policy writes to a
+-- trace of its own, and of it srv-run keeps what srv.policy options write
+-- (docs/lua-api.md, "The trace"): { step = "policy", rule = RULE, target,
+-- port, transport }, the policy's own account of what it did, shown by
+-- --explain as the policy's. Every other step (health, skip, fallback...)
+-- is srv's to write. At most MAX_TRACE entries, taken from 1 up to the
+-- first hole: a sparse table costs nothing more.
+M.MAX_TRACE = 1000
+local RULES = { exclude = true, order = true, prefer = true, pin = true, fallback = true }
+
+local function policy_entries(from)
+    local out = {}
+    for i = 1, M.MAX_TRACE do
+        local entry = rawget(from, i)
+        if entry == nil then break end
+        if type(entry) == "table" and rawget(entry, "step") == "policy" and RULES[rawget(entry, "rule")] then
+            local target, port, transport = rawget(entry, "target"), rawget(entry, "port"), rawget(entry, "transport")
+            if type(target) == "string" and math.type(port) == "integer"
+                    and (transport == nil or type(transport) == "string") then
+                out[#out + 1] = { step = "policy", rule = rawget(entry, "rule"), target = target, port = port,
+                                  transport = transport }
+            end
+        end
     end
+    return out
 end
 
-local function sandboxed_call(policy, limit)
+local function sandboxed_call(policy, limit, marks)
     return function(candidates, ctx)
         local trace = {}
         local view_ctx = {
             name = ctx.name, service = ctx.service, proto = ctx.proto, domain = ctx.domain,
-            answer = ctx.answer, resolver = resolver_view(ctx.resolver),
+            answer = ctx.answer, resolver = resolver_view(ctx.resolver, marks),
             trace = type(ctx.trace) == "table" and trace or nil,
         }
-        local out = run_budgeted(limit, "a policy", function()
-            return plain_list(policy(candidates, view_ctx))
+        local out, entries = run_budgeted(limit, "a policy", function()
+            return plain_list(policy(candidates, view_ctx)), policy_entries(trace)
         end)
-        copy_trace(trace, ctx.trace)
+        if type(ctx.trace) == "table" then
+            table.move(entries, 1, #entries, #ctx.trace + 1, ctx.trace)
+        end
         return out
     end
 end
 
 -- M.load_policy(path, { sandbox = true|false, budget = instructions,
--- args = { NAME = "VALUE" } }) -> a policy (callable), or nil and a message.
--- The file runs with a copy of args as its argument (`...`: --policy-arg).
+-- args = { NAME = "VALUE" }, marks = {} }) -> a policy (callable), or nil
+-- and a message. The file runs with a copy of args as its argument (`...`:
+-- --policy-arg). A sandboxed policy's health marks are appended to marks
+-- as { target =, port = }, for the caller to take back after the call.
 -- The message of an error in the file has the file's own traceback.
 function M.load_policy(path, opts)
     local traceback = script.traceback
@@ -349,7 +382,7 @@ function M.load_policy(path, opts)
     elseif type(policy) == "function" or policy_module.is_policy(policy) then
         -- Any other callable would run its __call (policy code) where the
         -- runner calls it; a function or an srv.policy is all a policy needs.
-        return sandboxed_call(policy, limit)
+        return sandboxed_call(policy, limit, opts.marks)
     end
     return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
                               path, type(policy))
