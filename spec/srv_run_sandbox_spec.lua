@@ -273,6 +273,47 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("srv-run's own work on what a policy returns", function()
+        it("reads no more than 1,000 trace entries, up to the first gap", function()
+            -- a trace doubled with table.move (4 million entries), then made sparse
+            local r = with_policy([[
+                return function(c, ctx)
+                    local t = ctx.trace
+                    t[1] = { step = "policy", rule = "pin", target = "server1.example.net", port = 5222 }
+                    for _ = 1, 22 do table.move(t, 1, #t, #t + 1) end
+                    for k = 0, 62 do t[1 << k] = t[1] end
+                    return c
+                end]], "--explain")
+            assert.equal(0, r.code, r.stderr)
+            assert.is_true(#r.stdout < 4000, #r.stdout .. " octets of output")
+            assert.truthy(r.stdout:find("pinned first by the policy (pin)\n", 1, true), r.stdout)
+        end)
+
+        it("fails with POLICY when a policy returns more than srv-run's limits", function()
+            local cases = {
+                { "local out = {} for i = 1, 5000 do out[i] = { target = 't' .. i .. '.example.net', port = 1, "
+                  .. "priority = 1, weight = 1 } end return out", "more than 256 candidates" },
+                { "c[1].target = ('a'):rep(2000) .. '.example.net' return c", "more than 1024 octets in one string" },
+                { "for i = 1, 40 do c[1]['f' .. i] = i end return c", "more than 32 fields in a candidate" },
+                { "local a = {} for i = 1, 100 do a[i] = '192.0.2.' .. i end c[1].addresses = a return c",
+                  "more than 64 addresses in a candidate" },
+                { "local out = {} for i = 1, 100 do local x = { target = 't' .. i .. '.example.net', port = 1, "
+                  .. "priority = 1, weight = 1 } for j = 1, 20 do x['f' .. j] = ('x'):rep(1000) .. j end "
+                  .. "out[i] = x end return out",
+                  "more than 1048576 octets of strings in all" },
+            }
+            for _, case in ipairs(cases) do
+                for _, extra in ipairs { {}, { "--simulate", "2" }, { "--addresses" } } do
+                    local r = with_policy("return function(c) " .. case[1] .. " end", table.unpack(extra))
+                    assert.equal(1, r.code, r.stderr)
+                    assert.truthy(r.stderr:find("policy failed: the policy returned " .. case[2] .. " (srv-run's limit)",
+                                                1, true), r.stderr)
+                    assert.equal("", r.stdout)
+                end
+            end
+        end)
+    end)
+
     describe("what reaches the terminal", function()
         -- ESC (clear the screen, OSC 52 to set the clipboard), BEL, CR (rewrite the
         -- line), C1 CSI (U+009B), a bidi override (U+202E), a byte that is not UTF-8

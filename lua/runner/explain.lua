@@ -114,7 +114,9 @@ function M.lines(cands, info)
         if e.step == "policy" and e.rule then
             local k = key(e.target, e.port, e.transport)
             rules[k] = rules[k] or {}
-            table.insert(rules[k], e.rule)
+            local said = false   -- each rule once per candidate, however often the trace has it
+            for _, rule in ipairs(rules[k]) do said = said or rule == e.rule end
+            if not said then table.insert(rules[k], e.rule) end
         elseif e.step == "fallback" then
             fallback_reason = e.reason
         end

@@ -232,10 +232,15 @@ local function new_environment()
     return env
 end
 
+local MAX_MESSAGE = 4096   -- octets of an error message shown
+
 -- An error value of sandboxed code as text, without running any of its
 -- code (a __tostring of the policy's would run outside the budget).
 local function error_text(err)
-    if type(err) == "string" then return err end
+    if type(err) == "string" then
+        if #err <= MAX_MESSAGE then return err end
+        return err:sub(1, MAX_MESSAGE) .. string.format("... (%d more octets)", #err - MAX_MESSAGE)
+    end
     if type(err) == "number" then return tostring(err) end
     return string.format("(error object is a %s value)", type(err))
 end
@@ -267,28 +272,51 @@ local function run_budgeted(limit, what, fn, ...)
     return budget_ended(budget, thread, what, real_resume(thread, ...))
 end
 
+-- What a policy may return, so that what srv-run does with it afterwards
+-- (checking, ordering, formatting, --simulate's rows, --addresses'
+-- queries) stays small: candidates, fields of a candidate, addresses of a
+-- candidate, octets of one string, octets of all strings together.
+-- docs/policies.md, "What the srv-run sandbox allows", states them.
+M.LIMITS = { candidates = 256, fields = 32, addresses = 64, string = 1024, total = 1 << 20 }
+
 -- Plain copies of what a policy returned, made with raw access only (no
--- metamethod runs): candidate fields that are strings, numbers or
--- booleans, and an addresses list of strings; anything else is dropped.
-local function plain_value(value)
+-- metamethod runs), inside the budget: candidate fields that are strings,
+-- numbers or booleans, and an addresses list of strings; anything else is
+-- dropped. Past a limit, the policy fails (POLICY) with a message naming it.
+local function over(what, limit)
+    real_error(string.format("the policy returned more than %d %s (srv-run's limit)", limit, what), 0)
+end
+
+local function plain_value(value, size)
     local kind = type(value)
-    if kind == "string" or kind == "number" or kind == "boolean" then return value end
+    if kind == "string" then
+        if #value > M.LIMITS.string then over("octets in one string", M.LIMITS.string) end
+        size.total = size.total + #value
+        if size.total > M.LIMITS.total then over("octets of strings in all", M.LIMITS.total) end
+        return value
+    end
+    if kind == "number" or kind == "boolean" then return value end
     return nil
 end
 
-local function plain_candidate(candidate)
+local function plain_candidate(candidate, size)
     if type(candidate) ~= "table" then return candidate end
-    local out = {}
+    local out, fields = {}, 0
     for key, value in next, candidate do
+        fields = fields + 1
+        if fields > M.LIMITS.fields then over("fields in a candidate", M.LIMITS.fields) end
         if type(key) == "string" then
+            plain_value(key, size)
             if key == "addresses" and type(value) == "table" then
-                local list = {}
+                local list, count = {}, 0
                 for i, address in next, value do
-                    if math.type(i) == "integer" then list[i] = plain_value(address) end
+                    count = count + 1
+                    if count > M.LIMITS.addresses then over("addresses in a candidate", M.LIMITS.addresses) end
+                    if math.type(i) == "integer" then list[i] = plain_value(address, size) end
                 end
                 out[key] = list
             else
-                out[key] = plain_value(value)
+                out[key] = plain_value(value, size)
             end
         end
     end
@@ -297,8 +325,12 @@ end
 
 local function plain_list(list)
     if type(list) ~= "table" then return list end
-    local out = {}
-    for key, candidate in next, list do out[key] = plain_candidate(candidate) end
+    local out, count, size = {}, 0, { total = 0 }
+    for key, candidate in next, list do
+        count = count + 1
+        if count > M.LIMITS.candidates then over("candidates", M.LIMITS.candidates) end
+        out[key] = plain_candidate(candidate, size)
+    end
     return out
 end
 
