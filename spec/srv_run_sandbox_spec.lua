@@ -314,6 +314,39 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("a policy's lookups", function()
+        it("are bounded in number per call", function()
+            local r = with_policy([[
+                return function(c, ctx)
+                    for i = 1, 1000 do ctx.resolver:lookup("_x._tcp.n" .. i .. ".example.net") end
+                    return c
+                end]])
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: the policy made more than 64 lookups in one call "
+                                        .. "(srv-run's limit)", 1, true), r.stderr)
+        end)
+
+        it("are bounded in waiting per call, against a server that never answers", function()
+            local bad_dns = require "spec.support.bad_dns_server"
+            local server = bad_dns.start()
+            local path = write_file([[
+                return function(c, ctx)
+                    for i = 1, 3 do ctx.resolver:addresses("q" .. i .. ".silent.bad.test") end
+                    return c
+                end]])
+            local began = socket.gettime()
+            local r = srv_run({ "lookup", "_xmpp-client._tcp.ok.bad.test", "--server", server.address,
+                                "--timeout", "30", "--tries", "1", "--policy", path }, { timeout = 50 })
+            local took = socket.gettime() - began
+            server:stop()
+            os.remove(path)
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: the policy's lookups waited more than 5 seconds in one "
+                                        .. "call (srv-run's limit)", 1, true), r.stderr)
+            assert.is_true(took < 25, took .. " s")
+        end)
+    end)
+
     describe("what reaches the terminal", function()
         -- ESC (clear the screen, OSC 52 to set the clipboard), BEL, CR (rewrite the
         -- line), C1 CSI (U+009B), a bidi override (U+202E), a byte that is not UTF-8

@@ -40,6 +40,7 @@ local INTERRUPTED = "interrupted!"
 local real_pcall, real_xpcall, real_error = pcall, xpcall, error
 local real_create, real_resume, real_close = coroutine.create, coroutine.resume, coroutine.close
 local sethook, raw_getmetatable = debug.sethook, debug.getmetatable
+local now = require("srv.core").now   -- seconds, monotonic
 
 local function copy(t)
     local out = {}
@@ -157,17 +158,53 @@ end
 -- back once the call is over: a policy's marks apply to the call that set
 -- them (docs/policies.md, "Health marks"), not to the next draw of
 -- --simulate.
+-- Its lookups are bounded per call (M.LIMITS.lookups, .wait): each one
+-- started costs one, and the time spent waiting for answers is counted,
+-- a lookup that waits past what is left failing the call there (its query
+-- is left to end by itself; only srv-run's callback waits for it).
 local function resolver_view(real, marks)
     local view = {}
+    local function check_self(self, name)
+        if self ~= view then
+            real_error(string.format("bad self to '%s' (use resolver:%s(...))", name, name), 3)
+        end
+    end
     local function method(name)
         return function(self, ...)
-            if self ~= view then
-                real_error(string.format("bad self to '%s' (use resolver:%s(...))", name, name), 2)
-            end
+            check_self(self, name)
             return real[name](real, ...)
         end
     end
-    for _, name in ipairs { "lookup", "addresses" } do view[name] = method(name) end
+    local lookups, waited = 0, 0
+    local function bounded(name, start)
+        return function(self, domain)
+            check_self(self, name)
+            if type(domain) ~= "string" then
+                real_error(string.format("bad argument #1 to '%s' (string expected, got %s)", name,
+                                         type(domain)), 2)
+            end
+            lookups = lookups + 1
+            if lookups > M.LIMITS.lookups then
+                real_error(string.format("the policy made more than %d lookups in one call (srv-run's limit)",
+                                         M.LIMITS.lookups), 0)
+            end
+            local results
+            real[start](real, domain, function(...) results = table.pack(...) end)
+            local began = now()
+            while not results do
+                local left = M.LIMITS.wait - waited - (now() - began)
+                if left <= 0 then
+                    real_error(string.format("the policy's lookups waited more than %g seconds in one call "
+                                             .. "(srv-run's limit)", M.LIMITS.wait), 0)
+                end
+                real:step(left)
+            end
+            waited = waited + (now() - began)
+            return table.unpack(results, 1, results.n)
+        end
+    end
+    view.lookup = bounded("lookup", "lookup_async")
+    view.addresses = bounded("addresses", "addresses_async")
     for _, name in ipairs { "mark_down", "mark_up" } do
         local call = method(name)
         view[name] = function(self, target, port, ...)
@@ -275,9 +312,11 @@ end
 -- What a policy may return, so that what srv-run does with it afterwards
 -- (checking, ordering, formatting, --simulate's rows, --addresses'
 -- queries) stays small: candidates, fields of a candidate, addresses of a
--- candidate, octets of one string, octets of all strings together.
+-- candidate, octets of one string, octets of all strings together. And
+-- what one call may ask of ctx.resolver: lookups, and seconds of waiting.
 -- docs/policies.md, "What the srv-run sandbox allows", states them.
-M.LIMITS = { candidates = 256, fields = 32, addresses = 64, string = 1024, total = 1 << 20 }
+M.LIMITS = { candidates = 256, fields = 32, addresses = 64, string = 1024, total = 1 << 20,
+             lookups = 64, wait = 5 }
 
 -- Plain copies of what a policy returned, made with raw access only (no
 -- metamethod runs), inside the budget: candidate fields that are strings,
