@@ -69,6 +69,40 @@ describe("srv-run's policy sandbox", function()
         end
     end)
 
+    it("points an argument error of srv.policy{} and friends at the policy file's line", function()
+        for _, extra in ipairs { {}, { "--no-sandbox" } } do
+            for _, case in ipairs {
+                -- a tail call at the file's end leaves no caller frame in Lua
+                { 'local srv = require "srv"\n\nreturn srv.policy { pinn = "x" }\n',
+                  ":3: bad argument #1 to 'policy' (unknown option 'pinn'; did you mean 'pin'?)" },
+                { 'local srv = require "srv"\nreturn srv.chain(\n  srv.policy { pin = "a" },\n  srv.policy { exclude = 5 })\n',
+                  ":4: bad argument #1 to 'policy' (exclude: " },
+                { 'local srv = require "srv"\nlocal m = srv.matcher(42)\n', ":2: bad argument #1 to 'matcher'" },
+                { 'local srv = require "srv"\nreturn function(c)\n  return srv.policy { prefer = 1 }(c)\nend\n',
+                  ":3: bad argument #1 to 'policy' (prefer: " },
+            } do
+                local r = with_policy(case[1], table.unpack(extra))
+                assert.equal(1, r.code, r.stderr)
+                assert.truthy(r.stderr:find(case[2], 1, true), table.concat(extra) .. " " .. case[1] .. "\n" .. r.stderr)
+            end
+        end
+    end)
+
+    it("says in --explain which pin or exclude matched no candidate", function()
+        local body = 'return require("srv").policy { pin = { "nosuch.example.net", "server3.example.net" }, '
+            .. 'exclude = { "typo.example.net", "server2.example.net" } }'
+        for _, extra in ipairs { {}, { "--no-sandbox" } } do
+            local r = with_policy(body, "--explain", table.unpack(extra))
+            assert.equal(0, r.code, r.stderr)
+            assert.truthy(r.stdout:find(";; note: the policy's exclude typo.example.net matched no candidate\n"
+                                        .. ";; note: the policy's pin nosuch.example.net matched no candidate\n", 1, true),
+                          r.stdout)
+            assert.falsy(r.stdout:find("server3.example.net matched", 1, true), r.stdout)
+            local j = with_policy(body, "--explain", "--json", table.unpack(extra))
+            assert.truthy(j.stdout:find('"the policy\'s pin nosuch.example.net matched no candidate"', 1, true), j.stdout)
+        end
+    end)
+
     it("reports a policy that yields, returns no list, or uses the resolver after closing it", function()
         local cases = {
             { "return function(c) coroutine.yield() return c end", "a policy must not yield" },

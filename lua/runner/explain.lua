@@ -111,7 +111,9 @@ function M.lines(cands, info)
     local before, after = index_by_endpoint(info.before), index_by_endpoint(info.after)
     local rules, fallback_reason = {}, nil
     for _, e in ipairs(trace) do
-        if e.step == "policy" and e.rule then
+        if e.step == "policy" and e.unmatched then
+            -- said below, among the notes
+        elseif e.step == "policy" and e.rule then
             local k = key(e.target, e.port, e.transport)
             rules[k] = rules[k] or {}
             local said = false   -- each rule once per candidate, however often the trace has it
@@ -163,8 +165,16 @@ function M.lines(cands, info)
     end
 
     local left_out, notes = {}, {}
+    local unmatched_said = {}
     for _, e in ipairs(trace) do
         if e.step == "partial" then notes[#notes + 1] = tostring(e.reason) end
+        if e.step == "policy" and e.unmatched then
+            local line = string.format("the policy's %s %s matched no candidate", tostring(e.rule), tostring(e.unmatched))
+            if not unmatched_said[line] then
+                unmatched_said[line] = true
+                notes[#notes + 1] = line
+            end
+        end
         if e.step == "skip" then
             local what = e.target and format.endpoint(e) or ("transport " .. tostring(e.transport))
             left_out[#left_out + 1] = what .. ": " .. tostring(e.reason)

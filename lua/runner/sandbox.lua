@@ -28,6 +28,9 @@ local policy_module = require "srv.policy"
 local options = require "srv.options"
 local script = require "srv.run.script"
 local format = require "srv.run.format"
+-- srv-run's C side (lua/runner/srv-run.c); only srv-run has it, so this
+-- module cannot be loaded from another Lua.
+local guard = require "srv.run.guard"
 
 local M = {}
 
@@ -39,7 +42,7 @@ local INTERRUPTED = "interrupted!"
 
 local real_pcall, real_xpcall, real_error = pcall, xpcall, error
 local real_create, real_resume, real_close = coroutine.create, coroutine.resume, coroutine.close
-local sethook, raw_getmetatable = debug.sethook, debug.getmetatable
+local sethook, getinfo, raw_getmetatable = debug.sethook, debug.getinfo, debug.getmetatable
 local now = require("srv.core").now   -- seconds, monotonic
 
 local function copy(t)
@@ -147,9 +150,12 @@ local function srv_view()
         services[name] = {}
         for i, entry in ipairs(entries) do services[name][i] = copy(entry) end
     end
+    -- at_caller: an argument error names the policy's line, in a tail call too
+    local at_caller = guard.at_caller
     return {
-        policy = srv.policy, chain = srv.chain, matcher = srv.matcher, order = srv.order, parse = srv.parse,
-        services = services, default_port = srv.default_port, version = srv.version,
+        policy = at_caller(srv.policy), chain = at_caller(srv.chain), matcher = at_caller(srv.matcher),
+        order = at_caller(srv.order), parse = at_caller(srv.parse),
+        services = services, default_port = at_caller(srv.default_port), version = srv.version,
     }
 end
 
@@ -376,7 +382,8 @@ end
 -- What srv-run reports must come from what srv saw: the policy writes to a
 -- trace of its own, and of it srv-run keeps what srv.policy options write
 -- (docs/lua-api.md, "The trace"): { step = "policy", rule = RULE, target,
--- port, transport }, the policy's own account of what it did, shown by
+-- port, transport } or { step = "policy", rule = "pin"|"exclude",
+-- unmatched = NAME }, the policy's own account of what it did, shown by
 -- --explain as the policy's. Every other step (health, skip, fallback...)
 -- is srv's to write. At most MAX_TRACE entries, taken from 1 up to the
 -- first hole: a sparse table costs nothing more.
@@ -390,7 +397,11 @@ local function policy_entries(from)
         if entry == nil then break end
         if type(entry) == "table" and rawget(entry, "step") == "policy" and RULES[rawget(entry, "rule")] then
             local target, port, transport = rawget(entry, "target"), rawget(entry, "port"), rawget(entry, "transport")
-            if type(target) == "string" and math.type(port) == "integer"
+            local unmatched = rawget(entry, "unmatched")
+            if type(unmatched) == "string" and #unmatched <= M.LIMITS.string
+                    and (rawget(entry, "rule") == "pin" or rawget(entry, "rule") == "exclude") then
+                out[#out + 1] = { step = "policy", rule = rawget(entry, "rule"), unmatched = unmatched }
+            elseif type(target) == "string" and math.type(port) == "integer"
                     and (transport == nil or type(transport) == "string") then
                 out[#out + 1] = { step = "policy", rule = rawget(entry, "rule"), target = target, port = port,
                                   transport = transport }
@@ -424,6 +435,31 @@ end
 -- --policy-arg). A sandboxed policy's health marks are appended to marks
 -- as { target =, port = }, for the caller to take back after the call.
 -- The message of an error in the file has the file's own traceback.
+-- The last line of the file that ran, while a file runs unsandboxed (with
+-- all of srv, not the sandbox's view of it, whose functions name the
+-- caller's line themselves: srv_view): an argument error of srv.policy{...}
+-- and friends names the caller's line, but the usual `return srv.policy {
+-- ... }` is a tail call, which leaves no caller (Lua 5.4 manual, 3.4.10)
+-- and so no line in the message. A line hook in Lua would not do in the
+-- sandbox: instructions run inside a hook use up the count of the
+-- budget's, and a loop can keep its count events from ever firing.
+local function line_tracker(path)
+    local source, tracker = "@" .. path, {}
+    function tracker.hook(_, line)
+        if getinfo(2, "S").source == source then tracker.line = line end
+    end
+    -- message with the file's line in front when it has no position and
+    -- is an argument error (a message the file raised itself is its own)
+    function tracker.place(message)
+        local first = message:match("^[^\n]*")
+        if tracker.line and first:match("^bad argument ") then
+            return string.format("%s:%d: %s", path, tracker.line, message)
+        end
+        return message
+    end
+    return tracker
+end
+
 function M.load_policy(path, opts)
     local traceback = script.traceback
     local sandboxed = opts.sandbox ~= false
@@ -440,13 +476,16 @@ function M.load_policy(path, opts)
     end
     if not chunk then return nil, problem end
     local ok, policy
+    local lines = line_tracker(path)
     if sandboxed then
         ok, policy = real_pcall(run_budgeted, limit, "a policy file", chunk, copy(opts.args or {}))
     else
+        sethook(lines.hook, "l")
         ok, policy = real_xpcall(chunk, traceback, copy(opts.args or {}))
+        sethook()
     end
     if not ok then
-        return nil, "policy " .. path .. ": " .. script.policy_frames_only(tostring(policy))
+        return nil, "policy " .. path .. ": " .. script.policy_frames_only(lines.place(tostring(policy)))
     end
     if not sandboxed then
         if options.is_callable(policy) then return policy end

@@ -208,6 +208,51 @@ static int message_handler(lua_State *L)
     return 1;
 }
 
+/* srv.run.guard: what the policy sandbox (lua/runner/sandbox.lua) needs
+ * from C. Only srv-run preloads it, so the sandbox cannot be loaded as a
+ * library module from another Lua (docs/srv-run.md, "The policy sandbox").
+ *
+ * at_caller(f) -> a C function calling f with its arguments. A Lua function
+ * called in a tail call leaves no caller frame (Lua 5.4 manual, 3.4.10), so
+ * its argument errors name no line: `return srv.policy { pinn = 1 }` at the
+ * end of a policy file. A C function keeps its caller's frame while it
+ * runs, so an argument error of f without a position gets its caller's. */
+static int call_at_caller(lua_State *L)
+{
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+    if (status != LUA_OK) {
+        const char *message = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        if (status == LUA_ERRRUN && message != NULL && strncmp(message, "bad argument ", 13) == 0) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+static int guard_at_caller(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_pushcclosure(L, call_at_caller, 1);
+    return 1;
+}
+
+static int luaopen_srv_run_guard(lua_State *L)
+{
+    static const luaL_Reg functions[] = {
+        {"at_caller", guard_at_caller},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, functions);
+    return 1;
+}
+
 /* Loads the embedded chunk whose index is upvalue 1 and runs it as require
  * would. */
 static int load_embedded(lua_State *L)
@@ -226,6 +271,8 @@ static void preload_modules(lua_State *L)
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushcfunction(L, luaopen_srv_core);
     lua_setfield(L, -2, "srv.core");
+    lua_pushcfunction(L, luaopen_srv_run_guard);
+    lua_setfield(L, -2, "srv.run.guard");
     for (lua_Integer i = 0; srv_run_modules[i].name != NULL; i++) {
         lua_pushinteger(L, i);
         lua_pushcclosure(L, load_embedded, 1);
