@@ -307,6 +307,46 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("the library path", function()
+        -- The sandbox is srv-run's: its module needs srv-run's C side
+        -- (srv.run.guard), which no other Lua has, and it is never
+        -- installed, so a Lua program cannot run a policy through it with
+        -- none of srv-run's guards (Ctrl-C, the policy thread).
+        it("cannot be loaded from another Lua, by require or from its file", function()
+            local command = [[lua5.4 -e 'package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+                for _, name in ipairs { "format", "script", "exit" } do
+                    package.preload["srv.run." .. name] = loadfile("lua/runner/" .. name .. ".lua")
+                end
+                print(pcall(require, "srv.run.sandbox"))
+                print(pcall(dofile, "lua/runner/sandbox.lua"))' 2>&1]]
+            local pipe = assert(io.popen(command))
+            local out = pipe:read("a")
+            pipe:close()
+            assert.truthy(out:find("^false\tmodule 'srv.run.sandbox' not found"), out)
+            assert.truthy(out:find("\nfalse\t[^\n]*module 'srv.run.guard' not found"), out)
+            assert.falsy(out:find("\ntrue"), out)
+        end)
+
+        it("does not let a policy keep its thread past a call", function()
+            local r = with_small_budget([[
+                local saved, calls = nil, 0
+                return function(c)
+                    calls = calls + 1
+                    if calls == 1 then
+                        saved = coroutine.running()
+                        pcall(coroutine.yield)
+                        return c
+                    end
+                    coroutine.resume(saved)
+                    coroutine.resume(coroutine.create(function() ]] .. ESCAPE .. [[ end))
+                    return c
+                end]])
+            assert_budget_held(r)
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: a policy must not yield", 1, true), r.stderr)
+        end)
+    end)
+
     describe("srv-run's own work on what a policy returns", function()
         it("reads no more than 1,000 trace entries, up to the first gap", function()
             -- a trace doubled with table.move (4 million entries), then made sparse
