@@ -307,6 +307,82 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 
+    describe("the time and memory limits", function()
+        it("does not crash on 25,000 coroutines each closing the previous one from __close", function()
+            local body = [[
+                local previous
+                for i = 1, 25000 do
+                    local p = previous
+                    local co = coroutine.create(function()
+                        local x <close> = setmetatable({}, { __close = function() if p then coroutine.close(p) end end })
+                        coroutine.yield()
+                    end)
+                    coroutine.resume(co)
+                    previous = co
+                end
+                print(coroutine.close(previous))
+                return function(c) return c end]]
+            for _, extra in ipairs { {}, { "--budget", "2000000" } } do
+                local r = with_policy(body, table.unpack(extra))
+                -- the closes past the 100th nested one fail (srv-run's limit), caught by __close
+                assert.same({ 0, "true\n" }, { r.code, r.stderr })
+            end
+        end)
+
+        it("stops a policy at its wall-time limit, in Lua code or stuck inside one C function", function()
+            for _, case in ipairs {
+                { "return function(c) while true do pcall(function() while true do end end) end end",
+                  "_xmpp-client._tcp.example.net: policy failed: the policy ran past its time limit of 1 seconds "
+                  .. "(srv-run's limit)" },
+                { "while true do end", "the policy ran past its time limit of 1 seconds (srv-run's limit)" },
+                -- backtracking that never ends, in one call of string.find
+                { 'return function(c) string.find(("a"):rep(40), ("a*"):rep(40) .. "b") return c end',
+                  "_xmpp-client._tcp.example.net: policy failed: the policy ran past its time limit of 1 seconds "
+                  .. "inside one C function (srv-run's limit); srv-run stopped it" },
+                { 'string.find(("a"):rep(40), ("a*"):rep(40) .. "b")',
+                  ": the policy ran past its time limit of 1 seconds inside one C function" },
+            } do
+                local began = socket.gettime()
+                local r = with_policy(case[1], "--budget", "100000000000", "--policy-seconds", "1")
+                local took = socket.gettime() - began
+                assert.equal(1, r.code, case[1] .. "\n" .. r.stderr)
+                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+                assert.is_true(took < 15, took .. " s")
+            end
+        end)
+
+        it("stops a policy at its memory limit, whatever it catches with pcall", function()
+            for _, case in ipairs {
+                { 'local t = {} for i = 1, 3 do t[i] = string.rep("x", 1 << 30) end', {},
+                  "the policy used more than 256 MiB of memory (srv-run's limit)" },
+                { 'local t = {} for i = 1, 3 do t[i] = string.rep("x", 1 << 30) end', { "--budget", "1000" },
+                  "the policy used more than 256 MiB of memory (srv-run's limit)" },
+                { "return function(c) local t = {} while true do pcall(function() t[#t + 1] = ('x'):rep(1 << 24) "
+                  .. "end) end end", { "--policy-memory", "64" },
+                  "policy failed: the policy used more than 64 MiB of memory (srv-run's limit)" },
+                -- what a policy keeps from one call to the next counts
+                { "local kept = {} return function(c) kept[#kept + 1] = ('x'):rep(20 << 20) .. #kept return c end",
+                  { "--policy-memory", "64", "--simulate", "10" },
+                  "policy failed: the policy used more than 64 MiB of memory (srv-run's limit)" },
+            } do
+                local r = with_policy(case[1], table.unpack(case[2]))
+                assert.equal(1, r.code, case[1] .. "\n" .. r.stderr)
+                assert.truthy(r.stderr:find(case[3], 1, true), case[1] .. "\n" .. r.stderr)
+            end
+        end)
+
+        it("takes --policy-seconds and --policy-memory with the sandbox only", function()
+            for _, words in ipairs { { "--policy-seconds", "1" }, { "--policy-memory", "10" } } do
+                assert_usage_error(with_policy("return function(c) return c end", "--no-sandbox", table.unpack(words)),
+                                   words[1] .. " and --no-sandbox exclude each other")
+            end
+            assert_usage_error(with_policy("return function(c) return c end", "--policy-seconds", "0"),
+                               "bad value '0' for --policy-seconds")
+            assert_usage_error(with_policy("return function(c) return c end", "--policy-memory", "0"),
+                               "bad value '0' for --policy-memory")
+        end)
+    end)
+
     describe("the library path", function()
         -- The sandbox is srv-run's: its module needs srv-run's C side
         -- (srv.run.guard), which no other Lua has, and it is never

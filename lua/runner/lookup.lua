@@ -26,6 +26,8 @@ local OPTIONS = {
     ["policy-arg"] = { kind = "string", list = true },
     ["no-sandbox"] = { kind = "flag" },
     budget = { kind = "positive_integer" },
+    ["policy-seconds"] = { kind = "seconds" },
+    ["policy-memory"] = { kind = "positive_integer" },
     down = { kind = "string", list = true },
     addresses = { kind = "flag" },
     ["no-fallback"] = { kind = "flag" },
@@ -220,8 +222,10 @@ function M.main(progname, argv)
         return exit.OK
     end
     if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
-    if options.budget and options["no-sandbox"] then
-        return usage.error(progname, "--budget and --no-sandbox exclude each other")
+    for _, limit in ipairs { "budget", "policy-seconds", "policy-memory" } do
+        if options[limit] and options["no-sandbox"] then
+            return usage.error(progname, "--" .. limit .. " and --no-sandbox exclude each other")
+        end
     end
     if options.simulate and options.explain then
         return usage.error(progname, "--simulate and --explain exclude each other")
@@ -259,6 +263,7 @@ function M.main(progname, argv)
     if options.policy then
         run.policy, problem = sandbox.load_policy(options.policy, {
             sandbox = not options["no-sandbox"], budget = options.budget, args = policy_args,
+            seconds = options["policy-seconds"], memory = options["policy-memory"],
             marks = run.policy_marks,
         })
         if not run.policy then

@@ -35,6 +35,12 @@ local guard = require "srv.run.guard"
 local M = {}
 
 M.DEFAULT_BUDGET = 100000000   -- instructions: about a second of plain Lua
+M.DEFAULT_SECONDS = 10         -- wall time of one call, or of running the file
+M.DEFAULT_MEMORY = 256         -- MiB the policy may add to what srv-run's Lua holds
+-- coroutine.close inside coroutine.close (from a __close handler): Lua
+-- 5.4.4 does not count these nested C calls, and a deep enough nesting
+-- overflows the C stack (fixed in Lua 5.4.5).
+M.MAX_NESTED_CLOSE = 100
 local STEP = 1000              -- the hook runs every STEP instructions
 
 -- What srv-run's C side raises on Ctrl-C: sandboxed code must not catch it.
@@ -93,8 +99,14 @@ local current
 
 -- pcall/xpcall/coroutine.resume/close for sandboxed code: none of them may
 -- stop the budget's error or Ctrl-C, or a policy could loop around them.
+-- Lua's error for an allocation refused, here under srv-run's memory
+-- limit: it stops the policy as a spent budget does, rather than let a
+-- pcall loop keep trying (each try a full garbage collection).
+local OUT_OF_MEMORY = "not enough memory"
+
 local function rethrow(ok, ...)
-    if not ok and current ~= nil and ((...) == INTERRUPTED or (...) == current.exceeded) then
+    if not ok and current ~= nil
+            and ((...) == INTERRUPTED or (...) == current.exceeded or (...) == OUT_OF_MEMORY) then
         current.stop((...))
     end
     return ok, ...
@@ -106,7 +118,9 @@ end
 
 local function sandbox_xpcall(f, handler, ...)
     local function guarded(err)
-        if err == INTERRUPTED or (current ~= nil and err == current.exceeded) then return err end
+        if err == INTERRUPTED or err == OUT_OF_MEMORY or (current ~= nil and err == current.exceeded) then
+            return err
+        end
         return handler(err)
     end
     return rethrow(real_xpcall(f, guarded, ...))
@@ -114,6 +128,22 @@ end
 
 -- Threads the policy makes run under the same budget (Lua hooks are per
 -- thread, and a new thread has none).
+local closing = 0   -- coroutine.close calls in progress (reset per run)
+
+local function after_close(ok, ...)
+    closing = closing - 1
+    if not ok then real_error((...), 0) end   -- "cannot close a running coroutine", the budget's
+    return ...
+end
+
+local function bounded_close(thread)
+    if closing >= M.MAX_NESTED_CLOSE then
+        real_error(string.format("more than %d nested coroutine.close (srv-run's limit)", M.MAX_NESTED_CLOSE), 0)
+    end
+    closing = closing + 1
+    return after_close(real_pcall(real_close, thread))
+end
+
 local function sandbox_coroutine()
     local co = copy(coroutine)
     function co.create(f)
@@ -126,13 +156,13 @@ local function sandbox_coroutine()
         return rethrow(real_resume(thread, ...))
     end
     function co.close(thread)
-        return rethrow(real_close(thread))
+        return rethrow(bounded_close(thread))
     end
     function co.wrap(f)
         local thread = co.create(f)
         local function pass(ok, ...)
             if not ok then
-                real_close(thread)   -- its to-be-closed variables, as Lua's wrap does
+                bounded_close(thread)   -- its to-be-closed variables, as Lua's wrap does
                 real_error((...), 0)
             end
             return ...
@@ -288,10 +318,20 @@ local function error_text(err)
     return string.format("(error object is a %s value)", type(err))
 end
 
-local function budget_ended(budget, thread, what, resumed, ...)
+local function budget_ended(budget, limits, thread, what, resumed, ...)
+    local late = guard.disarm()
+    local refused = guard.limit_memory(nil)
     current = nil
     local stopped = budget.stopped()
     if stopped == INTERRUPTED or (not resumed and (...) == INTERRUPTED) then real_error(INTERRUPTED, 0) end
+    if late then
+        real_error(string.format("the policy ran past its time limit of %g seconds (srv-run's limit)",
+                                 limits.seconds), 0)
+    end
+    if refused then
+        real_error(string.format("the policy used more than %d MiB of memory (srv-run's limit)",
+                                 limits.memory), 0)
+    end
     if stopped ~= nil then real_error(budget.message, 0) end
     if not resumed then
         -- the thread is dead, its stack kept: the traceback is the policy's
@@ -306,13 +346,23 @@ end
 -- there, where a spent budget raises at every instruction. Returns fn's
 -- results, or raises: the budget's message, "interrupted!", or the error
 -- with the sandboxed code's traceback. what names the code ("a policy").
-local function run_budgeted(limit, what, fn, ...)
-    local budget = new_budget(limit)
+--
+-- limits: { budget = instructions, seconds = wall time, memory = MiB,
+-- memory_base = octets of srv-run's Lua before the policy, exit_message =
+-- what srv-run says when it must exit (the policy stuck in C) }. The
+-- memory limit is on the whole Lua state: what srv-run held before the
+-- file was loaded, plus memory MiB, so that what a policy keeps from one
+-- call to the next counts too.
+local function run_budgeted(limits, what, fn, ...)
+    local budget = new_budget(limits.budget)
     local thread = real_create(fn)
     sandboxed_threads[thread] = true
     sethook(thread, budget.hook, "", STEP)
+    closing = 0
     current = budget
-    return budget_ended(budget, thread, what, real_resume(thread, ...))
+    guard.limit_memory(limits.memory_base + limits.memory * 1024 * 1024)
+    guard.arm(limits.seconds, limits.exit_message)
+    return budget_ended(budget, limits, thread, what, real_resume(thread, ...))
 end
 
 -- What a policy may return, so that what srv-run does with it afterwards
@@ -411,7 +461,7 @@ local function policy_entries(from)
     return out
 end
 
-local function sandboxed_call(policy, limit, marks)
+local function sandboxed_call(policy, limits, marks)
     return function(candidates, ctx)
         local trace = {}
         local view_ctx = {
@@ -419,7 +469,10 @@ local function sandboxed_call(policy, limit, marks)
             answer = ctx.answer, resolver = resolver_view(ctx.resolver, marks),
             trace = type(ctx.trace) == "table" and trace or nil,
         }
-        local out, entries = run_budgeted(limit, "a policy", function()
+        limits.exit_message = string.format("%s: policy failed: the policy ran past its time limit of %g "
+                                            .. "seconds inside one C function (srv-run's limit); srv-run stopped it",
+                                            format.escape(tostring(ctx.name)), limits.seconds)
+        local out, entries = run_budgeted(limits, "a policy", function()
             return plain_list(policy(candidates, view_ctx)), policy_entries(trace)
         end)
         if type(ctx.trace) == "table" then
@@ -463,7 +516,13 @@ end
 function M.load_policy(path, opts)
     local traceback = script.traceback
     local sandboxed = opts.sandbox ~= false
-    local limit = opts.budget or M.DEFAULT_BUDGET
+    local seconds = opts.seconds or M.DEFAULT_SECONDS
+    local limits = {
+        budget = opts.budget or M.DEFAULT_BUDGET, seconds = seconds, memory = opts.memory or M.DEFAULT_MEMORY,
+        memory_base = guard.memory_in_use(),
+        exit_message = string.format("policy %s: the policy ran past its time limit of %g seconds inside one "
+                                     .. "C function (srv-run's limit); srv-run stopped it", format.escape(path), seconds),
+    }
     local file, problem = io.open(path, "r")
     if not file then return nil, problem end
     local text = file:read("a")
@@ -478,7 +537,7 @@ function M.load_policy(path, opts)
     local ok, policy
     local lines = line_tracker(path)
     if sandboxed then
-        ok, policy = real_pcall(run_budgeted, limit, "a policy file", chunk, copy(opts.args or {}))
+        ok, policy = real_pcall(run_budgeted, limits, "a policy file", chunk, copy(opts.args or {}))
     else
         sethook(lines.hook, "l")
         ok, policy = real_xpcall(chunk, traceback, copy(opts.args or {}))
@@ -492,7 +551,7 @@ function M.load_policy(path, opts)
     elseif type(policy) == "function" or policy_module.is_policy(policy) then
         -- Any other callable would run its __call (policy code) where the
         -- runner calls it; a function or an srv.policy is all a policy needs.
-        return sandboxed_call(policy, limit, opts.marks)
+        return sandboxed_call(policy, limits, opts.marks)
     end
     return nil, string.format("policy %s returned %s, not a policy (srv.policy{...} or a function)",
                               path, type(policy))
