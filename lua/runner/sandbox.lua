@@ -12,17 +12,24 @@
 --     chain, matcher, order, parse, services, default_port, version): no resolvers
 --     (they would open files and sockets of the policy's choosing), no tasks;
 --   * ctx.resolver is a stand-in offering the blocking lookups (lookup,
---     addresses) and the health marks (mark_down, mark_up) of the runner's
+--     addresses; bounded per call in number and waiting) and the health
+--     marks (mark_down, mark_up; taken back after the call) of the runner's
 --     resolver: no callbacks, which would run later, outside the budget;
+--   * ctx.trace is the call's own: only entries of the form srv.policy
+--     writes reach srv-run's;
 --   * getmetatable only shows metatables the policy set itself, and
 --     setmetatable refuses __gc: srv's own metatables and finalizers are
 --     out of reach;
 --   * what the policy returns is copied, inside the budget, to plain
---     tables of strings, numbers and booleans: no code of the policy's
---     (a metamethod, a function) runs after it has returned.
--- Each call, and the running of the file, get an instruction budget: a loop
--- that never ends fails the lookup with POLICY instead of hanging it.
--- --no-sandbox runs the file as a script (all of Lua, no budget).
+--     tables of strings, numbers and booleans, within srv-run's limits
+--     (M.LIMITS): no code of the policy's (a metamethod, a function) runs
+--     after it has returned, and srv-run's work on the result stays small.
+-- Each call, and the running of the file, get an instruction budget, a
+-- wall-time limit and a memory limit (the last two kept by srv-run's C side,
+-- srv.run.guard): a loop that never ends, a pattern that backtracks for
+-- ever or a huge string fails the lookup with POLICY instead of hanging it
+-- or exhausting the machine. --no-sandbox runs the file as a script (all
+-- of Lua, no limits).
 local srv = require "srv"
 local policy_module = require "srv.policy"
 local options = require "srv.options"

@@ -8,7 +8,11 @@
  * What srv-run does lives in Lua (lua/runner/main.lua): this file only
  * builds the Lua state. The srv modules and srv.core are preloaded from the
  * executable itself (embedded.h), so no LUA_PATH or LUA_CPATH is needed;
- * other modules (luasocket, say) are found the usual way. */
+ * other modules (luasocket, say) are found the usual way.
+ *
+ * For the policy sandbox (lua/runner/sandbox.lua) the state has an
+ * allocator with a limit, and SIGALRM carries a policy's time limit; the
+ * sandbox reaches both through srv.run.guard. */
 #include "embedded.h"
 #include "srv.h"
 
