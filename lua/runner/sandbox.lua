@@ -104,12 +104,14 @@ end
 -- The budget in force for the code running now (the policy's, while it runs).
 local current
 
--- pcall/xpcall/coroutine.resume/close for sandboxed code: none of them may
--- stop the budget's error or Ctrl-C, or a policy could loop around them.
 -- Lua's error for an allocation refused, here under srv-run's memory
 -- limit: it stops the policy as a spent budget does, rather than let a
 -- pcall loop keep trying (each try a full garbage collection).
 local OUT_OF_MEMORY = "not enough memory"
+
+-- pcall/xpcall/coroutine.resume/close for sandboxed code: none of them may
+-- stop the budget's error, Ctrl-C or the memory limit's error, or a policy
+-- could loop around them.
 
 local function rethrow(ok, ...)
     if not ok and current ~= nil
@@ -133,8 +135,6 @@ local function sandbox_xpcall(f, handler, ...)
     return rethrow(real_xpcall(f, guarded, ...))
 end
 
--- Threads the policy makes run under the same budget (Lua hooks are per
--- thread, and a new thread has none).
 local closing = 0   -- coroutine.close calls in progress (reset per run)
 
 local function after_close(ok, ...)
@@ -151,6 +151,8 @@ local function bounded_close(thread)
     return after_close(real_pcall(real_close, thread))
 end
 
+-- Threads the policy makes run under the same budget (Lua hooks are per
+-- thread, and a new thread has none).
 local function sandbox_coroutine()
     local co = copy(coroutine)
     function co.create(f)
