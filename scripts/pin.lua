@@ -11,9 +11,11 @@
 local srv = require "srv"
 
 -- Settings ------------------------------------------------------------------
--- Hosts to put first, in this order (exact names, any port). Set SRV_PIN to
--- pin another host without editing the file.
-local PIN = { os.getenv("SRV_PIN") or "server3.example.net" }
+-- Hosts to put first, in this order (exact names, any port). To pin another
+-- host without editing the file: --policy-arg pin=HOST with srv-run, or
+-- loadfile("scripts/pin.lua")({ pin = HOST }) from Lua.
+local settings = ... or {}
+local PIN = { settings.pin or "server3.example.net" }
 -------------------------------------------------------------------------------
 
 -- Why `pin` and not `prefer`: prefer only reorders inside one priority, so

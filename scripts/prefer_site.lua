@@ -2,16 +2,18 @@
 -- name suffix (".ams.example.net"), inside each SRV priority.
 --
 -- A policy script: `srv-run lookup` loads it with --policy. The suffix comes
--- from SRV_SITE when set, so the same file serves every site:
+-- from --policy-arg site=SUFFIX when given (from Lua, the file's argument:
+-- loadfile(...)({ site = SUFFIX })), so the same file serves every site:
 --
---   SRV_SITE=.ams.scripts.test build/srv-run lookup _xmpp-client._tcp.sites.scripts.test \
---       --zone spec/fixtures/scripts.test.zone --seed 1 --policy scripts/prefer_site.lua
+--   build/srv-run lookup _xmpp-client._tcp.sites.scripts.test --zone spec/fixtures/scripts.test.zone \
+--       --seed 1 --policy scripts/prefer_site.lua --policy-arg site=.ams.scripts.test
 local srv = require "srv"
 
 -- Settings ------------------------------------------------------------------
 -- The site's name suffix; a leading dot is added when missing, so "ams.x"
 -- does not match "xams.x".
-local SITE = os.getenv("SRV_SITE") or ".ams.example.net"
+local settings = ... or {}
+local SITE = settings.site or ".ams.example.net"
 -------------------------------------------------------------------------------
 
 -- A bad setting fails here, when the policy is loaded, not on every lookup.

@@ -486,6 +486,20 @@ describe("srv.policy", function()
             }, seen)
         end)
 
+        it("records a pin or exclude name or pattern that matched no candidate", function()
+            local candidates, ctx = reference()
+            ctx.trace = {}
+            policy.new {
+                exclude = { "server2.example.net", "typo.example.net", ".*%.nowhere" },
+                pin = { "nosuch.example.net", "backup.example.net" },
+            }(candidates, ctx)
+            local unmatched = {}
+            for _, e in ipairs(ctx.trace) do
+                if e.unmatched then unmatched[#unmatched + 1] = e.rule .. " " .. e.unmatched end
+            end
+            assert.same({ "exclude typo.example.net", "exclude .*%.nowhere", "pin nosuch.example.net" }, unmatched)
+        end)
+
         it("records nothing without one", function()
             local candidates, ctx = reference()
             local out = policy.new { exclude = "server2.example.net" }(candidates, ctx)

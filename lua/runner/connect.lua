@@ -9,7 +9,7 @@ local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
 local source = require "srv.run.source"
 local json = require "srv.run.json"
-local sandbox = require "srv.run.sandbox"
+local lookup = require "srv.run.lookup"
 
 local M = {}
 
@@ -23,13 +23,11 @@ local OPTIONS = {
     ["attempt-delay"] = { kind = "seconds" },
     ["connect-timeout"] = { kind = "seconds" },
     family = { kind = "string" },
-    policy = { kind = "string" },
-    ["no-sandbox"] = { kind = "flag" },
-    budget = { kind = "positive_integer" },
     xmpp = { kind = "string" },
     json = { kind = "flag" },
     help = { kind = "flag" },
 }
+for name, option in pairs(lookup.POLICY_OPTIONS) do OPTIONS[name] = option end
 
 local FAMILIES = { any = true, inet = true, inet6 = true }
 
@@ -75,9 +73,6 @@ function M.main(progname, argv)
         return exit.OK
     end
     if options.server and options.zone then return usage.error(progname, "--server and --zone exclude each other") end
-    if options.budget and options["no-sandbox"] then
-        return usage.error(progname, "--budget and --no-sandbox exclude each other")
-    end
     if #operands ~= 1 then return usage.error(progname, "connect takes one NAME") end
     local name = operands[1]
     if options.family and not FAMILIES[options.family] then
@@ -94,15 +89,9 @@ function M.main(progname, argv)
         attempt_delay = options["attempt-delay"], timeout = options.timeout,
         connect_timeout = options["connect-timeout"], family = options.family, xmpp = options.xmpp,
     }
-    if options.policy then
-        opts.policy, problem = sandbox.load_policy(options.policy, {
-            sandbox = not options["no-sandbox"], budget = options.budget,
-        })
-        if not opts.policy then
-            io.stderr:write(progname, ": ", problem, "\n")
-            return exit.SCRIPT
-        end
-    end
+    local policy, status = lookup.load_policy(progname, options)
+    if policy == false then return status end
+    opts.policy = policy
     local r, msg, code = srv.resolver(resolver_options)
     if not r then
         msg = source.problem(options, msg, code)

@@ -112,10 +112,14 @@ function M.lines(cands, info)
     local before, after = index_by_endpoint(info.before), index_by_endpoint(info.after)
     local rules, fallback_reason = {}, nil
     for _, e in ipairs(trace) do
-        if e.step == "policy" and e.rule then
+        if e.step == "policy" and e.unmatched then
+            -- said below, among the notes
+        elseif e.step == "policy" and e.rule then
             local k = key(e.target, e.port, e.transport)
             rules[k] = rules[k] or {}
-            table.insert(rules[k], e.rule)
+            local said = false   -- each rule once per candidate, however often the trace has it
+            for _, rule in ipairs(rules[k]) do said = said or rule == e.rule end
+            if not said then table.insert(rules[k], e.rule) end
         elseif e.step == "fallback" then
             fallback_reason = e.reason
         end
@@ -126,9 +130,15 @@ function M.lines(cands, info)
     for i, c in ipairs(cands) do
         local lines = {}
         local endpoint = format.endpoint(c)
-        if c.source == "srv" then
-            lines[#lines + 1] = rfc_line(c, groups[group_id(c.transport, c.priority)])
-        elseif c.source == "fallback" then
+        local was, now = before[endpoint], after[endpoint]
+        -- Where a candidate came from is what srv built before the policy
+        -- (info.before), not what the policy wrote in it: a candidate the
+        -- policy added says source = "srv" at no cost.
+        local origin = c
+        if info.before then origin = was and info.before[was] or { source = "policy" } end
+        if origin.source == "srv" then
+            lines[#lines + 1] = rfc_line(origin, groups[group_id(origin.transport, origin.priority)])
+        elseif origin.source == "fallback" then
             lines[#lines + 1] = "fallback: " .. (fallback_reason or "no SRV records: the domain on the default port")
         end
         -- Only the answer's records are ordered together (XEP-0368); a
@@ -141,14 +151,13 @@ function M.lines(cands, info)
         if c.transport then
             lines[#lines + 1] = "transport " .. tostring(c.transport) .. ": transports are tried one after the other, in the order of preference (RFC 5928)"
         end
-        local was, now = before[endpoint], after[endpoint]
         for _, rule in ipairs(rules[key(c.target, c.port, c.transport)] or {}) do
             if rule ~= "exclude" then lines[#lines + 1] = RULES[rule] end
         end
         -- A policy of srv.policy options says what each did; for any other
         -- (a function, alone or in a chain) the places before and after it
         -- are all there is.
-        if now and not was and c.source == "policy" and not rules[key(c.target, c.port, c.transport)] then
+        if now and not was and not rules[key(c.target, c.port, c.transport)] then
             lines[#lines + 1] = "added by the policy"
         elseif was and now and was ~= now and (next(rules) == nil or moved[endpoint]) then
             lines[#lines + 1] = string.format("the policy moved it from #%d to #%d", was, now)
@@ -162,8 +171,16 @@ function M.lines(cands, info)
     end
 
     local left_out, notes = {}, {}
+    local unmatched_said = {}
     for _, e in ipairs(trace) do
         if e.step == "partial" then notes[#notes + 1] = tostring(e.reason) end
+        if e.step == "policy" and e.unmatched then
+            local line = string.format("the policy's %s %s matched no candidate", tostring(e.rule), tostring(e.unmatched))
+            if not unmatched_said[line] then
+                unmatched_said[line] = true
+                notes[#notes + 1] = line
+            end
+        end
         if e.step == "skip" then
             local what = e.target and format.endpoint(e) or ("transport " .. tostring(e.transport))
             left_out[#left_out + 1] = what .. ": " .. tostring(e.reason)

@@ -10,10 +10,56 @@
 -- here rather than trusted to be a string or a list.
 local M = {}
 
--- One word: no blanks or control characters, which would split the line.
+-- Code points a terminal acts on or that change how the rest of the line
+-- reads, beyond the C0 controls and DEL: the C1 controls (U+009B is CSI,
+-- as ESC [ is), and the bidirectional controls (U+202E turns the rest of
+-- the line around), with the line and paragraph separators.
+local function hidden(code)
+    return (code >= 0x80 and code <= 0x9F) or code == 0x061C or code == 0x200E or code == 0x200F
+        or (code >= 0x2028 and code <= 0x202E) or (code >= 0x2066 and code <= 0x2069)
+end
+
+-- text as it may be shown on a terminal: every control character (C0, DEL,
+-- C1), bidirectional control and byte that is not UTF-8 written as an
+-- escape (\x1B, \u{202E}); the rest as it is. With multiline, newlines and
+-- tabs stay (a traceback's lines). Everything srv-run prints as text that a
+-- policy or a DNS answer may have supplied goes through this (as --json
+-- escapes its strings).
+function M.escape(text, multiline)
+    text = tostring(text)
+    if not text:find("[%c\128-\255]") then return text end
+    local out, i, n = {}, 1, #text
+    while i <= n do
+        local from = text:find("[%c\128-\255]", i)
+        if not from then
+            out[#out + 1] = text:sub(i)
+            break
+        end
+        out[#out + 1] = text:sub(i, from - 1)
+        local byte = text:byte(from)
+        if byte < 0x80 then
+            local keep = multiline and (byte == 10 or byte == 9)
+            out[#out + 1] = keep and string.char(byte) or string.format("\\x%02X", byte)
+            i = from + 1
+        else
+            local ok, code = pcall(utf8.codepoint, text, from)
+            local char = ok and utf8.char(code)
+            if not ok or text:sub(from, from + #char - 1) ~= char then
+                out[#out + 1] = string.format("\\x%02X", byte)
+                i = from + 1
+            else
+                out[#out + 1] = hidden(code) and string.format("\\u{%X}", code) or char
+                i = from + #char
+            end
+        end
+    end
+    return table.concat(out)
+end
+
+-- One word: escaped, and no blanks, which would split the line.
 local function word(value)
     if value == nil then return "-" end
-    return (tostring(value):gsub("[%s%c]", "?"))
+    return (M.escape(value):gsub("%s", "?"))
 end
 
 local function is_ip_literal(target)

@@ -21,10 +21,18 @@ local M = {}
 -- A --down without an end is down for the whole run.
 local DOWN_FOR_EVER = 1e9
 
-local OPTIONS = {
+-- The options of --policy, for every command that takes one (lookup, watch,
+-- connect).
+M.POLICY_OPTIONS = {
     policy = { kind = "string" },
+    ["policy-arg"] = { kind = "string", list = true },
     ["no-sandbox"] = { kind = "flag" },
     budget = { kind = "positive_integer" },
+    ["policy-seconds"] = { kind = "seconds" },
+    ["policy-memory"] = { kind = "positive_integer" },
+}
+
+local OPTIONS = {
     down = { kind = "string", list = true },
     addresses = { kind = "flag" },
     ["no-fallback"] = { kind = "flag" },
@@ -37,6 +45,7 @@ local OPTIONS = {
     help = { kind = "flag" },
 }
 for name, option in pairs(source.OPTIONS) do OPTIONS[name] = option end
+for name, option in pairs(M.POLICY_OPTIONS) do OPTIONS[name] = option end
 -- dig's habit: "srv-run lookup @127.0.0.1 NAME" is --server 127.0.0.1.
 OPTIONS.server = { kind = source.OPTIONS.server.kind, list = source.OPTIONS.server.list, at = true }
 
@@ -80,9 +89,37 @@ end
 -- SRV records; before/after: the list as the policy got and returned it),
 -- or nil, message, code. light: just the candidates, as fast as the
 -- resolver gives them (the draws of --simulate after the first).
+local function mark_key(target, port)
+    return names.key(target) .. "|" .. tostring(port)
+end
+
+-- Takes back the marks a sandboxed policy set in the call just made: a
+-- policy's marks apply to its call only (docs/policies.md, "Health marks").
+-- What was marked stays as srv-run marked it: down for a --down, up
+-- otherwise.
+local function take_back_policy_marks(run)
+    local marks = run.policy_marks
+    if not marks or #marks == 0 then return end
+    for i = 1, #marks do
+        local m = marks[i]
+        marks[i] = nil
+        if run.down_keys and run.down_keys[mark_key(m.target, m.port)] then
+            run.resolver:mark_down(m.target, m.port, DOWN_FOR_EVER)
+        else
+            run.resolver:mark_up(m.target, m.port)
+        end
+    end
+end
+
+local function resolve_once(run, opts)
+    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    take_back_policy_marks(run)
+    return cands, msg, code
+end
+
 function M.resolve(run, light)
     if light then
-        return run.query:resolve(run.resolver, run.light_options)
+        return resolve_once(run, run.light_options)
     end
     local info = { trace = {} }
     local opts = {
@@ -98,21 +135,22 @@ function M.resolve(run, light)
             return out
         end,
     }
-    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    local cands, msg, code = resolve_once(run, opts)
     if not cands then return nil, msg, code end
-    -- The health entries of the trace: a manual mark (no state) or the
-    -- passive state that placed the candidate (ejected, half-open, trial,
-    -- panic), which --explain shows.
+    -- down=yes is srv's health step's to say (a sandboxed policy cannot
+    -- write it to the trace), never a field the policy put in a candidate;
+    -- so is the passive state that placed a candidate (ejected, half-open,
+    -- trial, panic), which --explain shows.
     local down, passive = {}, {}
     for _, e in ipairs(info.trace) do
         if e.step == "health" then
-            local k = names.key(e.target) .. "|" .. tostring(e.port)
+            local k = mark_key(e.target, e.port)
             if e.state then passive[k] = e.reason else down[k] = true end
         end
     end
     for _, c in ipairs(cands) do
-        local k = names.key(c.target) .. "|" .. tostring(c.port)
-        if down[k] then c.down = true end
+        local k = mark_key(c.target, c.port)
+        c.down = down[k] or nil
         c.health = passive[k]
     end
     return cands, info
@@ -141,6 +179,7 @@ local function mark_down(run, downs)
             if names.key(c.target) == wanted and (d.port == nil or d.port == c.port) then
                 found = true
                 run.resolver:mark_down(c.target, c.port, DOWN_FOR_EVER)
+                run.down_keys[mark_key(c.target, c.port)] = true
             end
         end
         if not found then
@@ -157,7 +196,8 @@ local function fail(progname, run, msg, code)
     local status = exit.for_code(code)
     if status == exit.USAGE then return usage.error(progname, msg) end   -- a bad NAME or zone file
     if code == codes.POLICY then msg = script.policy_frames_only(msg) end
-    io.stderr:write(progname, ": ", msg, "\n")
+    -- a policy's message, or a name from a DNS answer: escaped for the terminal
+    io.stderr:write(progname, ": ", format.escape(msg, true), "\n")
     return status
 end
 
@@ -176,12 +216,12 @@ local function print_candidates(run, cands, info)
     for i, c in ipairs(cands) do
         io.stdout:write(format.candidate_line(c), "\n")
         if why then
-            for _, line in ipairs(why.by_candidate[i]) do io.stdout:write(";   ", line, "\n") end
+            for _, line in ipairs(why.by_candidate[i]) do io.stdout:write(";   ", format.escape(line), "\n") end
         end
     end
     if why then
-        for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", line, "\n") end
-        for _, line in ipairs(why.notes) do io.stdout:write(";; note: ", line, "\n") end
+        for _, line in ipairs(why.left_out) do io.stdout:write(";; left out: ", format.escape(line), "\n") end
+        for _, line in ipairs(why.notes) do io.stdout:write(";; note: ", format.escape(line), "\n") end
     end
 end
 
@@ -202,21 +242,45 @@ function M.parse_command(progname, argv, spec)
     if options.server and options.zone then
         return nil, usage.error(progname, "--server and --zone exclude each other")
     end
-    if options.budget and options["no-sandbox"] then
-        return nil, usage.error(progname, "--budget and --no-sandbox exclude each other")
+    for _, limit in ipairs { "budget", "policy-seconds", "policy-memory" } do
+        if options[limit] and options["no-sandbox"] then
+            return nil, usage.error(progname, "--" .. limit .. " and --no-sandbox exclude each other")
+        end
     end
     return options, operands
 end
 
+
 -- The policy of --policy: the policy, or nil without --policy; false and the
--- exit status when the file failed (the problem printed).
-function M.load_policy(progname, options)
+-- exit status when the file failed or a --policy-arg is wrong (the problem
+-- printed). marks: the list the sandbox adds the policy's health marks to,
+-- for srv-run to take back after each call (nil: none kept).
+function M.load_policy(progname, options, marks)
+    local policy_args = {}
+    for _, text in ipairs(options["policy-arg"] or {}) do
+        local name, value = text:match("^([%a_][%w_]*)=(.*)$")
+        if not name then
+            return false, usage.error(progname, "bad value '" .. text .. "' for --policy-arg: NAME=VALUE expected")
+        elseif policy_args[name] then
+            return false, usage.error(progname, "--policy-arg " .. name .. " given twice")
+        end
+        policy_args[name] = value
+    end
+    if options["policy-arg"] and not options.policy then
+        return false, usage.error(progname, "--policy-arg needs --policy")
+    end
     if not options.policy then return nil end
+    for _, limit in ipairs { "budget", "policy-seconds", "policy-memory" } do
+        if options[limit] and options["no-sandbox"] then
+            return false, usage.error(progname, "--" .. limit .. " and --no-sandbox exclude each other")
+        end
+    end
     local policy, problem = sandbox.load_policy(options.policy, {
-        sandbox = not options["no-sandbox"], budget = options.budget,
+        sandbox = not options["no-sandbox"], budget = options.budget, args = policy_args,
+        seconds = options["policy-seconds"], memory = options["policy-memory"], marks = marks,
     })
     if not policy then
-        io.stderr:write(progname, ": ", problem, "\n")
+        io.stderr:write(progname, ": ", format.escape(problem, true), "\n")
         return false, exit.SCRIPT
     end
     return policy
@@ -242,9 +306,10 @@ function M.main(progname, argv)
     local run = {
         query = q, json = options.json, explain = options.explain, addresses = options.addresses,
         no_fallback = options["no-fallback"], seed = options.seed, progname = progname,
+        policy_marks = {}, down_keys = {},
     }
     run.light_options = { fallback = not run.no_fallback, addresses = run.addresses }
-    local policy, status = M.load_policy(progname, options)
+    local policy, status = M.load_policy(progname, options, run.policy_marks)
     if policy == false then return status end
     run.policy, run.light_options.policy = policy, policy
     local r, msg, code = srv.resolver(resolver_options)

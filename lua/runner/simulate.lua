@@ -86,6 +86,11 @@ function M.run(run, draws, resolve)
     return { draws = draws, positions = positions, rows = rows, with_policy = run.policy ~= nil }
 end
 
+-- text padded with blanks to width (string.format's widths stop at 99)
+local function pad(text, width)
+    return text .. string.rep(" ", width - #text)
+end
+
 local function share(row, position, draws)
     return (row.counts[position] or 0) / draws
 end
@@ -112,11 +117,11 @@ function M.print(run, result)
                                   run.seed and (", seed " .. run.seed) or ""))
     io.stdout:write(";; share of draws with the target in each position: observed (RFC 2782 prediction",
                     result.with_policy and ", before the policy)\n" or ")\n")
-    local header = { string.format(";; %-" .. (width - 3) .. "s", "target") }
+    local header = { ";; " .. pad("target", width - 3) }
     for p = 1, positions do header[#header + 1] = string.format("%-16s", "#" .. p .. (p == 1 and " (first)" or "")) end
     io.stdout:write(table.concat(header, " "):gsub("%s+$", ""), "\n")
     for _, row in ipairs(result.rows) do
-        local cells = { string.format("%-" .. width .. "s", row.label) }
+        local cells = { pad(row.label, width) }
         for p = 1, positions do
             local expected = row.predicted and row.predicted[p]
             cells[#cells + 1] = string.format("%6.2f%% %-8s", 100 * share(row, p, draws),

@@ -8,7 +8,11 @@
  * What srv-run does lives in Lua (lua/runner/main.lua): this file only
  * builds the Lua state. The srv modules and srv.core are preloaded from the
  * executable itself (embedded.h), so no LUA_PATH or LUA_CPATH is needed;
- * other modules (luasocket, say) are found the usual way. */
+ * other modules (luasocket, say) are found the usual way.
+ *
+ * For the policy sandbox (lua/runner/sandbox.lua) the state has an
+ * allocator with a limit, and SIGALRM carries a policy's time limit; the
+ * sandbox reaches both through srv.run.guard. */
 #include "embedded.h"
 #include "srv.h"
 
@@ -20,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 /* The binding's entry point, linked in rather than loaded from core.so. */
 int luaopen_srv_core(lua_State *L);
@@ -79,6 +85,54 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
         raise_interrupt(L);
 }
 
+/* The policy's time limit (srv.run.guard.arm, below). 0: not armed; 1:
+ * armed; 2: the time is up: every instruction of a sandboxed thread raises
+ * (as for Ctrl-C, so that a pcall of the policy's cannot go on), and a
+ * last, short timer runs. When that one fires too, the policy is stuck
+ * inside one C function (a pathological pattern), which nothing in the
+ * process can stop: srv-run writes its message and exits. */
+static volatile sig_atomic_t deadline_state;
+static char deadline_message[512];
+static size_t deadline_message_length;
+#define DEADLINE_ERROR "the policy ran past its time limit"
+enum { DEADLINE_GRACE_SECONDS = 1 };
+
+static void deadline_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (deadline_state == 2 && is_sandboxed(L)) {
+        lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
+        lua_pushliteral(L, DEADLINE_ERROR);
+        lua_error(L);
+    }
+    lua_sethook(L, NULL, 0, 0);
+}
+
+static void set_timer(double seconds)
+{
+    struct itimerval timer = {{0, 0}, {0, 0}};
+    timer.it_value.tv_sec = (time_t)seconds;
+    timer.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    if (seconds > 0 && timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
+        timer.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &timer, NULL);
+}
+
+static void on_deadline(int sig)
+{
+    (void)sig;
+    if (deadline_state == 1) {
+        deadline_state = 2;
+        if (running_thread != NULL)
+            lua_sethook(running_thread, deadline_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+        set_timer(DEADLINE_GRACE_SECONDS);
+    } else if (deadline_state == 2) {
+        ssize_t written = write(STDERR_FILENO, deadline_message, deadline_message_length);
+        (void)written;
+        _exit(EXIT_FAILURE);
+    }
+}
+
 /* lua_sethook is the one Lua call that is safe in a signal handler. The
  * main thread and the running coroutine both get the hook; whichever runs
  * first raises. A second SIGINT gets the default action, so a script stuck
@@ -107,6 +161,10 @@ static int resume_tracked(lua_State *L, lua_State *co, int narg)
     running_thread = co;
     int status = lua_resume(co, L, narg, &nres);
     running_thread = previous;
+    /* The time is up in a thread the policy resumed: the one resuming it
+     * (the hook was set on the running one only) raises too. */
+    if (deadline_state == 2 && is_sandboxed(L))
+        lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
     if (status == LUA_OK || status == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
             lua_pop(co, nres);
@@ -208,6 +266,141 @@ static int message_handler(lua_State *L)
     return 1;
 }
 
+/* srv.run.guard: what the policy sandbox (lua/runner/sandbox.lua) needs
+ * from C. Only srv-run preloads it, so the sandbox cannot be loaded as a
+ * library module from another Lua (docs/srv-run.md, "The policy sandbox").
+ *
+ * at_caller(f) -> a C function calling f with its arguments. A Lua function
+ * called in a tail call leaves no caller frame (Lua 5.4 manual, 3.4.10), so
+ * its argument errors name no line: `return srv.policy { pinn = 1 }` at the
+ * end of a policy file. A C function keeps its caller's frame while it
+ * runs, so an argument error of f without a position gets its caller's. */
+static int call_at_caller(lua_State *L)
+{
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+    if (status != LUA_OK) {
+        const char *message = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        if (status == LUA_ERRRUN && message != NULL && strncmp(message, "bad argument ", 13) == 0) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+static int guard_at_caller(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_pushcclosure(L, call_at_caller, 1);
+    return 1;
+}
+
+/* Lua's allocator with a limit on the octets in use while a policy runs
+ * (limit 0: none). Only growth is refused: Lua must be able to shrink and
+ * free, and it answers a refusal by collecting garbage, then by raising
+ * "not enough memory". */
+struct limited_allocator {
+    size_t in_use;
+    size_t limit;
+    int refused;
+};
+
+static struct limited_allocator allocator;
+
+static void *limited_alloc(void *ud, void *block, size_t old_size, size_t new_size)
+{
+    struct limited_allocator *a = ud;
+    size_t old = block != NULL ? old_size : 0;
+    if (new_size == 0) {
+        free(block);
+        a->in_use -= old;
+        return NULL;
+    }
+    if (a->limit != 0 && new_size > old && a->in_use - old + new_size > a->limit) {
+        a->refused = 1;
+        return NULL;
+    }
+    void *moved = realloc(block, new_size);
+    if (moved != NULL)
+        a->in_use = a->in_use - old + new_size;
+    return moved;
+}
+
+static int panic(lua_State *L)
+{
+    const char *message = lua_tostring(L, -1);
+    report(message != NULL ? message : "(error object is not a string)");
+    return 0;
+}
+
+/* memory_in_use() -> octets the Lua state holds now. */
+static int guard_memory_in_use(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)allocator.in_use);
+    return 1;
+}
+
+/* limit_memory(octets | nil) -> whether an allocation was refused under
+ * the limit now lifted or replaced. octets: the most the whole state may
+ * hold. */
+static int guard_limit_memory(lua_State *L)
+{
+    lua_Integer limit = luaL_optinteger(L, 1, 0);
+    int refused = allocator.refused;
+    allocator.limit = limit > 0 ? (size_t)limit : 0;
+    allocator.refused = 0;
+    lua_pushboolean(L, refused);
+    return 1;
+}
+
+/* arm(seconds, message): the time limit of the policy code that runs now;
+ * message is what srv-run writes before exiting when the policy is still
+ * inside one C function a second after the limit. */
+static int guard_arm(lua_State *L)
+{
+    double seconds = (double)luaL_checknumber(L, 1);
+    size_t length;
+    const char *message = luaL_checklstring(L, 2, &length);
+    luaL_argcheck(L, seconds > 0, 1, "seconds above 0 expected");
+    deadline_message_length = (size_t)snprintf(deadline_message, sizeof deadline_message, "%s: %.*s\n",
+                                               progname, (int)length, message);
+    if (deadline_message_length >= sizeof deadline_message)
+        deadline_message_length = sizeof deadline_message - 1;
+    deadline_state = 1;
+    set_timer(seconds);
+    return 0;
+}
+
+/* disarm() -> whether the time ran out. */
+static int guard_disarm(lua_State *L)
+{
+    set_timer(0);
+    int expired = deadline_state == 2;
+    deadline_state = 0;
+    lua_pushboolean(L, expired);
+    return 1;
+}
+
+static int luaopen_srv_run_guard(lua_State *L)
+{
+    static const luaL_Reg functions[] = {
+        {"at_caller", guard_at_caller},
+        {"memory_in_use", guard_memory_in_use},
+        {"limit_memory", guard_limit_memory},
+        {"arm", guard_arm},
+        {"disarm", guard_disarm},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, functions);
+    return 1;
+}
+
 /* Loads the embedded chunk whose index is upvalue 1 and runs it as require
  * would. */
 static int load_embedded(lua_State *L)
@@ -226,6 +419,8 @@ static void preload_modules(lua_State *L)
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushcfunction(L, luaopen_srv_core);
     lua_setfield(L, -2, "srv.core");
+    lua_pushcfunction(L, luaopen_srv_run_guard);
+    lua_setfield(L, -2, "srv.run.guard");
     for (lua_Integer i = 0; srv_run_modules[i].name != NULL; i++) {
         lua_pushinteger(L, i);
         lua_pushcclosure(L, load_embedded, 1);
@@ -270,8 +465,10 @@ static int pmain(lua_State *L)
 
     global_state = L;
     signal(SIGINT, on_sigint);
+    signal(SIGALRM, on_deadline);
     int status = lua_pcall(L, 3, 1, handler);
     signal(SIGINT, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
     if (status != LUA_OK) {
         report(lua_tostring(L, -1));
         lua_pushinteger(L, EXIT_FAILURE);
@@ -287,7 +484,9 @@ int main(int argc, char **argv)
 {
     if (argv[0] != NULL && argv[0][0] != '\0')
         progname = argv[0];
-    lua_State *L = luaL_newstate();
+    lua_State *L = lua_newstate(limited_alloc, &allocator);
+    if (L != NULL)
+        lua_atpanic(L, panic);   /* as luaL_newstate; warnings stay off */
     if (L == NULL) {
         report("cannot create the Lua state: not enough memory");
         return EXIT_FAILURE;

@@ -28,7 +28,11 @@ NAME is _service._proto.domain, or three words: service proto domain.
                        records give the same order
   --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
                        run in a sandbox with an instruction budget
+  --policy-arg NAME=VALUE  a setting for the policy file, which gets them all
+                       as a table, its argument ... (repeatable)
   --budget N           instructions a policy may run per call (default 100000000)
+  --policy-seconds S   wall time a policy may take per call (default 10)
+  --policy-memory MIB  memory a policy may use (default 256)
   --no-sandbox         run the policy file with all of Lua and no budget
   --down TARGET[:PORT] mark a target down (repeatable; no PORT: every port)
   --addresses          look up the targets' A and AAAA addresses

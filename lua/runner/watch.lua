@@ -17,9 +17,6 @@ local watch_defaults = require("srv.watch").defaults
 local M = {}
 
 local OPTIONS = {
-    policy = { kind = "string" },
-    ["no-sandbox"] = { kind = "flag" },
-    budget = { kind = "positive_integer" },
     addresses = { kind = "flag" },
     ["no-fallback"] = { kind = "flag" },
     json = { kind = "flag" },
@@ -30,6 +27,7 @@ local OPTIONS = {
     help = { kind = "flag" },
 }
 for name, option in pairs(source.OPTIONS) do OPTIONS[name] = option end
+for name, option in pairs(lookup.POLICY_OPTIONS) do OPTIONS[name] = option end
 
 -- The time of an event: UTC, ISO 8601, to the second.
 local function timestamp()

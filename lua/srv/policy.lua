@@ -244,13 +244,36 @@ local function note(ctx, rule, candidate)
                           transport = candidate.transport }
 end
 
-local function without_excluded(candidates, is_excluded, ctx)
+-- A name or pattern of exclude or pin that matched no candidate:
+-- { step = "policy", rule =, unmatched = the name or pattern }. Often a
+-- typo; --explain says so, as srv-run's --down does.
+local function note_unmatched(ctx, rule, text)
+    local trace = type(ctx) == "table" and ctx.trace
+    if type(trace) ~= "table" then return end
+    trace[#trace + 1] = { step = "policy", rule = rule, unmatched = text }
+end
+
+-- texts: exclude's names and patterns, each with its own matcher, to tell
+-- which matched nothing (nil when exclude is a function).
+local function without_excluded(candidates, is_excluded, ctx, texts)
     local kept = {}
     for _, candidate in ipairs(candidates) do
         if is_excluded(candidate, ctx) then
             note(ctx, "exclude", candidate)
         else
             kept[#kept + 1] = candidate
+        end
+    end
+    if texts and type(ctx) == "table" and type(ctx.trace) == "table" then
+        for _, entry in ipairs(texts) do
+            local matched = false
+            for _, candidate in ipairs(candidates) do
+                if type(candidate.target) == "string" and entry.matches(candidate.target) then
+                    matched = true
+                    break
+                end
+            end
+            if not matched then note_unmatched(ctx, "exclude", entry.text) end
         end
     end
     return kept
@@ -333,15 +356,17 @@ end
 local function pinned_first(candidates, pins, ctx)
     local result, taken = {}, {}
     for _, pin in ipairs(pins) do
-        local wanted = name_key(pin)
+        local wanted, matched = name_key(pin), false
         for index, candidate in ipairs(candidates) do
             if not taken[index] and type(candidate.target) == "string"
                and name_key(candidate.target) == wanted then
                 taken[index] = true
+                matched = true
                 note(ctx, "pin", candidate)
                 result[#result + 1] = candidate
             end
         end
+        if not matched then note_unmatched(ctx, "pin", pin) end
     end
     for index, candidate in ipairs(candidates) do
         if not taken[index] then result[#result + 1] = candidate end
@@ -402,6 +427,12 @@ local function check_options(spec)
         ok, problem = check_matcher_spec(spec.exclude, true)
         if not ok then return nil, "exclude: " .. problem end
         options.exclude = build_matcher(spec.exclude)
+        if not is_callable(spec.exclude) then
+            options.exclude_texts = {}
+            for i, text in ipairs(type(spec.exclude) == "string" and { spec.exclude } or spec.exclude) do
+                options.exclude_texts[i] = { text = text, matches = string_matcher(text) }
+            end
+        end
     end
     if spec.order ~= nil then
         if not is_callable(spec.order) then
@@ -450,7 +481,7 @@ function M.new(spec)
 
     local function run(candidates, ctx)
         local list = table.move(candidates, 1, #candidates, 1, {})
-        if options.exclude then list = without_excluded(list, options.exclude, ctx) end
+        if options.exclude then list = without_excluded(list, options.exclude, ctx, options.exclude_texts) end
         if options.order then list = reordered(list, options.order, ctx) end
         if options.prefer then list = preferred_first(list, options.prefer, ctx) end
         if options.pin then list = pinned_first(list, options.pin, ctx) end
