@@ -562,9 +562,25 @@ describe("srv-run lookup", function()
         local elapsed = socket.gettime() - started
         silent:close()
         assert.equal(5, r.code)
-        -- one try of 0.2 s, not 0.2 + 0.4 + 0.8 + 1.6 (the default 4 tries)
+        -- one try of 0.2 s, not 0.2 + 0.4 (the default 2 tries on c-ares 1.18)
         assert.is_true(elapsed < 1.2, "took " .. elapsed .. " s")
         assert_usage_error(srv_run { "lookup", NAME, "--tries", "0" }, "bad value '0' for --tries")
+    end)
+
+    it("says on stderr which server it still waits for after a second, leaving --json stdout alone", function()
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local server = "127.0.0.1:" .. port
+        local r = srv_run { "lookup", NAME, "--server", server, "--timeout", "1.5", "--tries", "1", "--json" }
+        silent:close()
+        assert.same({ 5, { name = NAME, code = "TIMEOUT", error = NAME .. ": no answer before the timeout" } },
+                    { r.code, (json.decode(r.stdout)) })
+        assert.equal("build/srv-run: " .. NAME .. ": still waiting for an answer from " .. server .. "\n"
+                     .. "build/srv-run: " .. NAME .. ": no answer before the timeout\n", r.stderr)
+        -- an answer within the second: nothing on stderr
+        r = srv_run { "lookup", NAME, "--server", env.server }
+        assert.same({ 0, "" }, { r.code, r.stderr })
     end)
 
     -- The ranges of srv.resolver's options (docs/lua-api.md): a seed is any

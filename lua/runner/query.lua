@@ -14,6 +14,14 @@ function query_mt:resolve(r, opts)
     return r:resolve(self.name, opts)
 end
 
+-- q:resolve_async(r, opts, cb): the same, cb(candidates) or cb(nil, message, code).
+function query_mt:resolve_async(r, opts, cb)
+    if self.kind == "xmpp" then return r:resolve_xmpp_async(self.domain, self.xmpp_kind, opts, cb) end
+    if self.kind == "turn" then return r:resolve_turn_async(self.uri, opts, cb) end
+    if self.kind == "stun" then return r:resolve_stun_async(self.uri, opts, cb) end
+    return r:resolve_async(self.name, opts, cb)
+end
+
 -- M.from(options, operands) -> query or nil, usage problem
 function M.from(options, operands)
     local chosen = 0

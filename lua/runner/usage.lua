@@ -18,9 +18,9 @@ srv-run lookup prints the candidates of an SRV name in the order to try them.
 NAME is _service._proto.domain, or three words: service proto domain.
   --server IP[:PORT]   ask this DNS server (repeatable; default: /etc/resolv.conf)
   --zone FILE          answer from a zone file instead of DNS (no network)
-  --timeout SECONDS    the first try's timeout (default 5; doubled for each
-                       further round of tries)
-  --tries N            tries per server (default 4)
+  --timeout SECONDS    the first try's timeout (default 2; doubled for each
+                       further round of tries on c-ares 1.18)
+  --tries N            tries per server (default 2)
   --seed N             seed of the random order: the same N and the same
                        answer give the same order
   --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
