@@ -608,6 +608,29 @@ describe("srv-run lookup", function()
         os.remove(broken)
     end)
 
+    it("refuses an empty word of NAME, and exits 2 for a domain that is no domain", function()
+        assert_usage_error(srv_run { "lookup", "", "", "" }, "NAME as three words: the service is empty")
+        assert_usage_error(srv_run { "lookup", "xmpp-client", "tcp", "", "--zone", ZONE },
+                           "NAME as three words: the domain is empty")
+        assert_usage_error(srv_run { "lookup", "", "--zone", ZONE }, "not a _service._proto.domain name")
+        assert_usage_error(srv_run { "lookup", "--xmpp", "client", "user@chat.test", "--zone", ZONE },
+                           "user@chat.test: a JID, not a domain: give its domain part (chat.test)")
+        assert_usage_error(srv_run { "lookup", "--xmpp", "client", "_xmpp-client._tcp.chat.test", "--zone", ZONE },
+                           "not a domain: give the domain alone (chat.test)")
+    end)
+
+    it("exits 2, naming the zones, for a name outside the zones of --zone, and refuses an empty zone file", function()
+        local r = srv_run { "lookup", "_xmpp-client._tcp.example.org", "--zone", ZONE }
+        assert.same({ 2, "" }, { r.code, r.stdout })
+        assert.truthy(r.stderr:find("_xmpp-client._tcp.example.org: in none of the zones of the zone text "
+                                    .. "(example.net)\n", 1, true), r.stderr)
+        r = srv_run { "lookup", "--xmpp", "client", "example.org", "--zone", ZONE, "--json" }
+        assert.same({ 2, "NOTINZONE" }, { r.code, json.decode(r.stdout).code })
+        local empty = write_file("")
+        assert_usage_error(srv_run { "lookup", NAME, "--zone", empty }, empty .. ": PARSE: the zone file holds no records")
+        os.remove(empty)
+    end)
+
     it("takes three words only when service and proto are plain words", function()
         -- "--" ends the options: the rest are operands, and must not become a name
         assert_usage_error(srv_run { "lookup", "--", NAME, "--zone", ZONE }, "NAME is one word")

@@ -46,6 +46,9 @@ function M.from(options, operands)
     if #operands == 1 then
         return setmetatable({ kind = "srv", name = operands[1] }, query_mt)
     elseif #operands == 3 and not (operands[1] .. operands[2]):find("[.%s]") then
+        for i, what in ipairs { "service", "proto", "domain" } do
+            if operands[i]:gsub("^_", "") == "" then return nil, "NAME as three words: the " .. what .. " is empty" end
+        end
         local service, proto, domain = operands[1]:gsub("^_", ""), operands[2]:gsub("^_", ""), operands[3]
         return setmetatable({ kind = "srv", name = "_" .. service .. "._" .. proto .. "." .. domain }, query_mt)
     elseif #operands == 0 then

@@ -38,8 +38,9 @@ NAME is _service._proto.domain, or three words: service proto domain.
                        each position, next to what RFC 2782 predicts
   --explain            why each candidate is where it is
 
-Exit status: 0 success, 1 script or policy error, 2 usage error,
-3 no such name or no SRV records (NXDOMAIN, NODATA), 4 service not available
+Exit status: 0 success, 1 script or policy error, 2 usage error (also a name
+outside the zones of --zone), 3 no such name or no SRV records (NXDOMAIN,
+NODATA), 4 service not available
 (NOSERVICE), 5 network failure (TIMEOUT, SERVFAIL, REFUSED, ...),
 130 interrupted.
 ]]
