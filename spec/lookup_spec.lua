@@ -61,6 +61,24 @@ describe("r:lookup", function()
         assert.same({ nil, "BADNAME" }, { result[1], result[3] })
     end)
 
+    it("says which rule a bad name breaks: the label's or the name's limit and length, the empty name", function()
+        local z = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        local label = ("a"):rep(64) .. ".example.net"
+        local long = ("abcdefg."):rep(39) .. "test"
+        for _, q in ipairs { r, z } do
+            assert.same({ nil, label .. ": the label aaaaaaaaaa...aaaaaa is 64 octets long; a label is at most 63 "
+                               .. "(RFC 1035 2.3.4)", "BADNAME" }, { q:lookup(label) })
+            assert.same({ nil, long .. ": the name is 316 octets long; a name is at most 253 (255 on the wire, "
+                               .. "RFC 1035 2.3.4)", "BADNAME" }, { q:lookup(long) })
+            assert.same({ nil, long .. ": the name is 316 octets long; a name is at most 253 (255 on the wire, "
+                               .. "RFC 1035 2.3.4)", "BADNAME" }, { q:addresses(long) })
+            assert.same({ nil, '"": the empty name is no name (the root is ".")', "BADNAME" }, { q:lookup("") })
+            assert.same({ nil, "a..b: an empty label (a dot first, or two dots in a row)", "BADNAME" },
+                        { q:lookup("a..b") })
+        end
+        z:close()
+    end)
+
     it("reports a name holding a NUL byte as BADNAME when it answers from a zone file", function()
         local z = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
         local res = table.pack(z:lookup("_sip._tcp.a\0b.example.net"))

@@ -50,6 +50,27 @@ describe("srv.resolver's zone", function()
         assert.same({ "PARSE", true }, { code, msg:find("^PARSE: line 1") ~= nil })
     end)
 
+    it("refuses zone text or a zone file that holds no records", function()
+        assert.same({ nil, "PARSE: the zone text holds no records", "PARSE" }, { srv.resolver { zone_text = "" } })
+        local path = os.tmpname()
+        assert.same({ nil, "PARSE: the zone file holds no records", "PARSE" }, { srv.resolver { zone = path } })
+        os.remove(path)
+    end)
+
+    it("says NOTINZONE, naming the zones, for a name outside them, and never falls back for it", function()
+        local r = assert(srv.resolver { zone = ZONE })
+        local name = "_xmpp-client._tcp.example.org"
+        local expected = { nil, name .. ": in none of the zones of the zone text (example.net)", "NOTINZONE" }
+        assert.same(expected, { r:lookup(name) })
+        assert.same(expected, { r:resolve(name) })
+        assert.same(expected, { r:resolve_xmpp("example.org") })
+        assert.same({ nil, "host.example.org: in none of the zones of the zone text (example.net)", "NOTINZONE" },
+                    { r:addresses("host.example.org") })
+        assert.same({ nil, "_turn._udp.example.org: in none of the zones of the zone text (example.net)",
+                      "NOTINZONE" }, { r:resolve_turn("turn:example.org?transport=udp") })
+        r:close()
+    end)
+
     it("refuses zone and zone_text together", function()
         assert_raises_here("bad argument #1 to 'resolver' (zone and zone_text exclude each other)",
             function(here) here() srv.resolver { zone = ZONE, zone_text = PASTED } end)

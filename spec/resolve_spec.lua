@@ -154,6 +154,27 @@ describe("r:resolve", function()
         assert.same({ n = 3, nil, res[2], "BADNAME" }, res)
     end)
 
+    it("says what is wrong with the domain of a name: a JID, a URI, whitespace, an SRV name, a long label", function()
+        local cases = {
+            { { "_xmpp-client._tcp.user@chat.test" }, "_xmpp-client._tcp.user@chat.test: the domain user@chat.test: "
+              .. "a JID, not a domain: give its domain part (chat.test)" },
+            { { "xmpp-client", "tcp", " chat.test" }, '"_xmpp-client._tcp. chat.test": the domain " chat.test": '
+              .. "whitespace at octet 1: a domain has none" },
+            { { "sip", "udp", "sip:chat.test" }, "_sip._udp.sip:chat.test: the domain sip:chat.test: "
+              .. "a URI (sip:), not a domain: give its host (chat.test)" },
+            { { "_sip._tcp._sip._tcp.chat.test" }, "_sip._tcp._sip._tcp.chat.test: the domain _sip._tcp.chat.test: "
+              .. "an SRV name (_service._proto.domain), not a domain: give the domain alone (chat.test)" },
+            { { "_sip._tcp." .. ("b"):rep(64) .. ".test" }, "_sip._tcp." .. ("b"):rep(64) .. ".test: the domain "
+              .. ("b"):rep(64) .. ".test: the label bbbbbbbbbb...bbbbbb is 64 octets long; a label is at most 63 "
+              .. "(RFC 1035 2.3.4)" },
+            { { "_sip._tcp." .. ("abcdefg."):rep(31) .. "test" }, "_sip._tcp." .. ("abcdefg."):rep(31) .. "test: "
+              .. "the name is 262 octets long; a name is at most 253 (255 on the wire, RFC 1035 2.3.4)" },
+        }
+        for _, case in ipairs(cases) do
+            assert.same({ n = 3, nil, case[2], "BADNAME" }, table.pack(r:resolve(table.unpack(case[1]))))
+        end
+    end)
+
     it("blames the caller's line for a wrong argument", function()
         local ok, err = pcall(function() r:lookup(42) end)
         assert.is_false(ok)

@@ -668,9 +668,27 @@ describe("srv-run lookup", function()
         local elapsed = socket.gettime() - started
         silent:close()
         assert.equal(5, r.code)
-        -- one try of 0.2 s, not 0.2 + 0.4 + 0.8 + 1.6 (the default 4 tries)
+        -- one try of 0.2 s, not 0.2 + 0.4 (the default 2 tries on c-ares 1.18)
         assert.is_true(elapsed < 1.2, "took " .. elapsed .. " s")
         assert_usage_error(srv_run { "lookup", NAME, "--tries", "0" }, "bad value '0' for --tries")
+    end)
+
+    it("says on stderr which server it still waits for after a second, leaving --json stdout alone", function()
+        local silent = assert(socket.udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, port = silent:getsockname()
+        local server = "127.0.0.1:" .. port
+        local r = srv_run { "lookup", NAME, "--server", server, "--timeout", "1.5", "--tries", "1", "--json" }
+        silent:close()
+        assert.same({ 5, { name = NAME, code = "TIMEOUT", error = NAME .. ": no answer before the timeout" } },
+                    { r.code, (json.decode(r.stdout)) })
+        -- each line starts with the runner as it was called (build/srv-run, or another build's)
+        assert.equal("srv-run: " .. NAME .. ": still waiting for an answer from " .. server .. "\n"
+                     .. "srv-run: " .. NAME .. ": no answer before the timeout\n",
+                     (r.stderr:gsub("[^\n]*/srv%-run: ", "srv-run: ")))
+        -- an answer within the second: nothing on stderr
+        r = srv_run { "lookup", NAME, "--server", env.server }
+        assert.same({ 0, "" }, { r.code, r.stderr })
     end)
 
     -- The ranges of srv.resolver's options (docs/lua-api.md): a seed is any
@@ -696,6 +714,29 @@ describe("srv-run lookup", function()
         local broken = write_file("x y z\n")
         assert_usage_error(srv_run { "lookup", NAME, "--zone", broken }, broken .. ": PARSE: line 1")
         os.remove(broken)
+    end)
+
+    it("refuses an empty word of NAME, and exits 2 for a domain that is no domain", function()
+        assert_usage_error(srv_run { "lookup", "", "", "" }, "NAME as three words: the service is empty")
+        assert_usage_error(srv_run { "lookup", "xmpp-client", "tcp", "", "--zone", ZONE },
+                           "NAME as three words: the domain is empty")
+        assert_usage_error(srv_run { "lookup", "", "--zone", ZONE }, "not a _service._proto.domain name")
+        assert_usage_error(srv_run { "lookup", "--xmpp", "client", "user@chat.test", "--zone", ZONE },
+                           "user@chat.test: a JID, not a domain: give its domain part (chat.test)")
+        assert_usage_error(srv_run { "lookup", "--xmpp", "client", "_xmpp-client._tcp.chat.test", "--zone", ZONE },
+                           "not a domain: give the domain alone (chat.test)")
+    end)
+
+    it("exits 2, naming the zones, for a name outside the zones of --zone, and refuses an empty zone file", function()
+        local r = srv_run { "lookup", "_xmpp-client._tcp.example.org", "--zone", ZONE }
+        assert.same({ 2, "" }, { r.code, r.stdout })
+        assert.truthy(r.stderr:find("_xmpp-client._tcp.example.org: in none of the zones of the zone text "
+                                    .. "(example.net)\n", 1, true), r.stderr)
+        r = srv_run { "lookup", "--xmpp", "client", "example.org", "--zone", ZONE, "--json" }
+        assert.same({ 2, "NOTINZONE" }, { r.code, json.decode(r.stdout).code })
+        local empty = write_file("")
+        assert_usage_error(srv_run { "lookup", NAME, "--zone", empty }, empty .. ": PARSE: the zone file holds no records")
+        os.remove(empty)
     end)
 
     it("takes three words only when service and proto are plain words", function()

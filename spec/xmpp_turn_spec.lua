@@ -84,6 +84,32 @@ describe("r:resolve_xmpp", function()
         z:close()
     end)
 
+    it("says what is wrong with a JID, a URI, an SRV name or whitespace given as the domain", function()
+        local z = assert(srv.resolver { zone = ZONE })
+        local cases = {
+            { "user@chat.test", "user@chat.test: a JID, not a domain: give its domain part (chat.test)" },
+            { "chat.test/resource",
+              "chat.test/resource: a JID with a resource, not a domain: give its domain part (chat.test)" },
+            { " chat.test", '" chat.test": whitespace at octet 1: a domain has none' },
+            { "chat\1test", '"chat\\1test": a control character at octet 5: a domain has none' },
+            { "xmpp:chat.test", "xmpp:chat.test: a URI (xmpp:), not a domain: give its host (chat.test)" },
+            { "_xmpp-client._tcp.chat.test", "_xmpp-client._tcp.chat.test: an SRV name (_service._proto.domain), "
+              .. "not a domain: give the domain alone (chat.test)" },
+            { ("a"):rep(64) .. ".test",
+              ("a"):rep(64) .. ".test: the label aaaaaaaaaa...aaaaaa is 64 octets long; a label is at most 63 "
+              .. "(RFC 1035 2.3.4)" },
+        }
+        for _, case in ipairs(cases) do
+            assert.same({ n = 3, nil, case[2], "BADNAME" }, table.pack(z:resolve_xmpp(case[1])))
+            local got
+            z:resolve_xmpp_async(case[1], "server", function(...) got = table.pack(...) end)
+            z:run()
+            assert.same({ n = 3, nil, case[2], "BADNAME" }, got)
+        end
+        assert.equal(0, z:stats().queries)
+        z:close()
+    end)
+
     it("raises on a bad kind", function()
         assert.has_error(function() r:resolve_xmpp("example.net", "peer") end)
         assert.has_error(function() r:resolve_xmpp(5) end)
@@ -144,6 +170,19 @@ describe("r:resolve_turn and r:resolve_stun", function()
         end
         local res = table.pack(r:resolve_stun("turn:example.net"))
         assert.same({ n = 3, nil, res[2], "BADURI" }, res)
+    end)
+
+    it("says what is wrong with a host that is no domain, as resolve_xmpp does", function()
+        assert.same({ nil, 'bad URI "turn:_turn._udp.chat.test": host _turn._udp.chat.test: an SRV name '
+                           .. "(_service._proto.domain), not a domain: give the domain alone (chat.test)", "BADURI" },
+                    { r:resolve_turn("turn:_turn._udp.chat.test") })
+        assert.same({ nil, 'bad URI "_stun._udp.chat.test": host _stun._udp.chat.test: an SRV name '
+                           .. "(_service._proto.domain), not a domain: give the domain alone (chat.test)", "BADURI" },
+                    { r:resolve_stun("_stun._udp.chat.test") })
+        assert.same({ nil, 'bad URI "stun: chat.test": host " chat.test": whitespace at octet 1: a domain has none',
+                      "BADURI" }, { r:resolve_stun("stun: chat.test") })
+        assert.same({ nil, 'bad URI "turn:a..b": host a..b: an empty label (a dot first, or two dots in a row)',
+                      "BADURI" }, { r:resolve_turn("turn:a..b") })
     end)
 
     it("resolves DTLS when a turns: URI asks for transport=udp (RFC 7350)", function()

@@ -157,10 +157,11 @@ describe("srv.zone_source over a parsed zone", function()
         assert.same({"NXDOMAIN", nil, 60}, {srv_answer(source, "nothing.other.test")})
     end)
 
-    it("refuses a name outside every zone", function()
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "_sip._udp.example.invalid")})
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "test")})
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, ".")})
+    it("says NOTINZONE (where knotd refuses) for a name outside every zone, and names the zones", function()
+        assert.same({"NOTINZONE", nil, 0}, {srv_answer(source, "_sip._udp.example.invalid")})
+        assert.same({"NOTINZONE", nil, 0}, {srv_answer(source, "test")})
+        assert.same({"NOTINZONE", nil, 0}, {srv_answer(source, ".")})
+        assert.same({"other.test", "zone.test"}, source:zones())
     end)
 
     it("gives the A and AAAA records of a name, following CNAMEs", function()
@@ -172,10 +173,10 @@ describe("srv.zone_source over a parsed zone", function()
         assert.same(expected, {addr_answer(source, "WWW.zone.test.")})
     end)
 
-    it("says NODATA, NXDOMAIN or REFUSED for addresses as for SRV records", function()
+    it("says NODATA, NXDOMAIN or NOTINZONE for addresses as for SRV records", function()
         assert.same({"NODATA"}, {addr_answer(source, "server2.zone.test")})
         assert.same({"NXDOMAIN"}, {addr_answer(source, "missing.zone.test")})
-        assert.same({"REFUSED"}, {addr_answer(source, "server1.example.invalid")})
+        assert.same({"NOTINZONE"}, {addr_answer(source, "server1.example.invalid")})
     end)
 
     it("hands an IP literal back without a lookup, as getaddrinfo does", function()
@@ -306,7 +307,7 @@ describe("srv.zone_source names", function()
 
     it("says BADNAME for the empty name, which is no name (the root is \".\")", function()
         bad("")
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, ".")})
+        assert.same({"NOTINZONE", nil, 0}, {srv_answer(source, ".")})
     end)
 
     it("says BADNAME for a label over 63 octets, accepts 63", function()
@@ -480,7 +481,7 @@ describe_core("srv.zone_source.new", function()
     it("reads a file with open", function()
         local source = assert(zone_source.open(fixtures .. "example.net.zone"))
         assert.same({"NODATA", nil, 300}, {srv_answer(source, "_tcp.example.net")})
-        assert.same({"REFUSED", nil, 0}, {srv_answer(source, "_sip._udp.srv.test")})
+        assert.same({"NOTINZONE", nil, 0}, {srv_answer(source, "_sip._udp.srv.test")})
         source:close()
     end)
 
@@ -499,6 +500,15 @@ describe_core("srv.zone_source.new", function()
         assert.matches("^PARSE: ", message)
         assert.matches("5", message)
         assert.same({nil, "PARSE"}, {(zone_source.new("not a zone at all\n")), select(3, zone_source.new("not a zone at all\n"))})
+    end)
+
+    it("refuses text or a file that holds no records, which would make every name NXDOMAIN", function()
+        assert.same({nil, "PARSE: the zone text holds no records", "PARSE"}, {zone_source.new("")})
+        assert.same({nil, "PARSE: the zone text holds no records", "PARSE"},
+                    {zone_source.new("; only a comment\n$TTL 300\n")})
+        local path = os.tmpname()
+        assert.same({nil, "PARSE: the zone file holds no records", "PARSE"}, {zone_source.open(path)})
+        os.remove(path)
     end)
 
     it("raises for arguments of the wrong type", function()
@@ -620,6 +630,7 @@ describe_knotd("srv.zone_source against knotd", function()
                 assert.is_true(#names > #equivalence[zone].srv)
                 for _, name in ipairs(names) do
                     local code, records, negative_ttl = srv_answer(resolver, name)
+                    code = code == "REFUSED" and "NOTINZONE" or code   -- the source's word for it
                     local expected = {name = name, code = code, negative_ttl = negative_ttl,
                                       records = as_set(records, record_key)}
                     code, records, negative_ttl = srv_answer(source, name)
@@ -631,6 +642,7 @@ describe_knotd("srv.zone_source against knotd", function()
             it("answers every address question as knotd does", function()
                 for _, name in ipairs(equivalence[zone].addr) do
                     local code, addresses = addr_answer(resolver, name)
+                    code = code == "REFUSED" and "NOTINZONE" or code
                     local expected = {name = name, code = code, addresses = as_set(addresses, address_key)}
                     code, addresses = addr_answer(source, name)
                     assert.same(expected, {name = name, code = code, addresses = as_set(addresses, address_key)})

@@ -18,6 +18,8 @@
 void srv_resolver_options_init(srv_resolver_options_t *opts)
 {
     memset(opts, 0, sizeof *opts);
+    opts->timeout_ms = SRV_DEFAULT_TIMEOUT_MS;
+    opts->tries = SRV_DEFAULT_TRIES;
     opts->max_inflight = SRV_DEFAULT_MAX_INFLIGHT;
 }
 
@@ -433,15 +435,13 @@ static srv_status_t init_channel(srv_resolver_t *resolver, const srv_resolver_op
     options.flags |= ARES_FLAG_STAYOPEN;
     options.sock_state_cb = events_socket_state;
     options.sock_state_cb_data = resolver;
-    if (opts->timeout_ms > 0) {
-        options.timeout = opts->timeout_ms;
-        mask |= ARES_OPT_TIMEOUTMS;
-    }
-    if (opts->tries > 0) {
-        options.tries = opts->tries;
-        mask |= ARES_OPT_TRIES;
-    }
-    cares_options_for_srv(&options, &mask, opts->timeout_ms);
+    /* srv's defaults, never c-ares' (5 s and 4 tries: 75 s for a silent
+     * server on 1.18), nor resolv.conf's (docs/c-api.md, "Timeouts"). */
+    int timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : SRV_DEFAULT_TIMEOUT_MS;
+    options.timeout = timeout_ms;
+    options.tries = opts->tries > 0 ? opts->tries : SRV_DEFAULT_TRIES;
+    mask |= ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    cares_options_for_srv(&options, &mask, timeout_ms);
     char lookups[] = "b";
     if (opts->servers) {
         /* Explicit servers mean "ask these": no hosts file, no search list. */

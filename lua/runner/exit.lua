@@ -5,7 +5,8 @@ local codes = require "srv.codes"
 local M = {
     OK = 0,
     SCRIPT = 1,      -- a script or policy raised, or a policy failed (POLICY)
-    USAGE = 2,       -- bad command line: unknown option, bad value, bad name, unreadable zone file
+    USAGE = 2,       -- bad command line: unknown option, bad value, bad name, unreadable zone file,
+                     -- a name in none of the zones of --zone (NOTINZONE)
     NOT_FOUND = 3,   -- NXDOMAIN or NODATA (and no fallback applied)
     NOSERVICE = 4,   -- the target "." (service decidedly not available), or no usable record
     NETWORK = 5,     -- the DNS did not answer usefully: TIMEOUT, SERVFAIL, REFUSED, ...
@@ -17,6 +18,7 @@ local by_code = {
     [codes.NOSERVICE] = M.NOSERVICE,
     [codes.POLICY] = M.SCRIPT,
     [codes.BADNAME] = M.USAGE, [codes.BADURI] = M.USAGE, [codes.PARSE] = M.USAGE, [codes.BADSERVER] = M.USAGE,
+    [codes.NOTINZONE] = M.USAGE,
 }
 
 -- The exit status for a failure code of srv ("NXDOMAIN", ...): every code

@@ -15,11 +15,16 @@ local script = require "srv.run.script"
 local explain = require "srv.run.explain"
 local sandbox = require "srv.run.sandbox"
 local simulate = require "srv.run.simulate"
+local core = require "srv.core"
 
 local M = {}
 
 -- A --down without an end is down for the whole run.
 local DOWN_FOR_EVER = 1e9
+-- A lookup still waiting after this many seconds says on stderr which
+-- servers it waits for (docs/srv-run.md, "--timeout"), so a silent server
+-- is not mistaken for a hang.
+local SLOW_AFTER = 1
 
 -- The options of --policy, for every command that takes one (lookup, watch,
 -- connect).
@@ -84,6 +89,32 @@ local function endpoints(list)
     return out
 end
 
+-- Who a slow lookup waits for: the --server list, or the system's resolvers.
+local function servers_text(run)
+    local servers = run.resolver_options and run.resolver_options.servers
+    if not servers then return "the system's resolvers (/etc/resolv.conf)" end
+    return table.concat(servers, ", ")
+end
+
+-- Runs q:resolve_async on r and steps r until the answer is there, as the
+-- blocking r:resolve would, saying once on stderr which servers it still
+-- waits for when that takes longer than SLOW_AFTER seconds.
+local function resolve_and_wait(run, r, opts)
+    local results
+    run.query:resolve_async(r, opts, function(...) results = table.pack(...) end)
+    local warn_at = core.now() + SLOW_AFTER
+    while not results do
+        local left = warn_at and warn_at - core.now()
+        if left and left <= 0 then
+            io.stderr:write(run.progname, ": ", run.query.name, ": still waiting for an answer from ",
+                            servers_text(run), "\n")
+            warn_at, left = nil, nil
+        end
+        r:step(left)
+    end
+    return table.unpack(results, 1, results.n)
+end
+
 -- One resolution with everything --explain and --simulate need to know:
 -- candidates, info = { trace, answer, before, after } (answer: the usable
 -- SRV records; before/after: the list as the policy got and returned it),
@@ -112,7 +143,7 @@ local function take_back_policy_marks(run)
 end
 
 local function resolve_once(run, opts)
-    local cands, msg, code = run.query:resolve(run.resolver, opts)
+    local cands, msg, code = resolve_and_wait(run, run.resolver, opts)
     take_back_policy_marks(run)
     return cands, msg, code
 end

@@ -14,6 +14,14 @@ function query_mt:resolve(r, opts)
     return r:resolve(self.name, opts)
 end
 
+-- q:resolve_async(r, opts, cb): the same, cb(candidates) or cb(nil, message, code).
+function query_mt:resolve_async(r, opts, cb)
+    if self.kind == "xmpp" then return r:resolve_xmpp_async(self.domain, self.xmpp_kind, opts, cb) end
+    if self.kind == "turn" then return r:resolve_turn_async(self.uri, opts, cb) end
+    if self.kind == "stun" then return r:resolve_stun_async(self.uri, opts, cb) end
+    return r:resolve_async(self.name, opts, cb)
+end
+
 -- M.from(options, operands) -> query or nil, usage problem
 function M.from(options, operands)
     local chosen = 0
@@ -38,6 +46,9 @@ function M.from(options, operands)
     if #operands == 1 then
         return setmetatable({ kind = "srv", name = operands[1] }, query_mt)
     elseif #operands == 3 and not (operands[1] .. operands[2]):find("[.%s]") then
+        for i, what in ipairs { "service", "proto", "domain" } do
+            if operands[i]:gsub("^_", "") == "" then return nil, "NAME as three words: the " .. what .. " is empty" end
+        end
         local service, proto, domain = operands[1]:gsub("^_", ""), operands[2]:gsub("^_", ""), operands[3]
         return setmetatable({ kind = "srv", name = "_" .. service .. "._" .. proto .. "." .. domain }, query_mt)
     elseif #operands == 0 then

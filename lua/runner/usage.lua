@@ -21,9 +21,9 @@ NAME is _service._proto.domain, or three words: service proto domain.
   --server IP[:PORT]   ask this DNS server (repeatable; default: /etc/resolv.conf);
                        @IP[:PORT] is the same, as dig writes it
   --zone FILE          answer from a zone file instead of DNS (no network)
-  --timeout SECONDS    the first try's timeout (default 5; doubled for each
-                       further round of tries)
-  --tries N            tries per server (default 4)
+  --timeout SECONDS    the first try's timeout (default 2; doubled for each
+                       further round of tries on c-ares 1.18)
+  --tries N            tries per server (default 2)
   --seed N             seed of the random order: the same N and the same
                        records give the same order
   --policy FILE        a Lua script returning a policy (srv.policy{...} or a function),
@@ -48,8 +48,8 @@ NAME is _service._proto.domain, or three words: service proto domain.
 srv-run connect races TCP connections to the candidates of NAME (Happy
 Eyeballs, RFC 8305 and XEP-0495) and prints the race: each attempt's start,
 end and outcome, the winner and the time to connect; then closes it. It takes
---server, --zone, --tries, --seed, --policy, --budget, --no-sandbox, --xmpp
-and --json as lookup does, and:
+--server, --zone, --tries, --seed, the --policy options, --xmpp and --json
+as lookup does, and:
   --timeout SECONDS    the whole connection's timeout (default 30), not a DNS try's
   --attempt-delay SECONDS  between attempt starts (default 0.25; 0.1 to 2)
   --connect-timeout SECONDS  one attempt's timeout (default: none)
@@ -66,8 +66,9 @@ It takes lookup's options but --down, --xmpp, --turn, --stun, --simulate and
                        retry after a failure (default 5; doubled per failure
                        in a row, up to 8 times this)
 
-Exit status: 0 success, 1 script or policy error, 2 usage error,
-3 no such name or no SRV records (NXDOMAIN, NODATA), 4 service not available
+Exit status: 0 success, 1 script or policy error, 2 usage error (also a name
+outside the zones of --zone), 3 no such name or no SRV records (NXDOMAIN,
+NODATA), 4 service not available
 (NOSERVICE), 5 network failure (TIMEOUT, SERVFAIL, REFUSED, ...),
 6 no connection (connect: every attempt failed, or none in time), 130 interrupted.
 ]]

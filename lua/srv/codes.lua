@@ -31,6 +31,7 @@ local M = {
     BADURI = "BADURI",
     BADSERVER = "BADSERVER",
     ZONEFILE = "ZONEFILE",        -- srv.resolver{zone = PATH}: the file cannot be read
+    NOTINZONE = "NOTINZONE",      -- the offline source: a name in none of its zones
 }
 
 setmetatable(M, { __index = function(_, name)
@@ -43,15 +44,29 @@ function M.means_no_records(code)
     return code == M.NXDOMAIN or code == M.NODATA
 end
 
--- The sentence for each code, asked of the core once.
-local sentences = setmetatable({}, { __index = function(t, code)
+-- The sentence for each code, asked of the core once; the Lua layer's own
+-- codes that reach M.message have theirs here.
+local sentences = setmetatable({
+    NOTINZONE = "in none of the zones of the zone text",
+}, { __index = function(t, code)
     local sentence = core.message(code) or code
     t[code] = sentence
     return sentence
 end })
 
--- A failure's message: "NAME: sentence".
-function M.message(name, code)
+-- The apexes a NOTINZONE message names at most.
+local ZONES_SHOWN = 5
+
+-- A failure's message: "NAME: sentence". source (the resolver's source,
+-- optional): a NOTINZONE from the offline source names the zones it holds,
+-- so a typo in the name or the wrong file shows at once.
+function M.message(name, code, source)
+    if code == M.NOTINZONE and source and source.zones then
+        local zones = source:zones()
+        local shown = table.concat(zones, ", ", 1, math.min(#zones, ZONES_SHOWN))
+        if #zones > ZONES_SHOWN then shown = shown .. string.format(" and %d more", #zones - ZONES_SHOWN) end
+        return string.format("%s: in none of the zones of the zone text (%s)", name, shown)
+    end
     return name .. ": " .. sentences[code]
 end
 

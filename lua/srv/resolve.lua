@@ -194,7 +194,7 @@ local function compute_resolve(self, results, plan, now)
                      reason = code .. ": the domain on the default port" })
         return M.finish(self, { candidates.fallback(plan.domain, plan.port) }, plan)
     end
-    return nil, message(plan.name, code), code
+    return nil, message(plan.name, code, self._source), code
 end
 
 -- What a name alone decides: service, proto, domain, default port, whether
@@ -202,10 +202,21 @@ end
 local function base_plan(name)
     local service, proto, domain = services.split(name)
     if not service then return nil, proto, codes.BADNAME end
+    local literal = services.is_ip_literal(domain) ~= nil
+    if not literal then
+        -- docs/lua-api.md, "Names": the domain, then the whole name.
+        local why = names.domain_problem(domain)
+        if why then
+            return nil, string.format("%s: the domain %s: %s", names.show(name), names.show(domain), why),
+                codes.BADNAME
+        end
+        why = names.problem(name)
+        if why then return nil, names.show(name) .. ": " .. why, codes.BADNAME end
+    end
     return { name = name, service = service, proto = proto, domain = domain, opts = NO_OPTIONS,
              compute = compute_resolve, names = { name }, keys = { names.key(name) },
              port = services.default_port(service, proto),
-             literal = services.is_ip_literal(domain) ~= nil }
+             literal = literal }
 end
 
 -- Plans of names are kept, so a cached r:resolve(name) does not parse the

@@ -67,7 +67,7 @@ local function compute(self, results, plan, now)
         end
     end
     if #out == 0 then
-        if first_error then return nil, message(first_error[1], first_error[2]), first_error[2] end
+        if first_error then return nil, message(first_error[1], first_error[2], self._source), first_error[2] end
         if dots > 0 then
             return nil, plan.host .. ": service decidedly not available (target \".\")", codes.NOSERVICE
         end

@@ -6,6 +6,7 @@
 
 local services = require("srv.services")
 local codes = require "srv.codes"
+local names = require "srv.names"
 
 local M = {}
 
@@ -73,6 +74,9 @@ local function classify_host(host, bare)
     if ip == "inet" or (bare and ip == "inet6") then return ip, host:lower() end
     if host:find(":", 1, true) then return nil, "an IPv6 address needs [brackets]" end
     if host:match("^[%d.]+$") then return nil, "bad IPv4 address " .. host end
+    -- docs/lua-api.md, "Names": what is wrong, rather than "bad host name".
+    local why = names.domain_problem(host)
+    if why then return nil, "host " .. names.show(host) .. ": " .. why end
     if not is_host_name(host) then return nil, "bad host name " .. host end
     return "name", host:lower()
 end

@@ -13,6 +13,7 @@ local resolve = require "srv.resolve"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
 local codes = require "srv.codes"
+local names = require "srv.names"
 
 local M = {}
 
@@ -54,9 +55,9 @@ local function compute(self, results, plan, now)
     end
     -- Nothing usable. A failed lookup is not "no records": report it.
     if plain_says == "error" then
-        return nil, message(plain_name, results[2].code), results[2].code
+        return nil, message(plain_name, results[2].code, self._source), results[2].code
     elseif tls_says == "error" then
-        return nil, message(tls_name, results[1].code), results[1].code
+        return nil, message(tls_name, results[1].code, self._source), results[1].code
     end
     if plain_says == "dot" or (tls_says == "dot" and plain_says ~= "none") then
         return nil, plan.domain .. ": XMPP service decidedly not available (target \".\")", codes.NOSERVICE
@@ -67,7 +68,7 @@ local function compute(self, results, plan, now)
                      reason = "no SRV records: the domain on the default port (RFC 6120 3.2.2)" })
         return resolve.finish(self, { candidates.fallback(plan.domain, plan.port, { tls = false }) }, plan)
     end
-    return nil, message(plain_name, results[2].code), results[2].code
+    return nil, message(plain_name, results[2].code, self._source), results[2].code
 end
 
 local function plan_for(fname, domain, kind, opts, n_opts)
@@ -84,9 +85,10 @@ local function plan_for(fname, domain, kind, opts, n_opts)
     if literal then
         domain = lookup.unbracket(domain)
     else
-        -- The same check r:resolve makes on its names: empty labels are not a domain.
-        local ok, msg = services.split(services.join("xmpp-" .. kind, "tcp", domain))
-        if not ok then return nil, msg, codes.BADNAME end
+        -- docs/lua-api.md, "Names": a JID, a URI, an SRV name are named as such.
+        local why = names.domain_problem(domain)
+            or names.problem(services.join("xmpps-" .. kind, "tcp", domain))
+        if why then return nil, names.show(domain) .. ": " .. why, codes.BADNAME end
         domain = domain:gsub("%.$", "")
     end
     local plan = {

@@ -6,7 +6,8 @@
 --
 -- The answers are what knotd serving the same file answers, as the core
 -- reads them (spec/zone_source_spec.lua checks this against a real knotd):
---   * each SOA owner is a zone apex; a name under no apex is REFUSED. Text
+--   * each SOA owner is a zone apex; a name under no apex is NOTINZONE
+--     (knotd answers REFUSED: no server is there to try again). Text
 --     without any SOA (pasted SRV lines) is one implicit zone holding every
 --     name, negative TTL 0;
 --   * SRV records in text order -> "OK"; a lone "." target -> "NOSERVICE";
@@ -241,7 +242,7 @@ local function lookup(index, name, kind)
     local key = name_key(name)
     local apex = find_apex(index, key)
     if not apex then
-        return codes.REFUSED, nil, nil, 0
+        return codes.NOTINZONE, nil, nil, 0
     end
     local negative_ttl = index.apex[apex] or 0
     local owner = name ~= "." and name:gsub("%.$", "") or name
@@ -485,6 +486,15 @@ function Source:reload()
     return true
 end
 
+--- The zone apexes, sorted, as NOTINZONE's message names them (also on a
+-- closed source: a message may be made after close).
+function Source:zones()
+    local zones = {}
+    for apex in pairs(self._index.apex) do zones[#zones + 1] = apex end
+    table.sort(zones)
+    return zones
+end
+
 function Source:__tostring()
     return ("srv.zone_source (%s)"):format(self._closed and "closed" or "open")
 end
@@ -527,6 +537,11 @@ function zone_source.new(text, opts)
         end
         return nil, "PARSE: " .. tostring(message), codes.PARSE
     end
+    -- Text without records would answer every name NXDOMAIN, and every
+    -- resolution would fall back: refused instead (docs/lua-api.md).
+    if #(parsed.srv or {}) + #(parsed.rrs or {}) == 0 then
+        return nil, "PARSE: the zone text holds no records", codes.PARSE
+    end
     return zone_source.from_zone(parsed)
 end
 
@@ -549,7 +564,12 @@ function zone_source.open(path, opts)
     end
     if not text then return nil, "cannot read the zone file: " .. problem, codes.ZONEFILE end
     local source, message, code = zone_source.new(text, opts)
-    if not source then return nil, message, code end
+    if not source then
+        if message == "PARSE: the zone text holds no records" then
+            message = "PARSE: the zone file holds no records"
+        end
+        return nil, message, code
+    end
     source._path, source._text, source._origin = path, text, opts and opts.origin
     return source
 end

@@ -10,11 +10,14 @@ env.server = os.getenv("SRV_TEST_SERVER")
 -- pinned per version with this.
 -- c-ares 1.34 sends a try that follows a timeout from a new socket and
 -- closes the old one, so a late answer to the earlier try is lost.
+-- c-ares 1.34 holds every try to the timeout (docs/c-api.md, "Timeouts").
 do
     local major, minor = srv.cares_version:match("^(%d+)%.(%d+)")
     local version = tonumber(major) * 100 + tonumber(minor)
     env.cares_reads_first = version >= 128
     env.cares_retries_from_new_socket = version >= 134
+    -- ARES_OPT_MAXTIMEOUTMS: every try waits timeout, none doubles (1.34).
+    env.cares_caps_timeouts = version >= 134
 end
 
 -- A resolver on the rig's knotd; extra options are merged in.
