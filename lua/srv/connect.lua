@@ -39,8 +39,23 @@ local FAILED = { refused = true, timeout = true, failed = true, rejected = true 
 
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
 
+-- The resolution's options; one shared table when the call sets none of them.
+local WITH_ADDRESSES = setmetatable({ addresses = true }, {
+    __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function resolve_options(opts)
+    local any = false
+    for _, field in ipairs(RESOLVE_OPTIONS) do
+        if opts[field] ~= nil then any = true break end
+    end
+    if not any then return WITH_ADDRESSES end
+    local r = { addresses = true }
+    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
+    return r
+end
+
 local function read_options(opts, n, fname)
-    if opts == nil then return NO_OPTIONS end
+    if opts == nil then return NO_OPTIONS, WITH_ADDRESSES end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
     local problem = options.unknown_option(opts, OPTION_NAMES)
     if problem then arg_error(n, fname, problem) end
@@ -63,7 +78,9 @@ local function read_options(opts, n, fname)
             arg_error(n, fname, string.format("field '%s': function expected, got %s", field, type(opts[field])))
         end
     end
-    return opts
+    -- The resolution's options are checked here, so that a bad one names
+    -- the method called (connect), not the resolution under it.
+    return opts, resolve.read_options(resolve_options(opts), n, fname)
 end
 
 -- Connections ---------------------------------------------------------------
@@ -197,15 +214,22 @@ local function feed_health(d, list, numbers, winner)
     end
 end
 
--- on_attempt for each failed attempt, then the caller's callback.
+-- on_attempt for each failed attempt, then the caller's callback. An
+-- on_attempt that raises neither stops the others nor the callback: the
+-- result still goes out, then the first error is raised (docs/lua-api.md,
+-- "Conventions": a callback that raises does not stop the others).
 local function report(d, list, result)
-    local on_attempt = d.on_attempt
+    local on_attempt, first = d.on_attempt, nil
     if on_attempt then
         for _, a in ipairs(list) do
-            if FAILED[a.result] then on_attempt(a) end
+            if FAILED[a.result] then
+                local ok, err = pcall(on_attempt, a)
+                if not ok and first == nil then first = err end
+            end
         end
     end
     d.cb(result[1], result[2], result[3])
+    if first ~= nil then error(first, 0) end
 end
 
 function driver_methods.advance(d)
@@ -306,23 +330,8 @@ local function start_race(self, name, cands, opts, t0, cb)
     d.starting = false
 end
 
--- The resolution's options; one shared table when the call sets none of them.
-local WITH_ADDRESSES = setmetatable({ addresses = true }, {
-    __newindex = function() error("srv: internal: options are read-only", 2) end })
-
-local function resolve_options(opts)
-    local any = false
-    for _, field in ipairs(RESOLVE_OPTIONS) do
-        if opts[field] ~= nil then any = true break end
-    end
-    if not any then return WITH_ADDRESSES end
-    local r = { addresses = true }
-    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
-    return r
-end
-
--- opts: checked already (read_options).
-local function connect_async(self, name, opts, cb)
+-- opts, ropts: checked already (read_options).
+local function connect_async(self, name, opts, ropts, cb)
     local t0 = self._clock()
     local function resolved(cands, msg, code)
         if not cands then return cb(nil, msg, code) end
@@ -332,9 +341,9 @@ local function connect_async(self, name, opts, cb)
         start_race(self, name, cands, opts, t0, cb)
     end
     if opts.xmpp then
-        xmpp.resolve_xmpp_async(self, name, opts.xmpp, resolve_options(opts), resolved)
+        xmpp.resolve_xmpp_async(self, name, opts.xmpp, ropts, resolved)
     else
-        resolve.resolve_async(self, name, resolve_options(opts), resolved)
+        resolve.resolve_async(self, name, ropts, resolved)
     end
 end
 
@@ -343,13 +352,16 @@ function M.connect_async(self, name, opts, cb, ...)
     if not is_callable(cb) then arg_error(3, "connect_async", "function expected, got " .. type(cb)) end
     if select("#", ...) > 0 then arg_error(4, "connect_async", "no value expected") end
     if type(name) ~= "string" then arg_error(1, "connect_async", "string expected, got " .. type(name)) end
-    connect_async(self, name, read_options(opts, 2, "connect_async"), cb)
+    local ropts
+    opts, ropts = read_options(opts, 2, "connect_async")
+    connect_async(self, name, opts, ropts, cb)
 end
 
 function M.connect(self, name, opts)
     if type(name) ~= "string" then arg_error(1, "connect", "string expected, got " .. type(name)) end
-    opts = read_options(opts, 2, "connect")
-    return loop.await(self, function(cb) connect_async(self, name, opts, cb) end)
+    local ropts
+    opts, ropts = read_options(opts, 2, "connect")
+    return loop.await(self, function(cb) connect_async(self, name, opts, ropts, cb) end)
 end
 
 -- r:close(): every race still running ends CANCELLED, its sockets closed.

@@ -1,0 +1,105 @@
+-- Problems a review of r:connect, passive health and `srv-run connect` found
+-- (each case names the one-line problem it pins). Targets are on loopback,
+-- named by zone text (spec/support/loopback.lua).
+local srv = require "srv"
+local loopback = require "spec.support.loopback"
+local run = require "spec.support.run"
+
+local NAME = "_x._tcp.example.test"
+
+describe("review: r:connect", function()
+    local rig
+    before_each(function() rig = loopback.new() end)
+    after_each(function() rig:close() end)
+
+    local function resolver_for(targets, opts)
+        opts = opts or {}
+        opts.zone_text = loopback.zone(NAME, targets)
+        return assert(srv.resolver(opts))
+    end
+
+    -- Problem: an on_attempt that raised lost the connect_async callback
+    -- (and the connection in it).
+    it("still calls connect_async's callback when on_attempt raises, then raises", function()
+        local up = rig:listen("127.0.0.2")
+        rig:refuse("127.0.0.3", up)
+        local r = resolver_for {
+            { name = "down.example.test", priority = 1, port = up, addresses = { "127.0.0.3" } },
+            { name = "up.example.test", priority = 2, port = up, addresses = { "127.0.0.2" } },
+        }
+        local got
+        r:connect_async(NAME, { on_attempt = function() error("on_attempt failed") end },
+                        function(conn, msg, code) got = { conn, msg, code } end)
+        local ok, err = pcall(r.run, r)
+        assert.is_false(ok)
+        assert.matches("on_attempt failed", err)
+        assert.is_not_nil(got)
+        assert.equal("up.example.test", got[1].target)
+        got[1]:close()
+        r:close()
+    end)
+
+    -- Problem: a bad resolution option given to connect raised naming
+    -- 'resolve_async', a method the caller never called.
+    it("names connect and connect_async in errors about the resolution's options", function()
+        local r = resolver_for { { name = "up.example.test", port = 1, addresses = { "127.0.0.2" } } }
+        local ok, err = pcall(function() local _ = r:connect(NAME, { port = 0 }) end)
+        assert.is_false(ok)
+        assert.matches("^[^:]*review_connect_health_spec%.lua:%d+: bad argument #2 to 'connect' %(field 'port'", err)
+        ok, err = pcall(function() r:connect_async(NAME, { fallback = 1 }, print) end)
+        assert.is_false(ok)
+        assert.matches("bad argument #2 to 'connect_async' %(field 'fallback'", err)
+        r:close()
+    end)
+
+    -- Not fixed: the XMPP merge may hold one target and port twice (under
+    -- _xmpp-client and _xmpps-client); the race then connects twice to the
+    -- same address and port, and passive health counts one dead endpoint
+    -- as two failures in one race.
+    pending("reports one target and port once per race, even when two candidates share it (XMPP)")
+end)
+
+describe("review: passive health", function()
+    -- Problem: a clock set back made the ejection count grow (a negative
+    -- time up took a negative number of ejections off), so the next
+    -- ejection lasted much longer than base_ejection times the count.
+    it("does not count more ejections when the clock goes backwards", function()
+        local now = 1000
+        local r = assert(srv.resolver { zone = "docs/examples/example.net.zone", seed = 1,
+                                        clock = function() return now end })
+        local T = "server2.example.net"
+        for _ = 1, 5 do r:report(T, 5222, false) end
+        now = 1030
+        r:report(T, 5222, true)
+        assert.equal(1, r:health(T, 5222).ejections)
+        now = 900
+        assert.equal(1, r:health(T, 5222).ejections)
+        for _ = 1, 5 do r:report(T, 5222, false) end
+        local h = r:health(T, 5222)
+        assert.same({ "ejected", 2, 60 }, { h.state, h.ejections, h.ejected_for })
+        r:close()
+    end)
+end)
+
+describe("review: srv-run connect", function()
+    -- Problem: `srv-run connect @IP NAME` was a usage error ("connect takes
+    -- one NAME") though the docs give @IP[:PORT] as --server for the
+    -- command line's options.
+    it("takes @IP[:PORT] as --server", function()
+        -- Nothing serves DNS on 127.0.0.1:1: a network failure, not usage.
+        local r = run.srv_run { "connect", "@127.0.0.1:1", NAME, "--tries", "1", "--timeout", "5" }
+        assert.equal(5, r.code)
+        assert.not_matches("takes one NAME", r.stderr)
+        r = run.srv_run { "connect", NAME, "--zone", "docs/examples/example.net.zone", "@127.0.0.1" }
+        assert.equal(2, r.code)
+        assert.matches("--server and --zone exclude each other", r.stderr, 1, true)
+    end)
+
+    -- Problem: a NAME that is not a service name printed its message twice.
+    it("says a usage error once", function()
+        local r = run.srv_run { "connect", "example.test", "--zone", "docs/examples/example.net.zone" }
+        assert.equal(2, r.code)
+        local _, n = r.stderr:gsub("not a _service%._proto%.domain name", "")
+        assert.equal(1, n)
+    end)
+end)
