@@ -52,6 +52,49 @@ describe("review: r:connect", function()
         r:close()
     end)
 
+    -- Problem: r:process() never advanced a race, so a program driving
+    -- the resolver from its own loop (sleep r:timeout(), then r:process())
+    -- spun at r:timeout() == 0 past the deadline, its callback never run.
+    it("ends a race driven by r:process() alone at its timeout", function()
+        local bh = rig:blackhole("127.0.0.5")
+        local r = resolver_for { { name = "bh.example.test", port = bh, addresses = { "127.0.0.5" } } }
+        local got
+        r:connect_async(NAME, { timeout = 0.5 }, function(conn, msg, code) got = { conn, msg, code } end)
+        local started = require("srv.core").now()
+        while not got and require("srv.core").now() - started < 10 do
+            require("socket").sleep(math.max(r:timeout() or 0.1, 0.01))
+            r:process()
+        end
+        assert.is_not_nil(got)
+        assert.equal("TIMEOUT", got[3])
+        assert.equal(0, r:pending())
+        r:close()
+    end)
+
+    -- Problem: the race timed itself on the resolver's injectable clock,
+    -- so a test that moved its clock between connect_async and r:run() got
+    -- TIMEOUT without one attempt, and a clock set back gave a negative
+    -- elapsed time.
+    it("times the race in real time, whatever the resolver's clock", function()
+        local up = rig:listen("127.0.0.2")
+        local now = 0
+        local r = resolver_for({ { name = "up.example.test", port = up, addresses = { "127.0.0.2" } } },
+                               { clock = function() return now end })
+        local got
+        r:connect_async(NAME, nil, function(conn, msg, code) got = { conn, msg, code } end)
+        now = 60
+        r:run()
+        assert.equal("up.example.test", got[1] and got[1].target, got[2])
+        got[1]:close()
+        r:connect_async(NAME, nil, function(conn, msg, code) got = { conn, msg, code } end)
+        now = 0
+        r:run()
+        assert.is_true(got[1].elapsed >= 0)
+        assert.is_true(got[1].attempts[1].started >= 0)
+        got[1]:close()
+        r:close()
+    end)
+
     -- Not fixed: the XMPP merge may hold one target and port twice (under
     -- _xmpp-client and _xmpps-client); the race then connects twice to the
     -- same address and port, and passive health counts one dead endpoint

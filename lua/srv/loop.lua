@@ -81,8 +81,20 @@ local function deliver(self)
 end
 M.deliver = deliver
 
+-- Lets every race see its sockets and deadlines (srv.connect's advance
+-- never waits); a list first, as a race that ends leaves self._races.
+local function advance_races(self)
+    if next(self._races) == nil then return end
+    local drivers = {}
+    for d in pairs(self._races) do drivers[#drivers + 1] = d end
+    for _, d in ipairs(drivers) do d:advance() end
+end
+
+-- r:process() drives races too (docs/lua-api.md, "r:connect"): a program
+-- driving the resolver from its own loop has nothing else to call.
 function M.process(self)
     self._source:process()
+    advance_races(self)
     return deliver(self)
 end
 
@@ -113,7 +125,7 @@ local function step_with_races(self, timeout)
         core.wait(fds, wait)
     end
     self._source:process()
-    for _, d in ipairs(drivers) do d:advance() end
+    advance_races(self)
     return deliver(self)
 end
 
