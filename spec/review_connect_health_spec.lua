@@ -146,3 +146,22 @@ describe("review: srv-run connect", function()
         assert.equal(1, n)
     end)
 end)
+
+describe("review: r:step", function()
+    -- Problem: r:step(-1) or r:step(0/0) raised only with a query pending,
+    -- and then blamed srv's own loop.lua, not the caller's line.
+    it("raises at the caller's line for a negative or NaN timeout, pending or not", function()
+        local r = assert(srv.resolver { zone = "docs/examples/example.net.zone" })
+        for _, bad in ipairs { -1, 0 / 0 } do
+            local ok, err = pcall(function() r:step(bad) end)
+            assert.is_false(ok)
+            assert.matches("^[^:]*review_connect_health_spec%.lua:%d+: bad argument #1 to 'step'", err)
+            r:lookup_async("_xmpp-client._tcp.example.net", function() end)
+            ok, err = pcall(function() r:step(bad) end)
+            assert.is_false(ok)
+            assert.matches("^[^:]*review_connect_health_spec%.lua:%d+: bad argument #1 to 'step'", err)
+            r:run()
+        end
+        r:close()
+    end)
+end)

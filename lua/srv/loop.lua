@@ -133,6 +133,11 @@ function M.step(self, timeout)
     if timeout ~= nil and type(timeout) ~= "number" then
         argcheck.arg_error(1, "step", "number expected, got " .. type(timeout))
     end
+    -- Checked here, whatever is pending, so that the error blames the
+    -- caller's line (the core's own check blames srv.loop).
+    if timeout ~= nil and not (timeout >= 0) then
+        argcheck.arg_error(1, "step", "number >= 0 expected, got " .. tostring(timeout))
+    end
     if next(self._races) ~= nil then return step_with_races(self, timeout) end
     if #self._ready > 0 or self._batch then
         self._source:process()
