@@ -95,11 +95,25 @@ describe("review: r:connect", function()
         r:close()
     end)
 
-    -- Not fixed: the XMPP merge may hold one target and port twice (under
-    -- _xmpp-client and _xmpps-client); the race then connects twice to the
-    -- same address and port, and passive health counts one dead endpoint
-    -- as two failures in one race.
-    pending("reports one target and port once per race, even when two candidates share it (XMPP)")
+    -- Problem: the XMPP merge may hold one target and port twice (under
+    -- _xmpp-client and _xmpps-client); passive health counted one dead
+    -- endpoint as two failures in one race.
+    it("reports one target and port once per race, even when two candidates share it (XMPP)", function()
+        local up = rig:listen("127.0.0.2")
+        rig:refuse("127.0.0.3", up)
+        local r = assert(srv.resolver { zone_text = string.format([[
+_xmpp-client._tcp.example.test. 60 IN SRV 10 1 %d down.example.test.
+_xmpps-client._tcp.example.test. 60 IN SRV 10 1 %d down.example.test.
+_xmpp-client._tcp.example.test. 60 IN SRV 20 1 %d up.example.test.
+down.example.test. 60 IN A 127.0.0.3
+up.example.test. 60 IN A 127.0.0.2
+]], up, up, up) })
+        local conn = assert(r:connect("example.test", { xmpp = "client" }))
+        assert.equal("up.example.test", conn.target)
+        conn:close()
+        assert.equal(1, r:health("down.example.test", up).failures)
+        r:close()
+    end)
 end)
 
 describe("review: passive health", function()

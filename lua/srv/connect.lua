@@ -19,6 +19,7 @@ local task = require "srv.task"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local health = require "srv.health"
+local names = require "srv.names"
 
 local M = {}
 
@@ -208,9 +209,18 @@ local function feed_health(d, list, numbers, winner)
             outcome[n] = false
         end
     end
-    local self = d.self
+    -- Passive health keeps one state per target and port: two candidates
+    -- holding the same (XMPP's _xmpp-* and _xmpps-* names may) are one
+    -- report, a success when either succeeded.
+    local self, cands, reported = d.self, d.cands, {}
     for n, ok in pairs(outcome) do
-        health.report(self, d.cands[n], ok, rtt[n])
+        local c = cands[n]
+        local key = names.key(c.target) .. "|" .. c.port
+        local other = reported[key]
+        if other == nil or (ok and not outcome[other]) then reported[key] = n end
+    end
+    for _, n in pairs(reported) do
+        health.report(self, cands[n], outcome[n], rtt[n])
     end
 end
 
