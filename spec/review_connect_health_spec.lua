@@ -95,6 +95,32 @@ describe("review: r:connect", function()
         r:close()
     end)
 
+    -- Problem: a ready hook still waiting when its race ended got, from
+    -- conn:fd(), the number of a descriptor the race had closed (one the
+    -- system may reuse for anything).
+    it("gives a ready hook that outlives its race no descriptor", function()
+        local up = rig:listen("127.0.0.2")
+        local r = resolver_for { { name = "a.example.test", port = up, addresses = { "127.0.0.2" } } }
+        -- A DNS server that never answers, for the hook to wait on.
+        local silent = assert(require("socket").udp())
+        assert(silent:setsockname("127.0.0.1", 0))
+        local _, silent_port = silent:getsockname()
+        local r2 = assert(srv.resolver { servers = "127.0.0.1:" .. silent_port, timeout = 5, tries = 1 })
+        local fd_after = "not run"
+        local t = srv.spawn(function()
+            return select(3, r:connect(NAME, { timeout = 0.3, ready = function(conn)
+                r2:lookup("_a._tcp.example.test")
+                fd_after = conn:fd()
+                return true
+            end }))
+        end)
+        assert.equal("TIMEOUT", srv.wait(t))
+        r2:close()
+        assert.is_nil(fd_after)
+        silent:close()
+        r:close()
+    end)
+
     -- Problem: the XMPP merge may hold one target and port twice (under
     -- _xmpp-client and _xmpps-client); passive health counted one dead
     -- endpoint as two failures in one race.

@@ -174,9 +174,11 @@ end
 local function offer(d, n, fd)
     local conn = new_conn(d, n, attempts_of(d))
     conn._offer_fd = fd
+    d.offered[conn] = true
     task.spawn(function()
         local ok, verdict, msg = pcall(d.ready, conn)
         conn._offer_fd = nil
+        d.offered[conn] = nil
         if d.finished then return end
         if ok and verdict then
             d.accepted = conn
@@ -260,6 +262,10 @@ function driver_methods.advance(d)
     if not done or d.finished then return end
     d.finished = true
     d.self._races[d] = nil
+    -- A ready still running (it waits) sees its socket closed with the
+    -- race: conn:fd() is nil from now on, not a descriptor number the
+    -- system may give to something else.
+    for conn in pairs(d.offered) do conn._offer_fd = nil end
     local list, numbers = attempts_of(d)
     local result
     local winner = code == codes.OK and race:winner() or nil
@@ -331,7 +337,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     local d = setmetatable({
         self = self, race = race, cands = cands, name = name, cb = cb, clock = clock, t0 = t0,
         offset = elapsed, timeout = timeout, ready = opts.ready, on_attempt = opts.on_attempt,
-        reasons = {},
+        reasons = {}, offered = {},
     }, driver_mt)
     self._races[d] = true
     race:start()
