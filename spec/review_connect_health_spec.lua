@@ -205,3 +205,25 @@ describe("review: r:step", function()
         r:close()
     end)
 end)
+
+describe("review: left open", function()
+    -- r:report's wrapper (lua/srv/resolver.lua, FIXED_ARITY) passes four
+    -- arguments on, so the target-and-port form cannot see a fifth, while
+    -- the candidate form raises for a fourth; changing the shared wrapper
+    -- is left to its owner.
+    pending("r:report(target, port, ok, rtt, extra) raises 'no value expected', as r:report(cand, ok, rtt, extra) does")
+
+    -- srv.resolver checks that `clock` is a function, not what it returns:
+    -- a clock returning nil raises "attempt to perform arithmetic on a nil
+    -- value" from lua/srv/cache.lua or lua/srv/health.lua, and one returning
+    -- NaN makes an ejected candidate half-open at once. Checking each read
+    -- costs a type test on every cache and health path.
+    pending("a resolver clock that returns something other than a number raises at a clear point")
+
+    -- srv-run connect maps a target's failed address lookup (its code,
+    -- NXDOMAIN or NODATA) to exit status 3, "no such name or no SRV
+    -- records", although the SRV records exist; exit 6 (no connection) may
+    -- be what a user expects. A documented choice (docs/lua-api.md,
+    -- r:connect failures), so left for the owner to decide.
+    pending("srv-run connect exits 6, not 3, when the SRV records exist but no target has an address")
+end)
