@@ -14,7 +14,8 @@ local lookup = require "srv.run.lookup"
 local M = {}
 
 local OPTIONS = {
-    server = source.OPTIONS.server,
+    -- "@IP[:PORT]" is --server, as for lookup (docs/srv-run.md, "Options").
+    server = { kind = source.OPTIONS.server.kind, list = source.OPTIONS.server.list, at = true },
     zone = source.OPTIONS.zone,
     tries = source.OPTIONS.tries,
     seed = source.OPTIONS.seed,
@@ -120,10 +121,14 @@ function M.main(progname, argv)
     if conn then conn:close() end
     r:close()
     if conn then return exit.OK end
-    if not options.json then io.stderr:write(progname, ": ", msg, "\n") end
-    if code == codes.CONNECT or (code == codes.TIMEOUT and #attempts > 0) then return exit.CONNECT end
+    if code == codes.CONNECT or (code == codes.TIMEOUT and #attempts > 0) then
+        if not options.json then io.stderr:write(progname, ": ", msg, "\n") end
+        return exit.CONNECT
+    end
     local status = exit.for_code(code)
+    -- A usage error says its message once, with the usage line.
     if status == exit.USAGE then return usage.error(progname, msg) end
+    if not options.json then io.stderr:write(progname, ": ", msg, "\n") end
     return status
 end
 

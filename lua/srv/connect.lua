@@ -19,6 +19,7 @@ local task = require "srv.task"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local health = require "srv.health"
+local names = require "srv.names"
 
 local M = {}
 
@@ -39,8 +40,23 @@ local FAILED = { refused = true, timeout = true, failed = true, rejected = true 
 
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
 
+-- The resolution's options; one shared table when the call sets none of them.
+local WITH_ADDRESSES = setmetatable({ addresses = true }, {
+    __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function resolve_options(opts)
+    local any = false
+    for _, field in ipairs(RESOLVE_OPTIONS) do
+        if opts[field] ~= nil then any = true break end
+    end
+    if not any then return WITH_ADDRESSES end
+    local r = { addresses = true }
+    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
+    return r
+end
+
 local function read_options(opts, n, fname)
-    if opts == nil then return NO_OPTIONS end
+    if opts == nil then return NO_OPTIONS, WITH_ADDRESSES end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
     local problem = options.unknown_option(opts, OPTION_NAMES)
     if problem then arg_error(n, fname, problem) end
@@ -63,7 +79,9 @@ local function read_options(opts, n, fname)
             arg_error(n, fname, string.format("field '%s': function expected, got %s", field, type(opts[field])))
         end
     end
-    return opts
+    -- The resolution's options are checked here, so that a bad one names
+    -- the method called (connect), not the resolution under it.
+    return opts, resolve.read_options(resolve_options(opts), n, fname)
 end
 
 -- Connections ---------------------------------------------------------------
@@ -156,9 +174,11 @@ end
 local function offer(d, n, fd)
     local conn = new_conn(d, n, attempts_of(d))
     conn._offer_fd = fd
+    d.offered[conn] = true
     task.spawn(function()
         local ok, verdict, msg = pcall(d.ready, conn)
         conn._offer_fd = nil
+        d.offered[conn] = nil
         if d.finished then return end
         if ok and verdict then
             d.accepted = conn
@@ -191,21 +211,37 @@ local function feed_health(d, list, numbers, winner)
             outcome[n] = false
         end
     end
-    local self = d.self
+    -- Passive health keeps one state per target and port: two candidates
+    -- holding the same (XMPP's _xmpp-* and _xmpps-* names may) are one
+    -- report, a success when either succeeded.
+    local self, cands, reported = d.self, d.cands, {}
     for n, ok in pairs(outcome) do
-        health.report(self, d.cands[n], ok, rtt[n])
+        local c = cands[n]
+        local key = names.key(c.target) .. "|" .. c.port
+        local other = reported[key]
+        if other == nil or (ok and not outcome[other]) then reported[key] = n end
+    end
+    for _, n in pairs(reported) do
+        health.report(self, cands[n], outcome[n], rtt[n])
     end
 end
 
--- on_attempt for each failed attempt, then the caller's callback.
+-- on_attempt for each failed attempt, then the caller's callback. An
+-- on_attempt that raises neither stops the others nor the callback: the
+-- result still goes out, then the first error is raised (docs/lua-api.md,
+-- "Conventions": a callback that raises does not stop the others).
 local function report(d, list, result)
-    local on_attempt = d.on_attempt
+    local on_attempt, first = d.on_attempt, nil
     if on_attempt then
         for _, a in ipairs(list) do
-            if FAILED[a.result] then on_attempt(a) end
+            if FAILED[a.result] then
+                local ok, err = pcall(on_attempt, a)
+                if not ok and first == nil then first = err end
+            end
         end
     end
     d.cb(result[1], result[2], result[3])
+    if first ~= nil then error(first, 0) end
 end
 
 function driver_methods.advance(d)
@@ -226,6 +262,10 @@ function driver_methods.advance(d)
     if not done or d.finished then return end
     d.finished = true
     d.self._races[d] = nil
+    -- A ready still running (it waits) sees its socket closed with the
+    -- race: conn:fd() is nil from now on, not a descriptor number the
+    -- system may give to something else.
+    for conn in pairs(d.offered) do conn._offer_fd = nil end
     local list, numbers = attempts_of(d)
     local result
     local winner = code == codes.OK and race:winner() or nil
@@ -262,7 +302,7 @@ end
 
 -- The race over the candidates' addresses, in their order.
 local function start_race(self, name, cands, opts, t0, cb)
-    local clock = self._clock
+    local clock = core.now
     local elapsed = clock() - t0
     local timeout = opts.timeout or DEFAULT_TIMEOUT
     local remaining = timeout - elapsed
@@ -297,7 +337,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     local d = setmetatable({
         self = self, race = race, cands = cands, name = name, cb = cb, clock = clock, t0 = t0,
         offset = elapsed, timeout = timeout, ready = opts.ready, on_attempt = opts.on_attempt,
-        reasons = {},
+        reasons = {}, offered = {},
     }, driver_mt)
     self._races[d] = true
     race:start()
@@ -306,24 +346,12 @@ local function start_race(self, name, cands, opts, t0, cb)
     d.starting = false
 end
 
--- The resolution's options; one shared table when the call sets none of them.
-local WITH_ADDRESSES = setmetatable({ addresses = true }, {
-    __newindex = function() error("srv: internal: options are read-only", 2) end })
-
-local function resolve_options(opts)
-    local any = false
-    for _, field in ipairs(RESOLVE_OPTIONS) do
-        if opts[field] ~= nil then any = true break end
-    end
-    if not any then return WITH_ADDRESSES end
-    local r = { addresses = true }
-    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
-    return r
-end
-
--- opts: checked already (read_options).
-local function connect_async(self, name, opts, cb)
-    local t0 = self._clock()
+-- opts, ropts: checked already (read_options).
+local function connect_async(self, name, opts, ropts, cb)
+    -- The race's times (timeout, elapsed, attempts) are real time, on the
+    -- monotonic clock: the resolver's `clock` is the cache's and health's
+    -- (docs/lua-api.md, srv.resolver), and a test moves it by hand.
+    local t0 = core.now()
     local function resolved(cands, msg, code)
         if not cands then return cb(nil, msg, code) end
         if self._closed then
@@ -332,9 +360,9 @@ local function connect_async(self, name, opts, cb)
         start_race(self, name, cands, opts, t0, cb)
     end
     if opts.xmpp then
-        xmpp.resolve_xmpp_async(self, name, opts.xmpp, resolve_options(opts), resolved)
+        xmpp.resolve_xmpp_async(self, name, opts.xmpp, ropts, resolved)
     else
-        resolve.resolve_async(self, name, resolve_options(opts), resolved)
+        resolve.resolve_async(self, name, ropts, resolved)
     end
 end
 
@@ -343,13 +371,16 @@ function M.connect_async(self, name, opts, cb, ...)
     if not is_callable(cb) then arg_error(3, "connect_async", "function expected, got " .. type(cb)) end
     if select("#", ...) > 0 then arg_error(4, "connect_async", "no value expected") end
     if type(name) ~= "string" then arg_error(1, "connect_async", "string expected, got " .. type(name)) end
-    connect_async(self, name, read_options(opts, 2, "connect_async"), cb)
+    local ropts
+    opts, ropts = read_options(opts, 2, "connect_async")
+    connect_async(self, name, opts, ropts, cb)
 end
 
 function M.connect(self, name, opts)
     if type(name) ~= "string" then arg_error(1, "connect", "string expected, got " .. type(name)) end
-    opts = read_options(opts, 2, "connect")
-    return loop.await(self, function(cb) connect_async(self, name, opts, cb) end)
+    local ropts
+    opts, ropts = read_options(opts, 2, "connect")
+    return loop.await(self, function(cb) connect_async(self, name, opts, ropts, cb) end)
 end
 
 -- r:close(): every race still running ends CANCELLED, its sockets closed.

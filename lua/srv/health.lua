@@ -118,11 +118,13 @@ end
 -- was last reported from (for max_ejected_percent)}.
 
 -- Ejections left on the count: each base_ejection seconds a restored
--- candidate stays up takes one off.
+-- candidate stays up takes one off. A clock set back (a user's clock may
+-- be, docs/lua-api.md, srv.resolver's `clock`) takes none off, and adds
+-- none.
 local function ejections_now(e, now, base)
     local n = e.ejections
     if n > 0 and e.restored_at then
-        n = max(0, n - floor((now - e.restored_at) / base))
+        n = max(0, n - floor(max(0, now - e.restored_at) / base))
     end
     return n
 end

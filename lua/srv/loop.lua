@@ -148,8 +148,20 @@ local function timer_wait(self)
     return wait > 0 and wait or 0
 end
 
+-- Lets every race see its sockets and deadlines (srv.connect's advance
+-- never waits); a list first, as a race that ends leaves self._races.
+local function advance_races(self)
+    if next(self._races) == nil then return end
+    local drivers = {}
+    for d in pairs(self._races) do drivers[#drivers + 1] = d end
+    for _, d in ipairs(drivers) do d:advance() end
+end
+
+-- r:process() drives races too (docs/lua-api.md, "r:connect"): a program
+-- driving the resolver from its own loop has nothing else to call.
 function M.process(self)
     self._source:process()
+    advance_races(self)
     return deliver(self)
 end
 
@@ -182,13 +194,18 @@ local function step_with_races(self, timeout)
         core.wait(fds, wait)
     end
     self._source:process()
-    for _, d in ipairs(drivers) do d:advance() end
+    advance_races(self)
     return deliver(self)
 end
 
 function M.step(self, timeout)
     if timeout ~= nil and type(timeout) ~= "number" then
         argcheck.arg_error(1, "step", "number expected, got " .. type(timeout))
+    end
+    -- Checked here, whatever is pending, so that the error blames the
+    -- caller's line (the core's own check blames srv.loop).
+    if timeout ~= nil and not (timeout >= 0) then
+        argcheck.arg_error(1, "step", "number >= 0 expected, got " .. tostring(timeout))
     end
     if next(self._races) ~= nil then return step_with_races(self, timeout) end
     local source = self._source
