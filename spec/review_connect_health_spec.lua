@@ -206,19 +206,33 @@ describe("review: r:step", function()
     end)
 end)
 
-describe("review: left open", function()
-    -- r:report's wrapper (lua/srv/resolver.lua, FIXED_ARITY) passes four
-    -- arguments on, so the target-and-port form cannot see a fifth, while
-    -- the candidate form raises for a fourth; changing the shared wrapper
-    -- is left to its owner.
-    pending("r:report(target, port, ok, rtt, extra) raises 'no value expected', as r:report(cand, ok, rtt, extra) does")
+describe("review: r:report's arguments", function()
+    it("raises 'no value expected' for a fifth argument, as for a fourth of the candidate form", function()
+        local r = assert(srv.resolver { zone_text = "x.test. 60 IN A 127.0.0.1\n" })
+        local ok, err = pcall(function() r:report("a.test", 5222, false, 0.1, "extra") end)
+        assert.is_false(ok)
+        assert.matches("bad argument #5 to 'report' %(no value expected%)", err)
+        assert.matches("review_connect_health_spec", err)
+        ok, err = pcall(r.report, r, { target = "a.test", port = 5222 }, false, 0.1, "extra")
+        assert.is_false(ok)
+        assert.matches("bad argument #4 to 'report' %(no value expected%)", err)
+        r:close()
+    end)
+end)
 
-    -- srv.resolver checks that `clock` is a function, not what it returns:
-    -- a clock returning nil raises "attempt to perform arithmetic on a nil
-    -- value" from lua/srv/cache.lua or lua/srv/health.lua, and one returning
-    -- NaN makes an ejected candidate half-open at once. Checking each read
-    -- costs a type test on every cache and health path.
-    pending("a resolver clock that returns something other than a number raises at a clear point")
+describe("review: left open", function()
+    -- Problem: a clock returning nil raised "attempt to perform arithmetic
+    -- on a nil value" from lua/srv/cache.lua, and one returning NaN made an
+    -- ejected candidate half-open at once.
+    it("a resolver clock that returns something other than a number raises at a clear point", function()
+        for _, bad in ipairs { false, "now", 0 / 0 } do
+            local r = assert(srv.resolver { zone = "docs/examples/example.net.zone", clock = function() return bad end })
+            local ok, err = pcall(function() return r:resolve("_xmpp-client._tcp.example.net") end)
+            assert.is_false(ok)
+            assert.matches("the clock returned .*; a number of seconds expected", err)
+            r:close()
+        end
+    end)
 
     -- srv-run connect maps a target's failed address lookup (its code,
     -- NXDOMAIN or NODATA) to exit status 3, "no such name or no SRV

@@ -204,7 +204,7 @@ end
 -- r:report(candidate, ok [, rtt]) or r:report(target, port, ok [, rtt]).
 -- Called once per connection attempt: a success on a candidate srv knows
 -- nothing about is a table look-up and no more.
-function M.report(self, a, b, c, d)
+function M.report(self, a, b, c, d, e)
     local target, port, ok, rtt, n_ok, cand
     if type(a) == "table" then
         if d ~= nil then arg_error(4, "report", "no value expected") end
@@ -222,6 +222,7 @@ function M.report(self, a, b, c, d)
         cand = a
     else
         check_type(a, "string", 1, "report")
+        if e ~= nil then arg_error(5, "report", "no value expected") end
         target, port, ok, rtt, n_ok = a, b, c, d, 3
         if math.type(port) ~= "integer" or port < 1 or port > 65535 then port = check_port(port, "report") end
     end

@@ -123,7 +123,22 @@ function M.new(opts)
     local source, msg, code = open_source(opts, tries, max_inflight)
     if not source then return nil, msg, code end
 
-    clock = clock or core.now
+    if clock then
+        -- A user's clock is read everywhere (cache, health, watches, timers):
+        -- one that returns something other than a number fails here, with
+        -- a message that says so, not deep inside them.
+        local user_clock = clock
+        clock = function()
+            local now = user_clock()
+            if type(now) ~= "number" or now ~= now then
+                error(string.format("srv.resolver: the clock returned %s; a number of seconds expected",
+                                    options.describe(now)), 2)
+            end
+            return now
+        end
+    else
+        clock = core.now
+    end
     local self = setmetatable({
         _source = source,
         _rng = core.rng(seed),
@@ -268,7 +283,7 @@ local METHODS = {
     close = close,
 }
 
--- These take at most four arguments; their wrappers name them instead of
+-- These take at most five arguments; their wrappers name them instead of
 -- passing `...` on, which costs a vararg frame per call (the cached
 -- r:resolve and the lookups are measured per microsecond).
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
@@ -290,11 +305,11 @@ for name, fn in pairs(METHODS) do
             return fn(state_of[public])
         end
     elseif FIXED_ARITY[name] then
-        index[name] = function(public, a, b, c, d)
+        index[name] = function(public, a, b, c, d, e)
             if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
             local self = state_of[public]
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
-            return keep(public, fn(self, a, b, c, d))
+            return keep(public, fn(self, a, b, c, d, e))
         end
     else
         index[name] = function(public, ...)
