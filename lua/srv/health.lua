@@ -366,8 +366,11 @@ local function apply_marks(self, cands, log)
     return up
 end
 
+-- Seconds left, as the trace says them: whole seconds, rounded up, so the
+-- reason does not change with the milliseconds a call takes ("30 s left"
+-- just after a 30 s ejection, not "29.9999 s").
 local function seconds(x)
-    return string.format("%g s", x)
+    return string.format("%d s", math.ceil(x - 1e-9))
 end
 
 -- The order with passive state: healthy candidates (and those let through:
