@@ -1,7 +1,9 @@
 /* connect.c - the srv.race userdata (one connection race of the core,
  * srv_connect_t), the srv.socket userdata (a descriptor srv owns until it
- * is detached or closed), and core.wait, the poll(2) srv.loop waits on
- * when it drives races beside a resolver.
+ * is detached or closed), the srv.poller userdata (one epoll descriptor
+ * over others: what r:pollfd() hands out while races run beside the
+ * source's queries), and core.wait, the poll(2) srv.loop waits on when it
+ * drives races beside a resolver.
  *
  * Pull-based as the resolver binding: Lua adds addresses, starts, and asks
  * for offers and the outcome; nothing here calls Lua. */
@@ -12,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +25,10 @@ typedef struct lsrv_race {
 typedef struct lsrv_socket {
     int fd;                /* -1 once detached or closed */
 } lsrv_socket_t;
+
+typedef struct lsrv_poller {
+    int fd;                /* the epoll descriptor; -1 once closed */
+} lsrv_poller_t;
 
 static int to_ms(lua_State *L, int index, const char *name)
 {
@@ -367,6 +374,82 @@ static const luaL_Reg socket_metamethods[] = {
     {NULL, NULL}
 };
 
+/* srv.poller ---------------------------------------------------------------- */
+
+/* core.poller(): an epoll descriptor that polls readable when one of the
+ * descriptors added to it is (each an epoll descriptor itself: the
+ * source's, a race's; an epoll descriptor can be watched by another). */
+static int poller_new(lua_State *L)
+{
+    lsrv_poller_t *poller = lua_newuserdatauv(L, sizeof *poller, 0);
+    poller->fd = -1;
+    luaL_setmetatable(L, LSRV_POLLER);
+    poller->fd = epoll_create1(EPOLL_CLOEXEC);
+    if (poller->fd < 0)
+        return lsrv_push_failure(L, SRV_ESYSTEM);
+    return 1;
+}
+
+static lsrv_poller_t *check_open_poller(lua_State *L)
+{
+    lsrv_poller_t *poller = luaL_checkudata(L, 1, LSRV_POLLER);
+    if (poller->fd < 0)
+        luaL_error(L, "attempt to use a closed poller");
+    return poller;
+}
+
+static int poller_fd(lua_State *L)
+{
+    lua_pushinteger(L, check_open_poller(L)->fd);
+    return 1;
+}
+
+/* poller:add(fd): watched for reading; true, or nil, message, code. */
+static int poller_add(lua_State *L)
+{
+    lsrv_poller_t *poller = check_open_poller(L);
+    int fd = (int)luaL_checkinteger(L, 2);
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = fd};
+    if (epoll_ctl(poller->fd, EPOLL_CTL_ADD, fd, &event) != 0)
+        return lsrv_push_failure(L, SRV_ESYSTEM);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* poller:remove(fd): no longer watched (a descriptor that is not is fine). */
+static int poller_remove(lua_State *L)
+{
+    lsrv_poller_t *poller = check_open_poller(L);
+    int fd = (int)luaL_checkinteger(L, 2);
+    (void)epoll_ctl(poller->fd, EPOLL_CTL_DEL, fd, NULL);
+    return 0;
+}
+
+static int poller_close(lua_State *L)
+{
+    lsrv_poller_t *poller = luaL_checkudata(L, 1, LSRV_POLLER);
+    if (poller->fd >= 0) {
+        close(poller->fd);
+        poller->fd = -1;
+    }
+    return 0;
+}
+
+static const luaL_Reg poller_methods[] = {
+    {"fd", poller_fd},
+    {"add", poller_add},
+    {"remove", poller_remove},
+    {"close", poller_close},
+    {NULL, NULL}
+};
+
+static const luaL_Reg poller_metamethods[] = {
+    {"__index", NULL},
+    {"__gc", poller_close},
+    {"__close", poller_close},
+    {NULL, NULL}
+};
+
 /* core.wait(fds, seconds): waits up to seconds (nil: no limit) until one
  * of the descriptors in the array is readable (epoll descriptors are when
  * anything they watch is ready). Returns nothing. */
@@ -409,13 +492,22 @@ void lsrv_open_connect(lua_State *L)
     luaL_setfuncs(L, socket_methods, 0);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
+    luaL_newmetatable(L, LSRV_POLLER);
+    luaL_setfuncs(L, poller_metamethods, 0);
+    luaL_newlibtable(L, poller_methods);
+    luaL_setfuncs(L, poller_methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
 }
 
-/* Sets core.race and core.wait in the module table on the stack top. */
+/* Sets core.race, core.poller and core.wait in the module table on the
+ * stack top. */
 void lsrv_open_connect_functions(lua_State *L)
 {
     lua_pushcfunction(L, race_new);
     lua_setfield(L, -2, "race");
+    lua_pushcfunction(L, poller_new);
+    lua_setfield(L, -2, "poller");
     lua_pushcfunction(L, core_wait);
     lua_setfield(L, -2, "wait");
 }

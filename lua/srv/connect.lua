@@ -226,6 +226,7 @@ function driver_methods.advance(d)
     if not done or d.finished then return end
     d.finished = true
     d.self._races[d] = nil
+    loop.unwatch_race(d.self, d)
     local list, numbers = attempts_of(d)
     local result
     local winner = code == codes.OK and race:winner() or nil
@@ -301,6 +302,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     }, driver_mt)
     self._races[d] = true
     race:start()
+    loop.watch_race(self, d)
     d.starting = true
     d:advance()
     d.starting = false
