@@ -32,31 +32,28 @@ typedef struct lsrv_poller {
 
 static int to_ms(lua_State *L, int index, const char *name)
 {
-    lua_Number seconds = lua_tonumber(L, index);
+    lua_Number seconds = luaL_checknumber(L, index);
     if (!(seconds >= 0))
         return luaL_error(L, "bad field '%s' (seconds >= 0 expected)", name);
     lua_Number ms = ceil(seconds * 1000);
     return ms >= (lua_Number)INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* core.race{attempt_delay=, timeout=, connect_timeout= (seconds),
- * manual=bool} */
+/* core.race(attempt_delay, timeout, connect_timeout, manual): seconds or
+ * nil for the core's defaults, manual a boolean. Positional rather than a
+ * table: a race is made per r:connect, and the table would cost more than
+ * the rest of this call. */
 static int race_new(lua_State *L)
 {
     srv_connect_options_t opts;
     srv_connect_options_init(&opts);
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        if (lua_getfield(L, 1, "attempt_delay") == LUA_TNUMBER)
-            opts.attempt_delay_ms = to_ms(L, -1, "attempt_delay");
-        if (lua_getfield(L, 1, "timeout") == LUA_TNUMBER)
-            opts.timeout_ms = to_ms(L, -1, "timeout");
-        if (lua_getfield(L, 1, "connect_timeout") == LUA_TNUMBER)
-            opts.connect_timeout_ms = to_ms(L, -1, "connect_timeout");
-        lua_getfield(L, 1, "manual");
-        opts.manual_accept = lua_toboolean(L, -1);
-        lua_pop(L, 4);
-    }
+    if (!lua_isnoneornil(L, 1))
+        opts.attempt_delay_ms = to_ms(L, 1, "attempt_delay");
+    if (!lua_isnoneornil(L, 2))
+        opts.timeout_ms = to_ms(L, 2, "timeout");
+    if (!lua_isnoneornil(L, 3))
+        opts.connect_timeout_ms = to_ms(L, 3, "connect_timeout");
+    opts.manual_accept = lua_toboolean(L, 4);
     lsrv_race_t *race = lua_newuserdatauv(L, sizeof *race, 0);
     race->core = NULL;
     luaL_setmetatable(L, LSRV_RACE);
@@ -104,10 +101,23 @@ static int race_start(lua_State *L)
     return 1;
 }
 
+static int push_done(lua_State *L, srv_connect_t *race)
+{
+    if (!srv_connect_done(race)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pushboolean(L, 1);
+    lsrv_push_code(L, srv_connect_status(race));
+    return 2;
+}
+
+/* race:process(): what race:done() then says. */
 static int race_process(lua_State *L)
 {
-    (void)srv_connect_process(check_open_race(L));
-    return 0;
+    srv_connect_t *race = check_open_race(L);
+    (void)srv_connect_process(race);
+    return push_done(L, race);
 }
 
 static int race_pollfd(lua_State *L)
@@ -134,14 +144,7 @@ static int race_timeout(lua_State *L)
  * "TIMEOUT", "CANCELLED"). */
 static int race_done(lua_State *L)
 {
-    srv_connect_t *race = check_open_race(L);
-    if (!srv_connect_done(race)) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
-    lua_pushboolean(L, 1);
-    lsrv_push_code(L, srv_connect_status(race));
-    return 2;
+    return push_done(L, check_open_race(L));
 }
 
 static void set_number(lua_State *L, const char *field, lua_Number value)
@@ -150,37 +153,52 @@ static void set_number(lua_State *L, const char *field, lua_Number value)
     lua_setfield(L, -2, field);
 }
 
-/* race:attempts(): {candidate=, address=, family=, port=, started=,
- * ended=, result=, error=} per attempt, times in seconds. */
+/* race:attempts([offset [, cands]]): {address=, family=, port=, started=,
+ * ended=, result=, error=} per attempt, times in seconds plus offset (the
+ * time the caller had spent before the race), and with cands (the
+ * candidate tables, numbered as added) target= from the attempt's
+ * candidate; then the array of the attempts' candidate numbers. */
 static int race_attempts(lua_State *L)
 {
     srv_connect_t *race = check_open_race(L);
+    lua_Number offset = luaL_optnumber(L, 2, 0);
+    int with_targets = !lua_isnoneornil(L, 3);
+    if (with_targets)
+        luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
     size_t count = 0;
     const srv_attempt_t *attempts = srv_connect_attempts(race, &count);
     lua_createtable(L, (int)count, 0);
+    lua_createtable(L, (int)count, 0);
     for (size_t i = 0; i < count; i++) {
         const srv_attempt_t *a = &attempts[i];
-        lua_createtable(L, 0, 8);
         lua_pushinteger(L, (lua_Integer)a->candidate);
-        lua_setfield(L, -2, "candidate");
+        lua_rawseti(L, 5, (lua_Integer)i + 1);
+        lua_createtable(L, 0, 8);
+        if (with_targets && lua_rawgeti(L, 3, (lua_Integer)a->candidate) == LUA_TTABLE) {
+            lua_getfield(L, -1, "target");
+            lua_setfield(L, -3, "target");
+        }
+        if (with_targets)
+            lua_pop(L, 1);
         lua_pushstring(L, a->address);
         lua_setfield(L, -2, "address");
         lua_pushstring(L, a->family == AF_INET6 ? "inet6" : "inet");
         lua_setfield(L, -2, "family");
         lua_pushinteger(L, a->port);
         lua_setfield(L, -2, "port");
-        set_number(L, "started", (lua_Number)a->started_ms / 1000);
+        set_number(L, "started", (lua_Number)a->started_ms / 1000 + offset);
         if (a->ended_ms >= 0)
-            set_number(L, "ended", (lua_Number)a->ended_ms / 1000);
+            set_number(L, "ended", (lua_Number)a->ended_ms / 1000 + offset);
         lua_pushstring(L, srv_attempt_result_name(a->result));
         lua_setfield(L, -2, "result");
         if (a->error) {
             lua_pushstring(L, strerror(a->error));
             lua_setfield(L, -2, "error");
         }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, 4, (lua_Integer)i + 1);
     }
-    return 1;
+    return 2;
 }
 
 static int race_elapsed(lua_State *L)
