@@ -27,7 +27,11 @@ typedef struct planned {
     int family;
     uint16_t port;
     char address[46];
-    struct sockaddr_storage sa;
+    union {                        /* not sockaddr_storage: a plan entry stays small */
+        struct sockaddr sa;
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } to;
     socklen_t sa_len;
 } planned_t;
 
@@ -129,9 +133,7 @@ void srv_connect_destroy(srv_connect_t *race)
     if (race->epoll_fd >= 0)
         close(race->epoll_fd);
     free(race->plan);
-    free(race->attempts);
-    free(race->fds);
-    free(race->offered);
+    free(race->attempts);   /* and fds, offered: one block */
     free(race);
 }
 
@@ -141,14 +143,17 @@ srv_status_t srv_connect_add(srv_connect_t *race, size_t candidate, const char *
         return SRV_EINVAL;
     planned_t p;
     memset(&p, 0, sizeof p);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&p.sa;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&p.sa;
+    struct sockaddr_in *v4 = &p.to.v4;
+    struct sockaddr_in6 *v6 = &p.to.v6;
     if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons(port);
         p.sa_len = sizeof *v4;
         p.family = AF_INET;
-        inet_ntop(AF_INET, &v4->sin_addr, p.address, sizeof p.address);
+        /* inet_pton takes only the dotted quad without leading zeros, the
+         * form inet_ntop writes: the text is already canonical (and copying
+         * it spares a formatted print per address). */
+        memcpy(p.address, address, strlen(address) + 1);
     } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons(port);
@@ -307,7 +312,7 @@ static void start_one(srv_connect_t *race, int64_t now)
         failed(race, i, SRV_ATTEMPT_FAILED, errno, now);
         return;
     }
-    if (connect(fd, (const struct sockaddr *)&p->sa, p->sa_len) == 0) {
+    if (connect(fd, &p->to.sa, p->sa_len) == 0) {
         connected(race, i, now);   /* loopback may connect at once */
         return;
     }
@@ -329,19 +334,15 @@ srv_status_t srv_connect_start(srv_connect_t *race)
     srv_status_t status = sort_plan(race);
     if (status != SRV_OK)
         return status;
+    /* One block for the three arrays (attempts first: its alignment is
+     * the strictest), freed with race->attempts. */
     size_t n = race->plan_count ? race->plan_count : 1;
-    race->attempts = calloc(n, sizeof *race->attempts);
-    race->fds = malloc(n * sizeof *race->fds);
-    race->offered = calloc(n, 1);
-    if (!race->attempts || !race->fds || !race->offered) {
-        free(race->attempts);
-        free(race->fds);
-        free(race->offered);
-        race->attempts = NULL;
-        race->fds = NULL;
-        race->offered = NULL;
+    unsigned char *block = calloc(n, sizeof *race->attempts + sizeof *race->fds + 1);
+    if (!block)
         return SRV_ENOMEM;
-    }
+    race->attempts = (srv_attempt_t *)(void *)block;
+    race->fds = (int *)(void *)(block + n * sizeof *race->attempts);
+    race->offered = block + n * (sizeof *race->attempts + sizeof *race->fds);
     race->started = 1;
     race->t0 = now_ms();
     race->next_start = race->t0;

@@ -92,6 +92,46 @@ static int race_add(lua_State *L)
     return 1;
 }
 
+/* race:add_candidates(cands [, family]): race:add(i, address, c.port) for
+ * every address of every candidate c = cands[i] (c.addresses, a list of IP
+ * literals, may be nil), only those of family ("inet" or "inet6") when one
+ * is given. The number added, or nil, message, code. One call per race
+ * rather than one per address: r:connect makes a race per call. */
+static int race_add_candidates(lua_State *L)
+{
+    srv_connect_t *race = check_open_race(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *family = luaL_optstring(L, 3, NULL);
+    int want6 = family && strcmp(family, "inet6") == 0;
+    lua_settop(L, 3);
+    lua_Integer added = 0;
+    lua_Integer count = (lua_Integer)lua_rawlen(L, 2);
+    for (lua_Integer i = 1; i <= count; i++) {
+        if (lua_rawgeti(L, 2, i) != LUA_TTABLE)
+            return luaL_error(L, "bad candidate %d (table expected)", (int)i);
+        lua_getfield(L, 4, "port");
+        lua_Integer port = lua_tointeger(L, 5);
+        if (lua_getfield(L, 4, "addresses") == LUA_TTABLE) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, 6);
+            for (lua_Integer j = 1; j <= n; j++) {
+                lua_rawgeti(L, 6, j);
+                const char *address = lua_tostring(L, -1);
+                if (address && (!family || (strchr(address, ':') != NULL) == want6)) {
+                    srv_status_t status = port >= 1 && port <= 65535
+                        ? srv_connect_add(race, (size_t)i, address, (uint16_t)port) : SRV_EINVAL;
+                    if (status != SRV_OK)
+                        return lsrv_push_failure(L, status);
+                    added++;
+                }
+                lua_pop(L, 1);
+            }
+        }
+        lua_settop(L, 3);
+    }
+    lua_pushinteger(L, added);
+    return 1;
+}
+
 static int race_start(lua_State *L)
 {
     srv_status_t status = srv_connect_start(check_open_race(L));
@@ -101,6 +141,7 @@ static int race_start(lua_State *L)
     return 1;
 }
 
+/* false; or true, the code and, with "OK", the winning attempt's number. */
 static int push_done(lua_State *L, srv_connect_t *race)
 {
     if (!srv_connect_done(race)) {
@@ -108,8 +149,12 @@ static int push_done(lua_State *L, srv_connect_t *race)
         return 1;
     }
     lua_pushboolean(L, 1);
-    lsrv_push_code(L, srv_connect_status(race));
-    return 2;
+    srv_status_t status = srv_connect_status(race);
+    lsrv_push_code(L, status);
+    if (status != SRV_OK)
+        return 2;
+    lua_pushinteger(L, (lua_Integer)srv_connect_winner(race) + 1);
+    return 3;
 }
 
 /* race:process(): what race:done() then says. */
@@ -140,8 +185,8 @@ static int race_timeout(lua_State *L)
     return 1;
 }
 
-/* race:done(): whether it is over, and its code ("OK", "CONNECT",
- * "TIMEOUT", "CANCELLED"). */
+/* race:done(): whether it is over, its code ("OK", "CONNECT", "TIMEOUT",
+ * "CANCELLED") and with "OK" the winning attempt's number. */
 static int race_done(lua_State *L)
 {
     return push_done(L, check_open_race(L));
@@ -311,6 +356,7 @@ static int race_tostring(lua_State *L)
 
 static const luaL_Reg race_methods[] = {
     {"add", race_add},
+    {"add_candidates", race_add_candidates},
     {"start", race_start},
     {"process", race_process},
     {"pollfd", race_pollfd},

@@ -231,7 +231,7 @@ local OK, CONNECT, TIMEOUT, CANCELLED = codes.OK, codes.CONNECT, codes.TIMEOUT, 
 function driver_methods.advance(d)
     if d.finished or d.advancing then return end
     local race = d.race
-    local done, code = race:process()
+    local done, code, winner = race:process()
     if d.ready then
         d.advancing = true
         while true do
@@ -241,7 +241,7 @@ function driver_methods.advance(d)
             if d.finished then return end
         end
         d.advancing = false
-        done, code = race:done()
+        done, code, winner = race:done()
     end
     if not done or d.finished then return end
     d.finished = true
@@ -250,7 +250,6 @@ function driver_methods.advance(d)
     if d.watched then loop.unwatch_race(self, d) end
     local list, numbers = attempts_of(d)
     local conn, msg
-    local winner = code == OK and race:winner() or nil
     if code ~= CANCELLED then feed_health(d, list, numbers, winner) end
     if code == OK then
         local elapsed = d.clock() - d.t0
@@ -298,22 +297,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     local race = core.race(opts.attempt_delay, remaining, opts.connect_timeout, ready ~= nil)
     local family = opts.family
     if family == "any" then family = nil end
-    local added = 0
-    for i = 1, #cands do
-        local c = cands[i]
-        local list = c.addresses
-        if list then
-            local port = c.port
-            for j = 1, #list do
-                local address = list[j]
-                if not family or (address:find(":", 1, true) and "inet6" or "inet") == family then
-                    assert(race:add(i, address, port))
-                    added = added + 1
-                end
-            end
-        end
-    end
-    if added == 0 then
+    if assert(race:add_candidates(cands, family)) == 0 then
         race:close()
         -- Nothing to try: the resolution's own failure when there is one.
         local lookup_failures = {}
