@@ -318,7 +318,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     }, driver_mt)
     self._races[d] = true
     race:start()
-    loop.watch_race(self, d)
+    if self._poller then loop.watch_race(self, d) end
     d.starting = true
     d:advance()
     d.starting = false
