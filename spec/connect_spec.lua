@@ -341,6 +341,53 @@ describe("r:connect", function()
         got:close()
     end)
 
+    it("wakes a loop watching r:pollfd() when a race's socket connects (cqueues.poll)", function()
+        -- The only attempt hangs (SYN dropped) until the listener's queue is
+        -- freed; the kernel's SYN sent again a second later then connects.
+        -- A loop woken only by r:timeout() would sleep until the race's
+        -- timeout (8 s) before it noticed.
+        local cqueues = require "cqueues"
+        local hole, listener = rig:blackhole("127.0.0.22")
+        r = resolver_for { { name = "a.example.test", port = hole, addresses = { "127.0.0.22" } } }
+        local before = loopback.open_fds()
+        local got, fds = nil, {}
+        r:connect_async(NAME, { timeout = 8 }, function(...) got = table.pack(...) end)
+        local cq = cqueues.new()
+        cq:wrap(function()
+            while r:pending() > 0 do
+                cqueues.poll(r)
+                fds[#fds + 1] = r:pollfd() or false
+                r:process()
+            end
+        end)
+        cq:wrap(function()
+            listener:settimeout(0)
+            while not got do
+                cqueues.sleep(0.2)
+                local accepted = listener:accept()
+                if accepted then accepted:close() end
+            end
+        end)
+        assert(cq:loop())
+        local conn = assert(got[1], got[2])
+        assert.equal("127.0.0.22", conn.address)
+        assert.is_true(conn.elapsed < 8 - 2 * SLACK - 2, "connected after " .. conn.elapsed)
+        -- The descriptor: none for an offline resolver until the race runs,
+        -- then one (the same each time), none once it is over.
+        assert.is_false(fds[1])
+        local descriptors = {}
+        for _, fd in ipairs(fds) do
+            if fd and fd ~= descriptors[#descriptors] then descriptors[#descriptors + 1] = fd end
+        end
+        assert.equal(1, #descriptors)
+        assert.is_nil(r:pollfd())
+        assert.is_nil(r:events())
+        conn:close()
+        r:close()
+        r = nil
+        assert.equal(before, loopback.open_fds())
+    end)
+
     it("passes resolution failures through unchanged", function()
         r = resolver_for { { name = "a.example.test", port = 1, addresses = { "127.0.0.1" } } }
         local conn, msg, code = r:connect("_nothing._tcp.example.test")

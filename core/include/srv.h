@@ -453,13 +453,23 @@ srv_status_t srv_connect_new(srv_connect_t **out, const srv_connect_options_t *o
 /* Closes every descriptor the race still owns (an untaken winner too). */
 void srv_connect_destroy(srv_connect_t *race);
 
-/* Adds an address to try, before srv_connect_start. candidate numbers the
- * target it belongs to: candidates are tried in ascending number (the
- * caller's RFC 2782 order) and, inside one candidate, the families
- * alternate IPv6 first (RFC 8305 4), each family in the order added.
- * SRV_EINVAL: not an IPv4 or IPv6 literal, port 0, or already started. */
+/* Adds an address to try. candidate numbers the target it belongs to:
+ * candidates are tried in ascending number (the caller's RFC 2782 order)
+ * and, inside one candidate, the families alternate IPv6 first (RFC 8305
+ * 4), each family in the order added. A running race takes addresses too
+ * (RFC 8305 3: an answer that comes late joins the race): the address goes
+ * among those not tried yet, in the same order, the families alternating
+ * on from the candidate's last attempt; call srv_connect_process() next,
+ * which starts it when it is due. SRV_EINVAL: not an IPv4 or IPv6
+ * literal, port 0, or the race is over. */
 srv_status_t srv_connect_add(srv_connect_t *race, size_t candidate,
                              const char *address, uint16_t port);
+/* While more is non-zero, a running race that has tried every address it
+ * has, with none pending, waits for srv_connect_add (its timeout still
+ * runs) instead of ending with SRV_ECONNECT: the caller is still looking
+ * addresses up. Set it back to 0 when the lookups are over, then call
+ * srv_connect_process(). */
+void srv_connect_expect_more(srv_connect_t *race, int more);
 /* Starts the race: the first attempt now, the others one every attempt
  * delay while earlier ones are pending, at once when none is (RFC 8305 5).
  * SRV_EINVAL: already started. With no address the race ends at once
@@ -505,7 +515,9 @@ srv_status_t srv_connect_reject(srv_connect_t *race, size_t attempt);
 /* Ends the race (SRV_ECANCELLED) unless it is over; every socket is closed. */
 void srv_connect_cancel(srv_connect_t *race);
 
-/* The attempts made so far, in the order they started. */
+/* The attempts made so far, in the order they started. The array stays
+ * where it is until srv_connect_add() on the running race or
+ * srv_connect_destroy(). */
 const srv_attempt_t *srv_connect_attempts(const srv_connect_t *race, size_t *count);
 /* Milliseconds since srv_connect_start (to the end once the race is over). */
 int64_t srv_connect_elapsed_ms(const srv_connect_t *race);

@@ -27,7 +27,11 @@ typedef struct planned {
     int family;
     uint16_t port;
     char address[46];
-    struct sockaddr_storage sa;
+    union {                        /* not sockaddr_storage: a plan entry stays small */
+        struct sockaddr sa;
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } to;
     socklen_t sa_len;
 } planned_t;
 
@@ -37,10 +41,12 @@ struct srv_connect {
     size_t plan_count;
     size_t plan_capacity;
     size_t next;
-    srv_attempt_t *attempts;       /* one per started address, capacity plan_count */
+    srv_attempt_t *attempts;       /* one per started address; one block with fds, offered */
     int *fds;                      /* attempts[i]'s socket, -1 once closed or taken */
     unsigned char *offered;        /* manual accept: handed out by srv_connect_offer */
     size_t attempt_count;
+    size_t attempt_capacity;       /* of the block: at least plan_count once started */
+    int expecting;                 /* srv_connect_expect_more */
     int epoll_fd;
     int64_t t0;                    /* monotonic ms at start */
     int64_t next_start;            /* when the next attempt may start while others are pending */
@@ -129,26 +135,30 @@ void srv_connect_destroy(srv_connect_t *race)
     if (race->epoll_fd >= 0)
         close(race->epoll_fd);
     free(race->plan);
-    free(race->attempts);
-    free(race->fds);
-    free(race->offered);
+    free(race->attempts);   /* and fds, offered: one block */
     free(race);
 }
 
+static srv_status_t sort_plan(srv_connect_t *race, size_t from);
+static srv_status_t reserve_attempts(srv_connect_t *race, size_t capacity);
+
 srv_status_t srv_connect_add(srv_connect_t *race, size_t candidate, const char *address, uint16_t port)
 {
-    if (!race || !address || port == 0 || race->started)
+    if (!race || !address || port == 0 || race->done)
         return SRV_EINVAL;
     planned_t p;
     memset(&p, 0, sizeof p);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&p.sa;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&p.sa;
+    struct sockaddr_in *v4 = &p.to.v4;
+    struct sockaddr_in6 *v6 = &p.to.v6;
     if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons(port);
         p.sa_len = sizeof *v4;
         p.family = AF_INET;
-        inet_ntop(AF_INET, &v4->sin_addr, p.address, sizeof p.address);
+        /* inet_pton takes only the dotted quad without leading zeros, the
+         * form inet_ntop writes: the text is already canonical (and copying
+         * it spares a formatted print per address). */
+        memcpy(p.address, address, strlen(address) + 1);
     } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons(port);
@@ -169,8 +179,25 @@ srv_status_t srv_connect_add(srv_connect_t *race, size_t candidate, const char *
     p.candidate = candidate;
     p.port = port;
     p.added = race->plan_count;
+    if (race->started) {
+        srv_status_t status = reserve_attempts(race, race->plan_count + 1);
+        if (status != SRV_OK)
+            return status;
+        race->plan[race->plan_count++] = p;
+        /* RFC 8305 3: a late address is sorted in among those not tried. */
+        status = sort_plan(race, race->next);
+        if (status != SRV_OK)
+            race->plan_count--;   /* sort_plan leaves the plan as it was */
+        return status;
+    }
     race->plan[race->plan_count++] = p;
     return SRV_OK;
+}
+
+void srv_connect_expect_more(srv_connect_t *race, int more)
+{
+    if (race)
+        race->expecting = more != 0;
 }
 
 static int by_candidate(const void *a, const void *b)
@@ -181,42 +208,80 @@ static int by_candidate(const void *a, const void *b)
     return x->added < y->added ? -1 : x->added > y->added;
 }
 
+/* Whether the last address of candidate tried before plan[from] was IPv6. */
+static int last_tried_was_ipv6(const srv_connect_t *race, size_t from, size_t candidate)
+{
+    for (size_t i = from; i-- > 0;)
+        if (race->plan[i].candidate == candidate)
+            return race->plan[i].family == AF_INET6;
+    return 0;
+}
+
 /* RFC 8305 4: inside one candidate the families alternate, IPv6 first (the
  * preference RFC 6724 gives it), each family keeping its own order. The
  * candidates keep the caller's order: XEP-0495 races every address of
- * every target, the SRV order deciding who goes first. */
-static srv_status_t sort_plan(srv_connect_t *race)
+ * every target, the SRV order deciding who goes first. Sorts the plan from
+ * `from` on (the addresses not tried yet): a candidate whose last attempt
+ * was IPv6 goes on with IPv4. On failure the plan is as it was. */
+static srv_status_t sort_plan(srv_connect_t *race, size_t from)
 {
-    size_t n = race->plan_count;
+    size_t n = race->plan_count - from;
     if (n < 2)
         return SRV_OK;
-    qsort(race->plan, n, sizeof *race->plan, by_candidate);
+    planned_t *plan = race->plan + from;
     planned_t *sorted = malloc(n * sizeof *sorted);
     if (!sorted)
         return SRV_ENOMEM;
+    qsort(plan, n, sizeof *plan, by_candidate);
     size_t out = 0;
     for (size_t start = 0; start < n;) {
         size_t end = start;
-        while (end < n && race->plan[end].candidate == race->plan[start].candidate)
+        while (end < n && plan[end].candidate == plan[start].candidate)
             end++;
         size_t i6 = start, i4 = start;
-        int want6 = 1;
+        int want6 = !last_tried_was_ipv6(race, from, plan[start].candidate);
         while (out < end) {
-            while (i6 < end && race->plan[i6].family != AF_INET6)
+            while (i6 < end && plan[i6].family != AF_INET6)
                 i6++;
-            while (i4 < end && race->plan[i4].family != AF_INET)
+            while (i4 < end && plan[i4].family != AF_INET)
                 i4++;
             if ((want6 && i6 < end) || i4 >= end)
-                sorted[out++] = race->plan[i6++];
+                sorted[out++] = plan[i6++];
             else
-                sorted[out++] = race->plan[i4++];
+                sorted[out++] = plan[i4++];
             want6 = !want6;
         }
         start = end;
     }
-    free(race->plan);
-    race->plan = sorted;
-    race->plan_capacity = n;
+    memcpy(plan, sorted, n * sizeof *sorted);
+    free(sorted);
+    return SRV_OK;
+}
+
+/* Room for capacity attempts in the one block of attempts, fds, offered
+ * (attempts first: its alignment is the strictest). */
+static srv_status_t reserve_attempts(srv_connect_t *race, size_t capacity)
+{
+    if (capacity <= race->attempt_capacity)
+        return SRV_OK;
+    if (race->attempt_capacity && capacity < race->attempt_capacity * 2)
+        capacity = race->attempt_capacity * 2;
+    unsigned char *block = calloc(capacity, sizeof *race->attempts + sizeof *race->fds + 1);
+    if (!block)
+        return SRV_ENOMEM;
+    srv_attempt_t *attempts = (srv_attempt_t *)(void *)block;
+    int *fds = (int *)(void *)(block + capacity * sizeof *attempts);
+    unsigned char *offered = block + capacity * (sizeof *attempts + sizeof *fds);
+    if (race->attempt_count) {
+        memcpy(attempts, race->attempts, race->attempt_count * sizeof *attempts);
+        memcpy(fds, race->fds, race->attempt_count * sizeof *fds);
+        memcpy(offered, race->offered, race->attempt_count);
+    }
+    free(race->attempts);
+    race->attempts = attempts;
+    race->fds = fds;
+    race->offered = offered;
+    race->attempt_capacity = capacity;
     return SRV_OK;
 }
 
@@ -307,7 +372,7 @@ static void start_one(srv_connect_t *race, int64_t now)
         failed(race, i, SRV_ATTEMPT_FAILED, errno, now);
         return;
     }
-    if (connect(fd, (const struct sockaddr *)&p->sa, p->sa_len) == 0) {
+    if (connect(fd, &p->to.sa, p->sa_len) == 0) {
         connected(race, i, now);   /* loopback may connect at once */
         return;
     }
@@ -326,22 +391,12 @@ srv_status_t srv_connect_start(srv_connect_t *race)
 {
     if (!race || race->started)
         return SRV_EINVAL;
-    srv_status_t status = sort_plan(race);
+    srv_status_t status = sort_plan(race, 0);
     if (status != SRV_OK)
         return status;
-    size_t n = race->plan_count ? race->plan_count : 1;
-    race->attempts = calloc(n, sizeof *race->attempts);
-    race->fds = malloc(n * sizeof *race->fds);
-    race->offered = calloc(n, 1);
-    if (!race->attempts || !race->fds || !race->offered) {
-        free(race->attempts);
-        free(race->fds);
-        free(race->offered);
-        race->attempts = NULL;
-        race->fds = NULL;
-        race->offered = NULL;
-        return SRV_ENOMEM;
-    }
+    status = reserve_attempts(race, race->plan_count ? race->plan_count : 1);
+    if (status != SRV_OK)
+        return status;
     race->started = 1;
     race->t0 = now_ms();
     race->next_start = race->t0;
@@ -396,7 +451,7 @@ srv_status_t srv_connect_process(srv_connect_t *race)
     while (!race->done && race->next < race->plan_count &&
            (active_count(race) == 0 || now >= race->next_start))
         start_one(race, now);
-    if (!race->done && race->next == race->plan_count && active_count(race) == 0)
+    if (!race->done && race->next == race->plan_count && active_count(race) == 0 && !race->expecting)
         finish(race, SRV_ECONNECT, SRV_ATTEMPT_CANCELLED, now);
     return SRV_OK;
 }

@@ -340,6 +340,101 @@ static void test_many_races_leave_no_descriptor(void **state)
     loopback_close(&refused);
 }
 
+/* RFC 8305 3: an address whose answer comes late joins the running race,
+ * sorted in among the addresses not tried yet. */
+static void test_an_address_added_to_a_running_race_is_sorted_in(void **state)
+{
+    (void)state;
+    int before = loopback_open_fds();
+    loopback_endpoint_t refused, hole, late, later;
+    assert_int_equal(loopback_refuse(&refused, "127.0.0.30"), 0);
+    assert_int_equal(loopback_blackhole(&hole, "127.0.0.32"), 0);
+    assert_int_equal(loopback_listen(&late, "127.0.0.31"), 0);
+    assert_int_equal(loopback_listen(&later, "127.0.0.33"), 0);
+    srv_connect_t *race = race_with(100, 5000, 0, 0);
+    srv_connect_expect_more(race, 1);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.30", refused.port), SRV_OK);
+    assert_int_equal(srv_connect_start(race), SRV_OK);
+    assert_int_equal(srv_connect_process(race), SRV_OK);
+    /* Refused, nothing else yet: the race waits for more. */
+    assert_false(srv_connect_done(race));
+    assert_true(srv_connect_timeout_ms(race) > 0);
+    assert_int_equal(srv_connect_add(race, 2, "127.0.0.32", hole.port), SRV_OK);
+    assert_int_equal(srv_connect_process(race), SRV_OK);   /* none pending: at once */
+    attempts_of(race, 2);
+    /* Candidate 3, then candidate 1: the first comes first in the SRV order. */
+    assert_int_equal(srv_connect_add(race, 3, "127.0.0.33", later.port), SRV_OK);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.31", late.port), SRV_OK);
+    srv_connect_expect_more(race, 0);
+    assert_int_equal(srv_connect_run(race), SRV_OK);
+    assert_int_equal(srv_connect_status(race), SRV_OK);
+    assert_int_equal(srv_connect_winner(race), 2);
+    const srv_attempt_t *a = attempts_of(race, 3);
+    assert_string_equal(a[0].address, "127.0.0.30");
+    assert_int_equal(a[0].result, SRV_ATTEMPT_REFUSED);
+    assert_string_equal(a[1].address, "127.0.0.32");
+    assert_int_equal(a[1].result, SRV_ATTEMPT_CANCELLED);
+    assert_string_equal(a[2].address, "127.0.0.31");
+    assert_int_equal(a[2].candidate, 1);
+    assert_true(a[2].started_ms - a[1].started_ms >= 100 - 5);
+    srv_connect_destroy(race);
+    loopback_close(&refused);
+    loopback_close(&hole);
+    loopback_close(&late);
+    loopback_close(&later);
+    assert_int_equal(loopback_open_fds(), before);
+}
+
+/* RFC 8305 4 goes on across late addresses: after an IPv6 attempt of a
+ * candidate, its next address is IPv4 even when IPv6 ones came too. */
+static void test_late_addresses_keep_the_families_alternating(void **state)
+{
+    (void)state;
+    loopback_endpoint_t r6a, r6b, r4;
+    assert_int_equal(loopback_refuse(&r6a, "::1"), 0);
+    assert_int_equal(loopback_refuse(&r6b, "::1"), 0);
+    assert_int_equal(loopback_refuse(&r4, "127.0.0.35"), 0);
+    srv_connect_t *race = race_with(0, 5000, 0, 0);
+    srv_connect_expect_more(race, 1);
+    assert_int_equal(srv_connect_add(race, 1, "::1", r6a.port), SRV_OK);
+    assert_int_equal(srv_connect_start(race), SRV_OK);
+    assert_int_equal(srv_connect_process(race), SRV_OK);
+    assert_false(srv_connect_done(race));
+    assert_int_equal(srv_connect_add(race, 1, "::1", r6b.port), SRV_OK);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.35", r4.port), SRV_OK);
+    srv_connect_expect_more(race, 0);
+    assert_int_equal(srv_connect_run(race), SRV_OK);
+    assert_int_equal(srv_connect_status(race), SRV_ECONNECT);
+    const srv_attempt_t *a = attempts_of(race, 3);
+    assert_int_equal(a[0].port, r6a.port);
+    assert_int_equal(a[1].port, r4.port);
+    assert_int_equal(a[2].port, r6b.port);
+    srv_connect_destroy(race);
+    loopback_close(&r6a);
+    loopback_close(&r6b);
+    loopback_close(&r4);
+}
+
+static void test_a_race_that_expects_more_ends_once_told_there_is_none(void **state)
+{
+    (void)state;
+    loopback_endpoint_t refused;
+    assert_int_equal(loopback_refuse(&refused, "127.0.0.34"), 0);
+    srv_connect_t *race = race_with(0, 5000, 0, 0);
+    srv_connect_expect_more(race, 1);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.34", refused.port), SRV_OK);
+    assert_int_equal(srv_connect_start(race), SRV_OK);
+    assert_int_equal(srv_connect_process(race), SRV_OK);
+    assert_false(srv_connect_done(race));
+    srv_connect_expect_more(race, 0);
+    assert_int_equal(srv_connect_process(race), SRV_OK);
+    assert_true(srv_connect_done(race));
+    assert_int_equal(srv_connect_status(race), SRV_ECONNECT);
+    assert_int_equal(srv_connect_add(race, 1, "127.0.0.34", refused.port), SRV_EINVAL);
+    srv_connect_destroy(race);
+    loopback_close(&refused);
+}
+
 /* A loop that watches the one epoll descriptor, as srv.loop does. */
 static void test_the_pollfd_wakes_a_loop_when_an_attempt_connects(void **state)
 {
@@ -389,6 +484,9 @@ int main(void)
         cmocka_unit_test(test_bad_input_is_refused),
         cmocka_unit_test(test_the_pollfd_wakes_a_loop_when_an_attempt_connects),
         cmocka_unit_test(test_many_races_leave_no_descriptor),
+        cmocka_unit_test(test_an_address_added_to_a_running_race_is_sorted_in),
+        cmocka_unit_test(test_late_addresses_keep_the_families_alternating),
+        cmocka_unit_test(test_a_race_that_expects_more_ends_once_told_there_is_none),
     };
     return cmocka_run_group_tests_name("connect", tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #define LSRV_PREPARED "srv.prepared"
 #define LSRV_RACE     "srv.race"
 #define LSRV_SOCKET   "srv.socket"
+#define LSRV_POLLER   "srv.poller"
 
 /* module.c ------------------------------------------------------------- */
 
@@ -61,7 +62,8 @@ int lsrv_resolver_new(lua_State *L);
 /* connect.c: connection races ------------------------------------------ */
 
 void lsrv_open_connect(lua_State *L);
-/* Sets core.race and core.wait in the module table on the stack top. */
+/* Sets core.race, core.poller and core.wait in the module table on the
+ * stack top. */
 void lsrv_open_connect_functions(lua_State *L);
 
 /* delivery.c: completed queries, from the core's callbacks to Lua ------- */

@@ -25,6 +25,7 @@ local M = {}
 
 local arg_error, is_callable = options.arg_error, options.is_callable
 local defer = fetch.defer
+local record = health.record
 
 -- docs/lua-api.md, "r:connect": the race's own options, then those handed
 -- to the resolution.
@@ -40,23 +41,8 @@ local FAILED = { refused = true, timeout = true, failed = true, rejected = true 
 
 local NO_OPTIONS = setmetatable({}, { __newindex = function() error("srv: internal: options are read-only", 2) end })
 
--- The resolution's options; one shared table when the call sets none of them.
-local WITH_ADDRESSES = setmetatable({ addresses = true }, {
-    __newindex = function() error("srv: internal: options are read-only", 2) end })
-
-local function resolve_options(opts)
-    local any = false
-    for _, field in ipairs(RESOLVE_OPTIONS) do
-        if opts[field] ~= nil then any = true break end
-    end
-    if not any then return WITH_ADDRESSES end
-    local r = { addresses = true }
-    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
-    return r
-end
-
 local function read_options(opts, n, fname)
-    if opts == nil then return NO_OPTIONS, WITH_ADDRESSES end
+    if opts == nil then return NO_OPTIONS end
     if type(opts) ~= "table" then arg_error(n, fname, "table expected, got " .. type(opts)) end
     local problem = options.unknown_option(opts, OPTION_NAMES)
     if problem then arg_error(n, fname, problem) end
@@ -79,9 +65,7 @@ local function read_options(opts, n, fname)
             arg_error(n, fname, string.format("field '%s': function expected, got %s", field, type(opts[field])))
         end
     end
-    -- The resolution's options are checked here, so that a bad one names
-    -- the method called (connect), not the resolution under it.
-    return opts, resolve.read_options(resolve_options(opts), n, fname)
+    return opts
 end
 
 -- Connections ---------------------------------------------------------------
@@ -135,18 +119,13 @@ local driver_methods = {}
 local driver_mt = { __index = driver_methods }
 
 -- The attempts as users see them: target and port from the candidate,
--- times from the start of the call; and the candidate number of each.
+-- times from the start of the call, ready's reasons; and the candidate
+-- number of each.
 local function attempts_of(d)
-    local list, numbers = d.race:attempts(), {}
-    local offset, reasons, cands = d.offset, d.reasons, d.cands
-    for i = 1, #list do
-        local a = list[i]
-        numbers[i] = a.candidate
-        a.target = cands[a.candidate].target
-        a.candidate = nil
-        a.started = a.started + offset
-        if a.ended then a.ended = a.ended + offset end
-        if reasons[i] then a.error = reasons[i] end
+    local list, numbers = d.race:attempts(d.offset, d.cands)
+    local reasons = d.reasons
+    if reasons then
+        for i, why in pairs(reasons) do list[i].error = why end
     end
     return list, numbers
 end
@@ -161,31 +140,41 @@ local function describe_attempts(list)
     return table.concat(parts, "; ")
 end
 
-local function new_conn(d, n, list, numbers)
+local function new_conn(d, n, list, numbers, elapsed)
     local a = list[n]
     return setmetatable({
         target = a.target, port = a.port, address = a.address, family = a.family,
-        candidate = d.cands[numbers[n]], attempts = list,
-        elapsed = d.clock() - d.t0,
+        candidate = d.cands[numbers[n]], attempts = list, elapsed = elapsed,
     }, conn_mt)
 end
 
 -- Runs the ready hook on a connected socket, in a task: it may wait.
 local function offer(d, n, fd)
-    local conn = new_conn(d, n, attempts_of(d))
+    local list, numbers = attempts_of(d)
+    local conn = new_conn(d, n, list, numbers, d.clock() - d.t0)
     conn._offer_fd = fd
-    d.offered[conn] = true
+    local offered = d.offered
+    if not offered then
+        offered = {}
+        d.offered = offered
+    end
+    offered[conn] = true
     task.spawn(function()
         local ok, verdict, msg = pcall(d.ready, conn)
         conn._offer_fd = nil
-        d.offered[conn] = nil
+        offered[conn] = nil
         if d.finished then return end
         if ok and verdict then
             d.accepted = conn
             d.race:accept(n)
         else
             if not ok then msg = tostring(verdict) end
-            d.reasons[n] = msg ~= nil and tostring(msg) or "not ready"
+            local reasons = d.reasons
+            if not reasons then
+                reasons = {}
+                d.reasons = reasons
+            end
+            reasons[n] = msg ~= nil and tostring(msg) or "not ready"
             d.race:reject(n)
         end
         d:advance()
@@ -201,20 +190,32 @@ end
 -- or was rejected by `ready`; attempts the race cancelled say nothing, and
 -- a race cancelled as a whole (r:close) reports nothing.
 local function feed_health(d, list, numbers, winner)
-    local outcome, rtt = {}, {}
-    for i, a in ipairs(list) do
+    local self, cands = d.self, d.cands
+    local count = #list
+    if count == 1 then
+        -- The usual race on a healthy service: one attempt, one report.
+        local a = list[1]
+        local c = cands[numbers[1]]
+        if winner == 1 then
+            return record(self, c.target, c.port, true, a.ended and a.ended - a.started or nil, c)
+        elseif FAILED[a.result] then
+            return record(self, c.target, c.port, false, nil, c)
+        end
+        return
+    end
+    local outcome = {}
+    for i = 1, count do
         local n = numbers[i]
         if i == winner then
             outcome[n] = true
-            rtt[n] = a.ended and a.ended - a.started or nil
-        elseif FAILED[a.result] and outcome[n] == nil then
+        elseif outcome[n] == nil and FAILED[list[i].result] then
             outcome[n] = false
         end
     end
     -- Passive health keeps one state per target and port: two candidates
     -- holding the same (XMPP's _xmpp-* and _xmpps-* names may) are one
     -- report, a success when either succeeded.
-    local self, cands, reported = d.self, d.cands, {}
+    local reported = {}
     for n, ok in pairs(outcome) do
         local c = cands[n]
         local key = names.key(c.target) .. "|" .. c.port
@@ -222,7 +223,13 @@ local function feed_health(d, list, numbers, winner)
         if other == nil or (ok and not outcome[other]) then reported[key] = n end
     end
     for _, n in pairs(reported) do
-        health.report(self, cands[n], outcome[n], rtt[n])
+        local ok, rtt = outcome[n], nil
+        if ok then
+            local a = list[winner]
+            rtt = a.ended and a.ended - a.started or nil
+        end
+        local c = cands[n]
+        record(self, c.target, c.port, ok, rtt, c)
     end
 end
 
@@ -230,7 +237,7 @@ end
 -- on_attempt that raises neither stops the others nor the callback: the
 -- result still goes out, then the first error is raised (docs/lua-api.md,
 -- "Conventions": a callback that raises does not stop the others).
-local function report(d, list, result)
+local function report(d, list, conn, msg, code)
     local on_attempt, first = d.on_attempt, nil
     if on_attempt then
         for _, a in ipairs(list) do
@@ -240,58 +247,66 @@ local function report(d, list, result)
             end
         end
     end
-    d.cb(result[1], result[2], result[3])
+    d.cb(conn, msg, code)
     if first ~= nil then error(first, 0) end
 end
 
+local OK, CONNECT, TIMEOUT, CANCELLED = codes.OK, codes.CONNECT, codes.TIMEOUT, codes.CANCELLED
+
 function driver_methods.advance(d)
     if d.finished or d.advancing then return end
-    d.advancing = true
     local race = d.race
-    race:process()
+    local done, code, winner = race:process()
     if d.ready then
+        d.advancing = true
         while true do
             local n, fd = race:offer()
             if not n then break end
             offer(d, n, fd)
             if d.finished then return end
         end
+        d.advancing = false
+        done, code, winner = race:done()
     end
-    d.advancing = false
-    local done, code = race:done()
     if not done or d.finished then return end
     d.finished = true
-    d.self._races[d] = nil
+    local self = d.self
+    self._races[d] = nil
+    if d.watched then loop.unwatch_race(self, d) end
     -- A ready still running (it waits) sees its socket closed with the
     -- race: conn:fd() is nil from now on, not a descriptor number the
     -- system may give to something else.
-    for conn in pairs(d.offered) do conn._offer_fd = nil end
+    if d.offered then
+        for conn in pairs(d.offered) do conn._offer_fd = nil end
+    end
     local list, numbers = attempts_of(d)
-    local result
-    local winner = code == codes.OK and race:winner() or nil
-    if code ~= codes.CANCELLED then feed_health(d, list, numbers, winner) end
-    if code == codes.OK then
-        local n = winner
-        local conn = d.accepted or new_conn(d, n, list, numbers)
-        conn.attempts, conn.elapsed = list, d.clock() - d.t0
+    local conn, msg
+    if code ~= CANCELLED then feed_health(d, list, numbers, winner) end
+    if code == OK then
+        local elapsed = d.clock() - d.t0
+        conn = d.accepted
+        if conn then
+            conn.attempts, conn.elapsed = list, elapsed
+        else
+            conn = new_conn(d, winner, list, numbers, elapsed)
+        end
         conn._socket = race:take()
-        result = { conn }
-    elseif code == codes.CONNECT then
-        result = { nil, string.format("%s: every connection attempt failed: %s", d.name, describe_attempts(list)),
-                   codes.CONNECT }
-    elseif code == codes.TIMEOUT then
-        result = { nil, string.format("%s: no connection before the timeout (%g s): %s", d.name, d.timeout,
-                                      describe_attempts(list)), codes.TIMEOUT }
+    elseif code == CONNECT then
+        msg = string.format("%s: every connection attempt failed: %s", d.name, describe_attempts(list))
+    elseif code == TIMEOUT then
+        msg = string.format("%s: no connection before the timeout (%g s): %s", d.name, d.timeout,
+                            describe_attempts(list))
     else
-        result = { nil, string.format("%s: connection race cancelled", d.name), code }
+        msg = string.format("%s: connection race cancelled", d.name)
     end
     race:close()
+    if conn then code = nil end
     if d.starting then
         -- Over before start_race returned: it runs inside a delivery (the
         -- resolution's callback), where the result may go out at once.
-        return report(d, list, result)
+        return report(d, list, conn, msg, code)
     end
-    defer(d.self, report, d, list, result)
+    defer(self, report, d, list, conn, msg, code)
 end
 
 function driver_methods.cancel(d)
@@ -309,45 +324,56 @@ local function start_race(self, name, cands, opts, t0, cb)
     if remaining <= 0 then
         return cb(nil, string.format("%s: no connection before the timeout (%g s)", name, timeout), codes.TIMEOUT)
     end
-    local race = core.race { attempt_delay = opts.attempt_delay, timeout = remaining,
-                             connect_timeout = opts.connect_timeout, manual = opts.ready ~= nil }
-    local family = opts.family or "any"
-    local added, lookup_failures = 0, {}
-    for i, c in ipairs(cands) do
-        for _, address in ipairs(c.addresses or {}) do
-            local a_family = address:find(":", 1, true) and "inet6" or "inet"
-            if family == "any" or a_family == family then
-                assert(race:add(i, address, c.port))
-                added = added + 1
-            end
-        end
-        if c.address_error then
-            lookup_failures[#lookup_failures + 1] = c.target .. " " .. c.address_error
-        end
-    end
-    if added == 0 then
+    local ready = opts.ready
+    local race = core.race(opts.attempt_delay, remaining, opts.connect_timeout, ready ~= nil)
+    local family = opts.family
+    if family == "any" then family = nil end
+    if assert(race:add_candidates(cands, family)) == 0 then
         race:close()
         -- Nothing to try: the resolution's own failure when there is one.
+        local lookup_failures = {}
+        for _, c in ipairs(cands) do
+            if c.address_error then
+                lookup_failures[#lookup_failures + 1] = c.target .. " " .. c.address_error
+            end
+        end
         local first = cands[1] and cands[1].address_error
         local why = #lookup_failures > 0 and table.concat(lookup_failures, "; ")
-                    or ("no " .. (family == "any" and "" or family .. " ") .. "address")
+                    or ("no " .. (family and family .. " " or "") .. "address")
         return cb(nil, string.format("%s: no address to connect to (%s)", name, why),
                   first or codes.CONNECT)
     end
     local d = setmetatable({
         self = self, race = race, cands = cands, name = name, cb = cb, clock = clock, t0 = t0,
-        offset = elapsed, timeout = timeout, ready = opts.ready, on_attempt = opts.on_attempt,
-        reasons = {}, offered = {},
+        offset = elapsed, timeout = timeout, ready = ready, on_attempt = opts.on_attempt,
     }, driver_mt)
     self._races[d] = true
     race:start()
+    if self._poller then loop.watch_race(self, d) end
     d.starting = true
     d:advance()
     d.starting = false
 end
 
--- opts, ropts: checked already (read_options).
-local function connect_async(self, name, opts, ropts, cb)
+-- The resolution's options; one shared table when the call sets none of them.
+local WITH_ADDRESSES = setmetatable({ addresses = true }, {
+    __newindex = function() error("srv: internal: options are read-only", 2) end })
+
+local function resolve_options(opts)
+    if opts == NO_OPTIONS then return WITH_ADDRESSES end
+    local any = false
+    for _, field in ipairs(RESOLVE_OPTIONS) do
+        if opts[field] ~= nil then any = true break end
+    end
+    if not any then return WITH_ADDRESSES end
+    local r = { addresses = true }
+    for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
+    return r
+end
+
+-- opts: checked already (read_options); fname: the method called, which
+-- errors in the resolution's options name.
+local function connect_async(self, fname, name, opts, cb)
     -- The race's times (timeout, elapsed, attempts) are real time, on the
     -- monotonic clock: the resolver's `clock` is the cache's and health's
     -- (docs/lua-api.md, srv.resolver), and a test moves it by hand.
@@ -360,9 +386,9 @@ local function connect_async(self, name, opts, ropts, cb)
         start_race(self, name, cands, opts, t0, cb)
     end
     if opts.xmpp then
-        xmpp.resolve_xmpp_async(self, name, opts.xmpp, ropts, resolved)
+        xmpp.resolve_xmpp_async(self, name, opts.xmpp, resolve_options(opts), resolved)
     else
-        resolve.resolve_async(self, name, ropts, resolved)
+        resolve.resolve_name_async(self, fname, name, resolve_options(opts), resolved)
     end
 end
 
@@ -371,16 +397,13 @@ function M.connect_async(self, name, opts, cb, ...)
     if not is_callable(cb) then arg_error(3, "connect_async", "function expected, got " .. type(cb)) end
     if select("#", ...) > 0 then arg_error(4, "connect_async", "no value expected") end
     if type(name) ~= "string" then arg_error(1, "connect_async", "string expected, got " .. type(name)) end
-    local ropts
-    opts, ropts = read_options(opts, 2, "connect_async")
-    connect_async(self, name, opts, ropts, cb)
+    connect_async(self, "connect_async", name, read_options(opts, 2, "connect_async"), cb)
 end
 
 function M.connect(self, name, opts)
     if type(name) ~= "string" then arg_error(1, "connect", "string expected, got " .. type(name)) end
-    local ropts
-    opts, ropts = read_options(opts, 2, "connect")
-    return loop.await(self, function(cb) connect_async(self, name, opts, ropts, cb) end)
+    opts = read_options(opts, 2, "connect")
+    return loop.await(self, function(cb) connect_async(self, "connect", name, opts, cb) end)
 end
 
 -- r:close(): every race still running ends CANCELLED, its sockets closed.

@@ -230,7 +230,12 @@ function M.report(self, a, b, c, d, e)
     if rtt ~= nil and (type(rtt) ~= "number" or not (rtt >= 0 and rtt < math.huge)) then
         arg_error(n_ok + 1, "report", "number >= 0 expected, got " .. options.describe(rtt))
     end
+    return M.record(self, target, port, ok, rtt, cand)
+end
 
+-- r:report's work on arguments known to be good: srv.connect reports its
+-- own candidates through it, once per race.
+function M.record(self, target, port, ok, rtt, cand)
     local by_port = self._passive[names.key(target)]
     local e = by_port and by_port[port]
     if ok then

@@ -148,20 +148,20 @@ local function timer_wait(self)
     return wait > 0 and wait or 0
 end
 
--- Lets every race see its sockets and deadlines (srv.connect's advance
--- never waits); a list first, as a race that ends leaves self._races.
+-- Lets every running race (srv.connect) read its sockets and start what is
+-- due; a race that ends defers its result to the delivery.
 local function advance_races(self)
-    if next(self._races) == nil then return end
-    local drivers = {}
-    for d in pairs(self._races) do drivers[#drivers + 1] = d end
-    for _, d in ipairs(drivers) do d:advance() end
+    local drivers, n = {}, 0
+    for d in pairs(self._races) do
+        n = n + 1
+        drivers[n] = d
+    end
+    for i = 1, n do drivers[i]:advance() end
 end
 
--- r:process() drives races too (docs/lua-api.md, "r:connect"): a program
--- driving the resolver from its own loop has nothing else to call.
 function M.process(self)
     self._source:process()
-    advance_races(self)
+    if next(self._races) ~= nil then advance_races(self) end
     return deliver(self)
 end
 
@@ -261,11 +261,62 @@ function M.pending(self)
         + (timers and #timers or 0)
 end
 
-function M.pollfd(self) return self._source:pollfd() end
-function M.events(self) return self._source:events() end
+-- r:pollfd(): one descriptor for everything the resolver waits on
+-- (docs/lua-api.md, "Asynchronous calls and event loops"): an epoll
+-- descriptor of srv.core's (a poller) over the source's own epoll
+-- descriptor and the epoll descriptor of every race running, made at the
+-- first call and the same until r:close(). A race adds itself while it runs
+-- (srv.connect, watch_race). An offline source has nothing to wait on: no
+-- descriptor unless a race runs.
+function M.pollfd(self)
+    local poller = self._poller
+    if poller then
+        if next(self._races) == nil and not self._source:events() then return nil end
+        return poller:fd()
+    end
+    local online = self._source:events() ~= nil
+    if not online and next(self._races) == nil then return nil end
+    local msg, code
+    poller, msg, code = core.poller()
+    if not poller then return nil, msg, code end
+    if online then
+        local fd
+        fd, msg, code = self._source:pollfd()
+        if not fd then
+            poller:close()
+            return nil, msg, code
+        end
+        poller:add(fd)
+    end
+    self._poller = poller
+    for d in pairs(self._races) do M.watch_race(self, d) end
+    return poller:fd()
+end
 
--- With races running, their deadlines count too (their sockets are not
--- behind pollfd(): docs/lua-api.md, "r:connect"); so does the nearest timer.
+function M.events(self)
+    local events = self._source:events()
+    if not events and next(self._races) ~= nil then return "r" end
+    return events
+end
+
+-- Puts a race's sockets behind r:pollfd() once a program has asked for it;
+-- until then the race makes no epoll descriptor of its own (srv.connect).
+function M.watch_race(self, d)
+    local poller = self._poller
+    if not poller or d.watched then return end
+    local fd = d.race:pollfd()
+    -- Without a descriptor the race is still driven, at r:timeout().
+    if fd and poller:add(fd) then d.watched = fd end
+end
+
+function M.unwatch_race(self, d)
+    if d.watched then
+        self._poller:remove(d.watched)
+        d.watched = nil
+    end
+end
+
+-- With races running, their deadlines count too; so does the nearest timer.
 function M.timeout(self)
     if #self._ready > 0 or self._batch then return 0 end
     local wait = self._source:timeout()

@@ -367,6 +367,15 @@ function M.split_callback(fname, ...)
     return cb, table.pack(...), n - 1
 end
 
+-- resolve_async(self, name, opts, cb) with opts a table srv made (no
+-- variable arguments to split): r:connect's resolution, once per race.
+-- fname: the method the user called, which errors in opts name.
+function M.resolve_name_async(self, fname, name, opts, cb)
+    local plan, msg, code = resolve_plan(fname, name, opts)
+    if not plan then return defer(self, cb, nil, msg, code) end
+    M.run_async(self, plan, cb)
+end
+
 function M.resolve_async(self, ...)
     local cb, args, n = M.split_callback("resolve_async", ...)
     local plan, msg, code = resolve_plan("resolve_async", table.unpack(args, 1, n))

@@ -157,6 +157,7 @@ function M.new(opts)
         _health = health_settings,
         _policy = opts.policy,
         _races = {},        -- connection races running (srv.connect)
+        _poller = nil,      -- what r:pollfd() hands out, once asked (srv.loop)
         _closed = false,
     }, state_mt)
     if cache_opt ~= false then
@@ -220,6 +221,7 @@ local function close(self)
     local ok, err = pcall(connect.cancel_all, self)
     local closed, close_err = pcall(self._source.close, self._source)
     if ok then ok, err = closed, close_err end
+    if self._poller then self._poller:close() end
     -- Answers that were waiting still go out; so do the CANCELLED failures
     -- the source just produced, and what their callbacks defer.
     repeat

@@ -4,7 +4,9 @@
 --   rig:listen(address)     listens, never accepts: connects succeed
 --   rig:refuse(address)     bound, not listening: connects are refused (RST)
 --   rig:blackhole(address)  backlog 0, queue full: SYNs are dropped, so a
---                           connect hangs until a timeout
+--                           connect hangs until a timeout; also returns the
+--                           listener: accepting from it frees the queue, and
+--                           the next SYN the client sends again connects
 --   rig:serve(kind, address) a listener in a separate process that accepts
 --                           ("close": and closes at once; "greet": and says
 --                           "hello" after 0.3 s)
@@ -55,7 +57,7 @@ function methods.blackhole(rig, address, port)
         socket.select(nil, { filler }, 0.1)
         rig.sockets[#rig.sockets + 1] = filler
     end
-    return port
+    return port, s
 end
 
 -- Whether a connect to address:port is still in progress after `wait`
