@@ -10,6 +10,8 @@ local usage = require "srv.run.usage"
 local source = require "srv.run.source"
 local json = require "srv.run.json"
 local lookup = require "srv.run.lookup"
+local format = require "srv.run.format"
+local script = require "srv.run.script"
 
 local M = {}
 
@@ -121,14 +123,18 @@ function M.main(progname, argv)
     if conn then conn:close() end
     r:close()
     if conn then return exit.OK end
+    -- A policy's message (or a name from DNS) may hold terminal escapes, and
+    -- a policy's carries srv-run's frames: shown as lookup shows it
+    -- (docs/policies.md, "What the srv-run sandbox allows").
+    if code == codes.POLICY then msg = script.policy_frames_only(msg) end
     if code == codes.CONNECT or (code == codes.TIMEOUT and #attempts > 0) then
-        if not options.json then io.stderr:write(progname, ": ", msg, "\n") end
+        if not options.json then io.stderr:write(progname, ": ", format.escape(msg, true), "\n") end
         return exit.CONNECT
     end
     local status = exit.for_code(code)
     -- A usage error says its message once, with the usage line.
     if status == exit.USAGE then return usage.error(progname, msg) end
-    if not options.json then io.stderr:write(progname, ": ", msg, "\n") end
+    if not options.json then io.stderr:write(progname, ": ", format.escape(msg, true), "\n") end
     return status
 end
 

@@ -111,6 +111,12 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
 static void set_timer(double seconds)
 {
     struct itimerval timer = {{0, 0}, {0, 0}};
+    /* --policy-seconds takes any number above 0: one past time_t's range
+     * would make the conversion below undefined, and setitimer refuses a
+     * negative or huge value (the limit would silently not be set). A
+     * hundred million seconds (three years) is as good as for ever. */
+    if (seconds > 1e8)
+        seconds = 1e8;
     timer.it_value.tv_sec = (time_t)seconds;
     timer.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
     if (seconds > 0 && timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)

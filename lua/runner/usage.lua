@@ -1,5 +1,6 @@
 -- srv.run.usage: srv-run's help text, and the one-line usage error.
 local exit = require "srv.run.exit"
+local format = require "srv.run.format"
 
 local M = {}
 
@@ -74,8 +75,11 @@ NODATA), 4 service not available
 ]]
 
 -- Prints "srv-run: message" and the short usage on stderr; returns USAGE.
+-- The message quotes words of the command line (an option, a value, a file
+-- name), escaped as everything else srv-run shows: a word pasted from
+-- elsewhere cannot drive the terminal.
 function M.error(progname, message)
-    io.stderr:write(progname, ": ", message, "\n", M.SHORT, "\n")
+    io.stderr:write(progname, ": ", format.escape(message, true), "\n", M.SHORT, "\n")
     return exit.USAGE
 end
 

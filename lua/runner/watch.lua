@@ -58,12 +58,14 @@ local function printer(name, as_json)
         local time = timestamp()
         if not set then
             local msg = code == codes.POLICY and script.policy_frames_only(diff) or diff
+            -- a policy's message, or a name from a DNS answer: escaped for
+            -- the terminal, as lookup's (--json escapes its strings)
             failing = true
             if as_json then
                 emit { time = time, name = name, event = "failure", error = msg, code = code,
                        stale = stale and objects(stale) or nil }
             else
-                line(string.format(";; %s %s: failed (%s): %s", time, name, code, msg))
+                line(string.format(";; %s %s: failed (%s): %s", time, name, code, format.escape(msg, true)))
                 if stale then
                     line(string.format(";; keeping the last %s, stale", plural(#stale, "candidate")))
                 end

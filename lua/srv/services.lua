@@ -99,6 +99,11 @@ function M.split(name)
         name:match("^_(" .. LABEL .. ")%._(" .. LABEL .. ")%.(.+)$")
     if service then domain = domain:gsub("%.$", "") end
     if not service or domain == "" or domain:find("^%.") or domain:find("%.%.") then
+        -- A name that breaks a rule of every name says which (an empty
+        -- label, a long label: docs/lua-api.md, "Names"); one that only
+        -- lacks the _service._proto shape says that.
+        local why = name ~= "" and name ~= "." and names.problem(name)
+        if why then return nil, names.show(name) .. ": " .. why, codes.BADNAME end
         return nil, string.format("not a _service._proto.domain name: %q", name), codes.BADNAME
     end
     return service:lower(), proto:lower(), domain

@@ -1,0 +1,74 @@
+-- Findings of the adversarial review of r:watch, srv-run watch, the policy
+-- sandbox, names and srv-run's messages: one case per problem, each with
+-- the problem in a comment. Offline (the example zone), except where a
+-- case says otherwise.
+local srv = require "srv"
+local run = require "spec.support.run"
+
+local srv_run, write_file = run.srv_run, run.write_file
+local ZONE = "docs/examples/example.net.zone"
+local NAME = "_xmpp-client._tcp.example.net"
+
+-- A policy whose error message tries to drive the terminal (colour, a
+-- carriage return that would overwrite the line).
+local HOSTILE = 'return function() error("\\27[31mred\\27[0m\\rfake") end\n'
+
+describe("review: srv-run shows a policy's failure escaped", function()
+    -- Problem: srv-run watch printed a policy's error message raw in its
+    -- failure line (text mode), escape sequences and all, where lookup
+    -- escapes it (docs/policies.md promises it for every message).
+    it("in srv-run watch's failure line", function()
+        local path = write_file(HOSTILE)
+        local out, err = run.interrupt({ "watch", NAME, "--zone", ZONE, "--policy", path }, 1)
+        os.remove(path)
+        assert.equal("", err)
+        assert.matches("failed %(POLICY%): .*\\x1B%[31mred\\x1B%[0m\\x0Dfake", out)
+        assert.is_nil(out:find("[\27\r]"))
+    end)
+
+    -- Problem: srv-run connect printed a policy's error message raw, and
+    -- with srv-run's own frames (lua/runner/...) in its traceback, where
+    -- lookup shows the policy's frames only, escaped.
+    it("in srv-run connect's message", function()
+        local path = write_file(HOSTILE)
+        local r = srv_run({ "connect", NAME, "--zone", ZONE, "--policy", path }, { timeout = 30 })
+        os.remove(path)
+        assert.equal(1, r.code)
+        assert.matches("policy failed: .*\\x1B%[31mred\\x1B%[0m\\x0Dfake", r.stderr)
+        assert.is_nil(r.stderr:find("[\27\r]"))
+        assert.is_nil(r.stderr:find("lua/runner/", 1, true))
+    end)
+end)
+
+describe("review: usage errors", function()
+    -- Problem: a usage error echoed the word of the command line it
+    -- quotes (an unknown option, a bad value, a zone file's name) with its
+    -- control characters raw.
+    it("escape the words of the command line they quote", function()
+        local r = srv_run { "lookup", NAME, "--zone", ZONE, "--\27[2J" }
+        assert.equal(2, r.code)
+        assert.matches("unknown option %-%-\\x1B%[2J\n", r.stderr)
+        r = srv_run { "watch", NAME, "--zone", ZONE, "--timeout", "\27]0;x\7" }
+        assert.equal(2, r.code)
+        assert.matches("bad value '\\x1B%]0;x\\x07' for %-%-timeout", r.stderr)
+        assert.is_nil(r.stderr:find("\27", 1, true))
+    end)
+end)
+
+describe("review: an SRV name with an empty label", function()
+    -- Problem: r:resolve and r:watch said "not a _service._proto.domain
+    -- name" for a name with an empty label in its domain, where
+    -- docs/lua-api.md ("Names") promises the rule it breaks.
+    it("says it has an empty label, from r:resolve and r:watch", function()
+        local r = assert(srv.resolver { zone = ZONE })
+        local empty = "an empty label (a dot first, or two dots in a row)"
+        assert.same({ nil, "_x._tcp..example.net: " .. empty, "BADNAME" }, { r:resolve("_x._tcp..example.net") })
+        assert.same({ nil, "_x._tcp.a..b: " .. empty, "BADNAME" }, { r:resolve("x", "tcp", "a..b") })
+        assert.same({ nil, "._x._tcp.example.net: " .. empty, "BADNAME" },
+                    { r:watch("._x._tcp.example.net", function() end) })
+        -- what only lacks the _service._proto shape still says that
+        assert.same({ nil, 'not a _service._proto.domain name: "example.net"', "BADNAME" },
+                    { r:resolve("example.net") })
+        r:close()
+    end)
+end)
