@@ -72,3 +72,25 @@ describe("review: an SRV name with an empty label", function()
         r:close()
     end)
 end)
+
+describe("review: a watch on a clock that moves backwards", function()
+    -- Problem: a refresh's time was a point on the resolver's clock, so a
+    -- clock set back (a wall clock given as `clock`, corrected by NTP)
+    -- delayed the next refresh by as much as it went back: past max_ttl,
+    -- which docs/lua-api.md promises is never exceeded.
+    it("still refreshes within max_ttl of the time it was set", function()
+        local now = 1000
+        local r = assert(srv.resolver { zone = ZONE, clock = function() return now end })
+        local w = r:watch(NAME, function() end, { min_ttl = 10, max_ttl = 10, jitter = 0 })
+        r:process()
+        assert.same({ 1, 10 }, { w:status().refreshes, w:status().next_refresh })
+        now = 0                                  -- set back by 1000 seconds
+        assert.is_true(w:status().next_refresh <= 10)
+        assert.is_true(r:timeout() <= 10)
+        now = 10
+        while r:timeout() == 0 do r:process() end
+        assert.equal(2, w:status().refreshes)
+        w:cancel()
+        r:close()
+    end)
+end)

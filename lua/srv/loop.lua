@@ -22,6 +22,17 @@ local traceback = debug.traceback
 
 local M = {}
 
+-- A clock set back (a user's wall clock, corrected) would put a timer off
+-- by as much as it went back, past the wait it was set for (a watch's
+-- max_ttl, docs/lua-api.md): the timer moves back with the clock, keeping
+-- the wait it had left when the clock was last read for it. Returns t.at.
+local function rebase(t, now)
+    if now < t.seen then t.at = t.at - (t.seen - now) end
+    t.seen = now
+    return t.at
+end
+M.rebase = rebase
+
 -- Hands out the batch in hand and at most one new one, counting in
 -- self._handed_out. Runs under one xpcall for the whole batch rather than
 -- one per result: a raising callback ends this call and deliver calls it
@@ -91,7 +102,7 @@ local function deliver(self)
         local now, due = self._clock(), {}
         for i = #timers, 1, -1 do
             local t = timers[i]
-            if self._closed or now >= t.at then
+            if self._closed or now >= rebase(t, now) then
                 due[#due + 1] = t
                 table.remove(timers, i)
             end
@@ -118,10 +129,11 @@ function M.at(self, at, fn)
         timers = {}
         self._timers = timers
     end
-    local t = { at = at, fn = fn }
+    local t = { at = at, fn = fn, seen = self._clock() }
     timers[#timers + 1] = t
     return t
 end
+
 
 -- Forgets a timer that has not run; nothing for one that has.
 function M.cancel(self, t)
@@ -140,11 +152,13 @@ end
 local function timer_wait(self)
     local timers = self._timers
     if not timers or #timers == 0 then return nil end
-    local nearest = timers[1].at
+    local now = self._clock()
+    local nearest = rebase(timers[1], now)
     for i = 2, #timers do
-        if timers[i].at < nearest then nearest = timers[i].at end
+        local at = rebase(timers[i], now)
+        if at < nearest then nearest = at end
     end
-    local wait = nearest - self._clock()
+    local wait = nearest - now
     return wait > 0 and wait or 0
 end
 

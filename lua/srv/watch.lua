@@ -345,7 +345,8 @@ function watcher_mt.status(w)
     local self = group.self
     local next_refresh
     if group.timer and not w.cancelled then
-        next_refresh = group.timer.at - self._clock()
+        local now = self._clock()
+        next_refresh = loop.rebase(group.timer, now) - now
         if next_refresh < 0 then next_refresh = 0 end
     end
     return { set = w.seen, stale = w.seen ~= nil and group.failing and not w.cancelled or false,
