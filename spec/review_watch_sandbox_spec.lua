@@ -94,3 +94,28 @@ describe("review: a watch on a clock that moves backwards", function()
         r:close()
     end)
 end)
+
+describe("review: a watch callback's error", function()
+    -- Problem: the error a raising watch callback raises from r:process
+    -- carried two tracebacks (three from a refresh's timer), the later ones
+    -- through srv's own frames, where a lookup callback's carries one.
+    it("carries one traceback, the callback's", function()
+        local now = 0
+        local r = assert(srv.resolver { zone = ZONE, clock = function() return now end })
+        r:watch(NAME, function() error("raised here") end, { min_ttl = 10, max_ttl = 10, jitter = 0 })
+        local ok, err = pcall(r.process, r)
+        assert.is_false(ok)
+        assert.matches("^spec/review_watch_sandbox_spec%.lua:%d+: raised here\nstack traceback:\n", err)
+        assert.equal(1, select(2, err:gsub("stack traceback:", "")))
+        now = 10
+        local errors = {}
+        for _ = 1, 3 do
+            ok, err = pcall(r.process, r)
+            if not ok then errors[#errors + 1] = err end
+        end
+        assert.equal(0, #errors)   -- the same set: nothing called
+        ok, err = pcall(r.close, r)  -- CANCELLED: the callback raises once more
+        assert.is_false(ok)
+        assert.equal(1, select(2, err:gsub("stack traceback:", "")))
+    end)
+end)

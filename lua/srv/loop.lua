@@ -18,7 +18,14 @@ local task = require "srv.task"
 local argcheck = require "srv.argcheck"
 
 local complete = fetch.complete
-local traceback = debug.traceback
+-- The message handler of the protected calls below. A message that holds a
+-- traceback already (a watch's callback error, srv.watch re-raising it once
+-- the other watchers have run) keeps the one that says where it was raised,
+-- rather than gaining a second one through srv's own frames.
+local function traceback(msg)
+    if type(msg) == "string" and msg:find("\nstack traceback:\n", 1, true) then return msg end
+    return debug.traceback(msg, 2)
+end
 
 local M = {}
 
