@@ -119,3 +119,20 @@ describe("review: a watch callback's error", function()
         assert.equal(1, select(2, err:gsub("stack traceback:", "")))
     end)
 end)
+
+describe("review: ctx.resolver in the sandbox", function()
+    -- Problem: a bad argument to ctx.resolver:mark_down or mark_up raised
+    -- at a line of srv-run's sandbox (lua/runner/sandbox.lua), not at the
+    -- policy's line, as every other programmer error does.
+    it("raises a bad argument to mark_down and mark_up at the policy's line", function()
+        for _, call in ipairs { 'ctx.resolver:mark_down("server1.example.net", "x")',
+                                'ctx.resolver:mark_up("server1.example.net", 0)' } do
+            local path = write_file("return function(cands, ctx)\n  " .. call .. "\n  return cands\nend\n")
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path }, { timeout = 30 })
+            os.remove(path)
+            assert.equal(1, r.code)
+            assert.matches("policy failed: " .. path:gsub("%p", "%%%0") .. ":2: bad argument #2 to 'mark_", r.stderr)
+            assert.is_nil(r.stderr:find("sandbox.lua", 1, true))
+        end
+    end)
+end)

@@ -255,10 +255,16 @@ local function resolver_view(real, marks)
     view.addresses = bounded("addresses", "addresses_async")
     for _, name in ipairs { "mark_down", "mark_up" } do
         local call = method(name)
+        -- The mark is noted before the call, so that the call is a tail
+        -- call and a bad argument raises at the policy's line, not here;
+        -- only a target and port the call can take are noted (one whose
+        -- seconds are bad is noted and taken back all the same).
         view[name] = function(self, target, port, ...)
-            local result = call(self, target, port, ...)
-            if marks then marks[#marks + 1] = { target = target, port = options.to_port(port) } end
-            return result
+            local key_port = options.to_port(port)
+            if marks and type(target) == "string" and key_port then
+                marks[#marks + 1] = { target = target, port = key_port }
+            end
+            return call(self, target, port, ...)
         end
     end
     view.health = method("health")
