@@ -136,3 +136,22 @@ describe("review: ctx.resolver in the sandbox", function()
         end
     end)
 end)
+
+describe("review: Ctrl-C in srv-run watch", function()
+    -- Problem: SIGINT that came while the policy ran was caught with the
+    -- policy's errors: the watch printed "failed (POLICY): ...
+    -- interrupted!" and went on, so Ctrl-C did not end it (docs/srv-run.md:
+    -- it runs "until it is interrupted ... which ends it with status 0").
+    it("ends the watch with status 0 when it comes while the policy runs", function()
+        -- a policy that takes most of the time (a tenth of a second or more
+        -- a call; natively, also when the specs run under valgrind)
+        local path = write_file("return function(c) local x = 0 for i = 1, 3e6 do x = x + i end return c end\n")
+        local out, err = run.interrupt({ "watch", NAME, "--zone", ZONE, "--policy", path, "--json",
+                                         "--min-ttl", "0.001", "--max-ttl", "0.001", "--jitter", "0" }, 1.5)
+        os.remove(path)
+        assert.equal("", err)
+        assert.matches("status=0\n$", out)
+        assert.is_nil(out:find("still-running", 1, true))
+        assert.is_nil(out:find('"failure"', 1, true))
+    end)
+end)

@@ -393,6 +393,15 @@ static int guard_disarm(lua_State *L)
     return 1;
 }
 
+/* interrupted() -> whether Ctrl-C came. Raised once only, the interruption
+ * may be caught where srv runs a policy (a POLICY failure); a command that
+ * goes on after failures (srv-run watch) asks here, so as to end. */
+static int guard_interrupted(lua_State *L)
+{
+    lua_pushboolean(L, interrupted != 0);
+    return 1;
+}
+
 static int luaopen_srv_run_guard(lua_State *L)
 {
     static const luaL_Reg functions[] = {
@@ -401,6 +410,7 @@ static int luaopen_srv_run_guard(lua_State *L)
         {"limit_memory", guard_limit_memory},
         {"arm", guard_arm},
         {"disarm", guard_disarm},
+        {"interrupted", guard_interrupted},
         {NULL, NULL},
     };
     luaL_newlib(L, functions);

@@ -13,6 +13,7 @@ local json = require "srv.run.json"
 local script = require "srv.run.script"
 local lookup = require "srv.run.lookup"
 local watch_defaults = require("srv.watch").defaults
+local guard = require "srv.run.guard"
 
 local M = {}
 
@@ -55,6 +56,10 @@ local function printer(name, as_json)
         io.stdout:write(text, "\n")
     end
     return function(set, diff, code, stale)
+        -- Ctrl-C while a policy ran is caught with the policy's errors (a
+        -- POLICY failure, "policy failed: interrupted!"): it ends the watch
+        -- all the same, and is no failure to print.
+        if guard.interrupted() then error("interrupted!", 0) end
         local time = timestamp()
         if not set then
             local msg = code == codes.POLICY and script.policy_frames_only(diff) or diff
