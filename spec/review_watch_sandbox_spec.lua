@@ -155,3 +155,19 @@ describe("review: Ctrl-C in srv-run watch", function()
         assert.is_nil(out:find('"failure"', 1, true))
     end)
 end)
+
+describe("review: srv-run watch on a name outside the zone file", function()
+    -- Problem: a NAME in none of the zones of --zone, a usage error (exit
+    -- status 2) for lookup and by docs/srv-run.md for watch too, was watched
+    -- for ever as a failure instead.
+    it("exits with status 2 when the name is in none of the zones from the start", function()
+        local r = srv_run({ "watch", "_x._tcp.example.org", "--zone", ZONE }, { timeout = 20 })
+        assert.same({ 2, "" }, { r.code, r.stdout })
+        assert.matches("^[^\n]*: _x%._tcp%.example%.org: in none of the zones of the zone text %(example%.net%)\nusage: ",
+                       r.stderr)
+        r = srv_run({ "watch", "_x._tcp.example.org", "--zone", ZONE, "--json" }, { timeout = 20 })
+        assert.equal(2, r.code)
+        assert.matches('"code":"NOTINZONE"', r.stdout)
+        assert.matches('"event":"failure"', r.stdout)
+    end)
+end)

@@ -45,6 +45,11 @@ local function objects(list)
     return out
 end
 
+-- What the printer raises when the name is in none of the zones of --zone
+-- from the start: a usage error, as for lookup (docs/srv-run.md, "srv-run
+-- watch": usage errors exit with status 2 before anything is watched).
+local NOT_IN_ZONE = setmetatable({}, { __tostring = function() return "name in none of the zones" end })
+
 -- Prints one event of the watch: the first set, a change, a failure.
 local function printer(name, as_json)
     local seen_set, failing = false, false
@@ -62,6 +67,11 @@ local function printer(name, as_json)
         if guard.interrupted() then error("interrupted!", 0) end
         local time = timestamp()
         if not set then
+            if code == codes.NOTINZONE and not seen_set and not failing then
+                if as_json then emit { time = timestamp(), name = name, event = "failure", error = diff, code = code } end
+                NOT_IN_ZONE.message = diff
+                error(NOT_IN_ZONE, 0)
+            end
             local msg = code == codes.POLICY and script.policy_frames_only(diff) or diff
             -- a policy's message, or a name from a DNS answer: escaped for
             -- the terminal, as lookup's (--json escapes its strings)
@@ -147,6 +157,7 @@ function M.main(progname, argv)
     w:cancel()
     r:close()
     -- The interruption may come through a callback, with its traceback.
+    if not ok and err == NOT_IN_ZONE then return usage.error(progname, err.message) end
     if not ok and not (type(err) == "string" and err:match("^interrupted!%f[\n\0]")) then error(err, 0) end
     return exit.OK
 end
