@@ -171,3 +171,49 @@ describe("review: srv-run watch on a name outside the zone file", function()
         assert.matches('"event":"failure"', r.stdout)
     end)
 end)
+
+describe("review: a watcher that joins during a failure streak", function()
+    -- Problem: a watcher that joined its group while the refreshes failed
+    -- was counted as having seen the group's last set: its first set call
+    -- came with nothing in `added`, so a pool built from the diffs (as in
+    -- docs/long-running.md) never opened those candidates, where
+    -- docs/lua-api.md says the first call has every candidate in `added`.
+    it("gets every candidate in `added` on its first set", function()
+        local path = os.tmpname()
+        local function serve(origin, records)
+            local f = assert(io.open(path, "w"))
+            f:write("$ORIGIN ", origin, "\n@ 60 IN SOA ns hostmaster 1 3600 600 86400 60\n", records)
+            f:close()
+        end
+        local function targets(list)
+            local out = {}
+            for i, c in ipairs(list or {}) do out[i] = c.target end
+            table.sort(out)
+            return out
+        end
+        local SIP = "_sip._tcp 60 IN SRV 10 60 5060 a\n_sip._tcp 60 IN SRV 10 40 5060 b\n"
+        serve("example.com.", SIP)
+        local now = 0
+        local r = assert(srv.resolver { zone = path, clock = function() return now end })
+        local function at(t)
+            now = t
+            while r:timeout() == 0 do r:process() end
+        end
+        r:watch("_sip._tcp.example.com", function() end, { jitter = 0 })
+        at(0)
+        serve("example.org.", "")                -- the name leaves the file: failures
+        at(60)
+        local calls = {}
+        local late = r:watch("_sip._tcp.example.com", function(set, diff, code, stale)
+            calls[#calls + 1] = set and { "set", targets(diff.added) } or { code, targets(stale) }
+        end, { jitter = 0 })
+        at(61)
+        assert.same({ { "NOTINZONE", { "a.example.com", "b.example.com" } } }, calls)
+        serve("example.com.", SIP)               -- back, unchanged
+        at(100)
+        assert.same({ "set", { "a.example.com", "b.example.com" } }, calls[2])
+        late:cancel()
+        r:close()
+        os.remove(path)
+    end)
+end)

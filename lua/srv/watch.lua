@@ -235,9 +235,10 @@ local function notify(w, errors)
     if group.failing then
         if not w.failing or group.code == codes.CANCELLED then
             w.failing = true
-            -- A watcher that joined during the streak saw the group's last set.
-            if w.seen == nil then w.seen = group.set end
-            call(w, errors, nil, group.msg, group.code, w.seen)
+            -- A watcher that joined during the streak is told the group's
+            -- last set as the stale one, but has not had it as a set: its
+            -- first set call still has every candidate in `added`.
+            call(w, errors, nil, group.msg, group.code, w.seen or group.set)
         end
     elseif group.set then
         local set = group.set
