@@ -217,3 +217,16 @@ describe("review: a watcher that joins during a failure streak", function()
         os.remove(path)
     end)
 end)
+
+describe("review: addresses a sandboxed policy returns", function()
+    -- Problem: a number (or boolean) in a returned candidate's addresses
+    -- was kept and shown as an address ("addresses=5"), where
+    -- docs/policies.md says only a list of strings is copied.
+    it("keep the strings only", function()
+        local path = write_file('return function(c) c[1].addresses = { 5, "192.0.2.7", true } return c end\n')
+        local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path, "--seed", "1" }, { timeout = 30 })
+        os.remove(path)
+        assert.same({ 0, "" }, { r.code, r.stderr })
+        assert.matches("\n5 50 5222 server1%.example%.net%. srv addresses=192%.0%.2%.7\n", r.stdout)
+    end)
+end)

@@ -423,10 +423,16 @@ local function plain_candidate(candidate, size)
             plain_value(key, size)
             if key == "addresses" and type(value) == "table" then
                 local list, count = {}, 0
-                for i, address in next, value do
+                for _ in next, value do
                     count = count + 1
                     if count > M.LIMITS.addresses then over("addresses in a candidate", M.LIMITS.addresses) end
-                    if math.type(i) == "integer" then list[i] = plain_value(address, size) end
+                end
+                -- The list as ipairs reads it, strings only (docs/policies.md):
+                -- a number or a boolean would be shown as if it were an address.
+                for i = 1, count do
+                    local address = rawget(value, i)
+                    if address == nil then break end
+                    if type(address) == "string" then list[#list + 1] = plain_value(address, size) end
                 end
                 out[key] = list
             else
