@@ -230,3 +230,12 @@ describe("review: addresses a sandboxed policy returns", function()
         assert.matches("\n5 50 5222 server1%.example%.net%. srv addresses=192%.0%.2%.7\n", r.stdout)
     end)
 end)
+
+describe("review: left open", function()
+    -- Problem: a misspelt srv-run option says "unknown option --min-tll"
+    -- without the suggestion every Lua options table gives ("did you mean
+    -- 'min_ttl'?", docs/lua-api.md). docs/srv-run.md does not promise one,
+    -- so this is a gap rather than a broken promise.
+    pending("srv-run suggests the option a misspelt one is near (--min-tll: did you mean --min-ttl?): "
+            .. "left for the runner's option parser (lua/runner/args.lua), shared by every command")
+end)
