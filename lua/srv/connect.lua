@@ -493,7 +493,10 @@ local function gather(self, name, cands, opts, t0, cb)
         local host = lookup.unbracket(t.target)
         if services.is_ip_literal(host) then
             for _, n in ipairs(t.numbers) do cands[n].addresses[1] = host end
-            t.count, g.count = 1, g.count + 1
+            -- Counted only when the race may try it (opts.family).
+            if #families == 2 or families[1] == (host:find(":", 1, true) and "inet6" or "inet") then
+                t.count, g.count = 1, g.count + 1
+            end
         else
             t.left = #families
             g.left = g.left + #families
