@@ -476,6 +476,21 @@ describe("r:connect's resolution delay", function()
         conn:close()
     end)
 
+    it("goes on with IPv4 when the AAAA lookup fails, and the trace says so", function()
+        local port = rig:listen("127.0.0.1")
+        local log = {}
+        local conn = assert(r:connect("_x._tcp.r5.lo-6servfail.bad.test", { port = port, trace = log }))
+        assert.equal("127.0.0.1", conn.address)
+        assert.same({ "connected" }, results(conn))
+        assert.is_nil(conn.candidate.address_error)
+        local steps = {}
+        for _, e in ipairs(log) do
+            if e.step == "addresses" then steps[e.family] = e.code .. " " .. e.count end
+        end
+        assert.same({ inet = "OK 1", inet6 = "SERVFAIL 0" }, steps)
+        conn:close()
+    end)
+
     it("asks AAAA alone with family = \"inet6\" and waits for it, whatever the resolution delay", function()
         -- family = "inet6" asks AAAA alone: no resolution delay at all.
         local port = rig:listen("::1")

@@ -68,6 +68,7 @@
 --                 once, AAAA ::1 after N milliseconds; SRV and other types
 --                 NODATA (r:connect falls back to the name on its port)
 --   lo-4late-N    the same, AAAA ::1 at once and A 127.0.0.1 after N ms
+--   lo-6servfail  A 127.0.0.1 at once, AAAA SERVFAIL
 --   Malformed replies (NOERROR, right ID and question; the fault is after
 --   the question). For an SRV query the bad name is the first SRV record's
 --   TARGET; for any other type it is the first record's OWNER:
@@ -386,6 +387,9 @@ local function respond(q, transport)
     if b == "silent" then return {} end
     local late = b:match("^late%-(%d+)$")
     if late then return { { delay = tonumber(late), bytes = ok_answer(q) } } end
+    if b == "lo-6servfail" then
+        return now(q.qtype == TYPE.AAAA and rcode_reply(q, RCODE.servfail) or loopback_answer(q))
+    end
     local late_family, lo_late = b:match("^lo%-([46])late%-(%d+)$")
     if late_family then
         local late_type = late_family == "6" and TYPE.AAAA or TYPE.A
