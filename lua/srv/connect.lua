@@ -503,13 +503,21 @@ local function gather(self, name, cands, opts, t0, cb)
         end
     end
     if g.left == 0 then return maybe_start(g) end
+    -- Fresh answers in the cache are taken at once (this runs from a
+    -- delivery already, as the resolution's callback); the others asked.
+    local cached_one = fetch.cached_one
     for _, t in ipairs(g.targets) do
         if t.left > 0 then
             local host = lookup.unbracket(t.target)
             for _, family in ipairs(families) do
-                fetch.one(self, "addr", host, function(code, records)
+                local code, records = cached_one(self, "addr", host, family)
+                if code then
                     on_answer(g, t, family, code, records)
-                end, nil, nil, family)
+                else
+                    fetch.one(self, "addr", host, function(answer, list)
+                        on_answer(g, t, family, answer, list)
+                    end, nil, nil, family)
+                end
             end
         end
     end

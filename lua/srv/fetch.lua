@@ -147,11 +147,14 @@ end
 
 -- The cached answer for (kind, name) when it is fresh: code, records,
 -- negative_ttl, age. Used by the blocking calls to answer without a round.
-function M.cached_one(self, kind, name)
+-- family: as M.one's.
+function M.cached_one(self, kind, name, family)
     local cache = self._caches and self._caches[kind]
     if not cache then return nil end
     local now = self._clock()
-    local e = cache:fresh(names.key(name), now)
+    local key = names.key(name)
+    if family then key = key .. FAMILY_SUFFIX[family] end
+    local e = cache:fresh(key, now)
     if not e then return nil end
     cache:count_hit()
     return e.code, e.records, e.negative_ttl, now - e.stored
