@@ -308,7 +308,10 @@ describe("resolver:submit_addr", function()
         assert.same({"OK", {{family = "inet6", address = "2001:db8::32", ttl = 300}}},
                     addr("host2.srv.test", "inet6"))
         assert.same({"NODATA"}, addr("127.0.0.1", "inet6"))
-        assert.same({"NXDOMAIN"}, addr("nohost.srv.test", "inet"))
+        -- A negative answer of one family carries its negative TTL (RFC 2308).
+        assert.same({"NODATA", nil, 120}, addr("host1.srv.test", "inet6"))
+        assert.same({"NXDOMAIN", nil, 120}, addr("nohost.srv.test", "inet"))
+        assert.same({"NXDOMAIN"}, addr("nohost.srv.test"))
         local r = new_resolver()
         assert.has_error(function() r:submit_addr("host2.srv.test", "unix") end,
                          "bad argument #2 to 'submit_addr' (invalid option 'unix')")

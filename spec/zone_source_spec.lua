@@ -56,6 +56,7 @@ local parsed_zone = {
         rr("server1.zone.test", "A", "192.0.2.1"),
         rr("server1.zone.test", "AAAA", "2001:db8::1", 60),
         rr("server2.zone.test", "TXT", "\"no address\""),
+        rr("v4only.zone.test", "A", "192.0.2.4"),
         rr("_sip._udp.hop1.zone.test", "CNAME", "_sip._udp.hop2.zone.test"),
         rr("_sip._udp.hop2.zone.test", "CNAME", "_sip._udp.FINAL.zone.test"),
         rr("_sip._udp.gone.zone.test", "CNAME", "_sip._udp.nowhere.zone.test"),
@@ -180,7 +181,11 @@ describe("srv.zone_source over a parsed zone", function()
                     {addr_answer(source, "server1.zone.test", "inet6")})
         assert.same({"OK", {{family = "inet6", address = "::1", ttl = 0}}}, {addr_answer(source, "::1", "inet6")})
         assert.same({"NODATA"}, {addr_answer(source, "::1", "inet")})
-        assert.same({"NXDOMAIN"}, {addr_answer(source, "missing.zone.test", "inet6")})
+        -- A negative answer of one family carries its negative TTL, as the core's does.
+        assert.same({"NODATA", nil, 120}, {ask(source, "submit_addr", "v4only.zone.test", "inet6")})
+        assert.same({"NODATA", nil, 120}, {ask(source, "submit_addr", "server2.zone.test", "inet6")})
+        assert.same({"NXDOMAIN", nil, 120}, {ask(source, "submit_addr", "missing.zone.test", "inet6")})
+        assert.same({"NXDOMAIN"}, {addr_answer(source, "missing.zone.test")})
         assert.has_error(function() source:submit_addr("server1.zone.test", "unix") end,
                          "bad argument #2 to 'submit_addr' (invalid option 'unix')")
     end)

@@ -333,6 +333,10 @@ typedef struct srv_addr_result {
     const char *name;
     const srv_address_t *addresses;   /* A and AAAA together */
     size_t count;
+    /* A query of one family on explicit servers
+     * (srv_resolver_query_addr_family): the negative TTL of its NXDOMAIN or
+     * NODATA answer (RFC 2308, as for SRV). 0 for any other result. */
+    uint32_t negative_ttl;
 } srv_addr_result_t;
 
 typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);

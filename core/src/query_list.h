@@ -35,6 +35,7 @@ typedef struct lookup {
     srv_status_t first_failure;   /* the first server's failure, once asked of the others */
     srv_address_t *addresses;     /* an address lookup's, until the query merges them */
     size_t address_count;
+    uint32_t negative_ttl;        /* an A or AAAA lookup's NXDOMAIN or NODATA */
 } lookup_t;
 
 typedef struct query {

@@ -195,6 +195,10 @@ static void finish(lookup_t *lookup, srv_status_t status, found_by_t found_by)
     query_t *query = lookup->query;
     if (--query->lookups_unanswered > 0)
         return;
+    if (query->kind == QUERY_ADDR_INET || query->kind == QUERY_ADDR_INET6)
+        /* One lookup: its negative TTL is the result's (srv.h). */
+        query->negative_ttl = lookup->status == SRV_ENXDOMAIN || lookup->status == SRV_ENODATA
+                              ? lookup->negative_ttl : 0;
     complete(query, query->kind == QUERY_SRV ? lookup->status : merge_addresses(query));
 }
 
@@ -214,9 +218,8 @@ static srv_status_t read_reply(lookup_t *lookup, const cares_answer_t *answer)
     query_t *query = lookup->query;
     if (lookup->type == SRV_RR_SRV)
         return cares_answer_read(answer, query->name, &query->records, &query->negative_ttl);
-    uint32_t negative_ttl;   /* an address result has none (srv.h) */
     return cares_answer_read_addresses(answer, query->name, lookup->type, &lookup->addresses,
-                                       &lookup->address_count, &negative_ttl);
+                                       &lookup->address_count, &lookup->negative_ttl);
 }
 
 static void on_reply(void *arg, int status, int timeouts, const cares_answer_t *answer)
@@ -404,6 +407,7 @@ static void deliver(query_t *query)
             .name = query->name,
             .addresses = query->addresses,
             .count = query->address_count,
+            .negative_ttl = query->negative_ttl,
         };
         query->callback.addr(&result, query->arg);
     }

@@ -96,6 +96,7 @@ typedef struct addr_outcome {
     int inet;     /* addresses of each family, whatever they are */
     int inet6;
     uint32_t ttl;
+    uint32_t negative_ttl;
 } addr_outcome_t;
 
 static void collect_addr(const srv_addr_result_t *result, void *arg)
@@ -104,6 +105,7 @@ static void collect_addr(const srv_addr_result_t *result, void *arg)
     outcome->calls++;
     outcome->status = result->status;
     outcome->count = result->count;
+    outcome->negative_ttl = result->negative_ttl;
     for (size_t i = 0; i < result->count; i++) {
         outcome->inet += result->addresses[i].family == AF_INET;
         outcome->inet6 += result->addresses[i].family == AF_INET6;
@@ -913,6 +915,8 @@ static void test_an_address_query_of_one_family_asks_that_family_only(void **sta
     assert_int_equal(v6.count, 1);
     assert_int_equal(v6.v6, 1);
     assert_int_equal(missing.status, SRV_ENXDOMAIN);
+    assert_int_equal(missing.negative_ttl, 120);   /* the SOA minimum (RFC 2308) */
+    assert_int_equal(v4.negative_ttl, 0);
     assert_int_equal(literal.status, SRV_OK);
     assert_int_equal(literal.count, 1);
     assert_int_equal(literal.inet6, 1);

@@ -387,16 +387,22 @@ function Source:submit_addr(name, family)
     if bad_name_reason(name) then
         return enqueue(self, codes.BADNAME, nil)
     end
-    local code, list = codes.OK, address_literal(name)
+    local code, list, negative_ttl = codes.OK, address_literal(name), nil
     if not list then
-        code, list = lookup(self._index, name, "addresses")
+        local _
+        code, list, _, negative_ttl = lookup(self._index, name, "addresses")
     end
-    if list and family then
+    if not family then
+        return enqueue(self, code, list and copy_addresses(list))
+    end
+    -- One family: a negative answer's TTL, as the core gives it (srv.h).
+    if list then
         list = of_family(list, family)
-        if #list == 0 then return enqueue(self, codes.NODATA, nil) end
-        return enqueue(self, code, list)
+        if #list > 0 then return enqueue(self, code, list) end
+        local apex = not address_literal(name) and find_apex(self._index, name_key(name))
+        return enqueue(self, codes.NODATA, nil, apex and self._index.apex[apex] or nil)
     end
-    return enqueue(self, code, list and copy_addresses(list))
+    return enqueue(self, code, nil, negative_ttl and negative_ttl > 0 and negative_ttl or nil)
 end
 
 -- Every result ready, and how many; nil, 0 when there is none. Also on a
