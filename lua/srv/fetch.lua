@@ -43,7 +43,7 @@ M.FAMILY_SUFFIX = FAMILY_SUFFIX
 --
 -- With family ("inet" or "inet6", kind "addr" only), the addresses of that
 -- family alone (an A or an AAAA query: r:connect, RFC 8305 section 3),
--- cached apart from the answer of both families (M.family_key).
+-- cached apart from the answer of both families (FAMILY_SUFFIX).
 function M.one(self, kind, name, cb, shape, refresh, family)
     if self._closed then
         if shape then
