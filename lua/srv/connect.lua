@@ -450,7 +450,9 @@ local function on_answer(g, t, family, code, records)
     else
         t.errors[family] = code
     end
-    trace(g.log, { step = "addresses", target = t.target, family = family, code = code, count = count })
+    if g.log then
+        trace(g.log, { step = "addresses", target = t.target, family = family, code = code, count = count })
+    end
     local d = g.d
     if d then
         if g.left == 0 then d.race:expect_more(false) end
@@ -468,12 +470,15 @@ local function on_answer(g, t, family, code, records)
     maybe_start(g)
 end
 
+-- The families asked, in the order asked: AAAA first (RFC 8305 section 3).
+local BOTH_FAMILIES, ONLY_INET, ONLY_INET6 = { "inet6", "inet" }, { "inet" }, { "inet6" }
+
 -- Looks up the candidates' addresses and starts the race on them.
 local function gather(self, name, cands, opts, t0, cb)
     cands = candidates.copy_all(cands, {})
     -- AAAA asked first: RFC 8305 section 3 sends it first.
-    local families = opts.family == "inet" and { "inet" } or opts.family == "inet6" and { "inet6" }
-                     or { "inet6", "inet" }
+    local families = opts.family == "inet" and ONLY_INET or opts.family == "inet6" and ONLY_INET6
+                     or BOTH_FAMILIES
     local g = { self = self, name = name, cands = cands, opts = opts, t0 = t0, cb = cb, log = opts.trace,
                 delay = opts.resolution_delay or DEFAULT_RESOLUTION_DELAY, targets = {}, left = 0,
                 count = 0 }
