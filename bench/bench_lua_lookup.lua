@@ -66,12 +66,14 @@ local function plain_rate(in_flight)
     pipe:close()
     local rate = line:match("per_second=([%d.]+)")
     local failed = tonumber(line:match("failed=(%d+)")) or 0
+    local cpu = tonumber(line:match("cpu_us_per_lookup=([%d.]+)"))
     if not rate then error("bench_lua_lookup: unexpected output of " .. command .. ": " .. line) end
-    return tonumber(rate), failed
+    return tonumber(rate), failed, cpu
 end
 
 -- Keeps in_flight lookups going through submit(name, cb) for SECONDS,
--- calling drive() to make progress. Returns lookups/s and failures.
+-- calling drive() to make progress. Returns lookups/s, failures and the
+-- process's CPU time (user + system, os.clock) per completed lookup in µs.
 local function timed_loop(in_flight, submit, drive)
     local names = names_cache
     local submitted, completed, failed = 0, 0, 0
@@ -86,7 +88,7 @@ local function timed_loop(in_flight, submit, drive)
         if ok then completed = completed + 1 else failed = failed + 1 end
         if submitted < NAME_COUNT then next_lookup() end
     end
-    local start = now()
+    local start, cpu_start = now(), os.clock()
     local deadline = start + SECONDS
     for _ = 1, in_flight do next_lookup() end
     local t = start
@@ -95,27 +97,28 @@ local function timed_loop(in_flight, submit, drive)
         t = now()
     end
     stopped = true
-    return completed / (t - start), failed
+    local cpu = (os.clock() - cpu_start) / math.max(completed, 1) * 1e6
+    return completed / (t - start), failed, cpu
 end
 
 -- An answer with records counts, as on the plain side.
 local function resolver_rate(in_flight, max_inflight)
     local r = assert(srv.resolver { servers = { server }, cache = false, max_inflight = max_inflight })
-    local rate, failed = timed_loop(in_flight, function(name, cb)
+    local rate, failed, cpu = timed_loop(in_flight, function(name, cb)
         r:lookup_async(name, function(records, _, code)
             cb(records ~= nil)
         end)
     end, function() r:step(0.05) end)
     local stats = r:stats()
     r:close()
-    return rate, failed, stats.shared
+    return rate, failed, stats.shared, cpu
 end
 
 -- The raw binding, without the Lua layer.
 local function core_rate(in_flight, max_inflight)
     local c = assert(core.new { servers = server, max_inflight = max_inflight })
     local waiting = {}
-    local rate, failed = timed_loop(in_flight, function(name, cb)
+    local rate, failed, cpu = timed_loop(in_flight, function(name, cb)
         waiting[assert(c:submit_srv(name))] = cb
     end, function()
         c:step(0.05)
@@ -128,14 +131,15 @@ local function core_rate(in_flight, max_inflight)
         end
     end)
     c:close()
-    return rate, failed, 0
+    return rate, failed, 0, cpu
 end
 
 print(string.format("SRV lookups/s from Lua against knotd on loopback (%s), %.1f s per run, best of %d,",
     server, SECONDS, ROUNDS))
 print("distinct names, each answered with a record; baseline: bench_lookup --plain")
-print(string.format("%-9s %-28s %12s %12s %7s %8s %s", "in flight", "lua side", "plain c-ares", "lua",
-    "ratio", "target", "(failed/shared)"))
+print("cpu: µs of process CPU (user + system) per lookup, the lowest of the rounds, plain / lua")
+print(string.format("%-9s %-28s %12s %12s %7s %8s %-16s %s", "in flight", "lua side", "plain c-ares", "lua",
+    "ratio", "target", "(failed/shared)", "cpu plain/lua"))
 
 local cases = {
     { in_flight = 1 },
@@ -157,16 +161,18 @@ for _, case in ipairs(cases) do
         }
     end
     -- Rounds alternate the baseline and every Lua side.
-    local best_plain, plain_failed = 0, 0
+    local best_plain, plain_failed, plain_cpu = 0, 0, math.huge
     local best = {}
     for _ = 1, ROUNDS do
-        local rate, failed = plain_rate(n)
+        local rate, failed, cpu = plain_rate(n)
         if rate > best_plain then best_plain = rate end
+        if cpu and cpu < plain_cpu then plain_cpu = cpu end
         plain_failed = plain_failed + failed
         for i, side in ipairs(sides) do
-            local b = best[i] or { rate = 0, failed = 0, shared = 0 }
-            local r, f, s = side.run(n, side.max)
+            local b = best[i] or { rate = 0, failed = 0, shared = 0, cpu = math.huge }
+            local r, f, s, c = side.run(n, side.max)
             if r > b.rate then b.rate = r end
+            if c < b.cpu then b.cpu = c end
             b.failed, b.shared = b.failed + f, b.shared + s
             best[i] = b
             collectgarbage()
@@ -175,8 +181,9 @@ for _, case in ipairs(cases) do
     for i, side in ipairs(sides) do
         local b = best[i]
         local ratio = b.rate / best_plain
-        print(string.format("%-9d %-28s %12.0f %12.0f %6.2fx %4s%.1fx %s (%d/%d)", n, side.label, best_plain,
-            b.rate, ratio, ">=", TARGET, ratio >= TARGET and "PASS" or "MISS", b.failed, b.shared))
+        print(string.format("%-9d %-28s %12.0f %12.0f %6.2fx %4s%.1fx %s %-11s %.2f/%.2f", n, side.label,
+            best_plain, b.rate, ratio, ">=", TARGET, ratio >= TARGET and "PASS" or "MISS",
+            string.format("(%d/%d)", b.failed, b.shared), plain_cpu, b.cpu))
         io.stdout:flush()
     end
     if plain_failed > 0 then

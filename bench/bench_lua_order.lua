@@ -12,14 +12,15 @@
 --
 -- Timing: each side runs batches of at least BATCH_SECONDS; the sides
 -- alternate, REPEATS times, and the fastest batch of each counts.
--- Target: plain/srv >= 5 (srv at least 5x faster). Not a test: prints PASS
--- or MISS and exits 0.
+-- Target: textbook/srv >= 10 (srv at least 10x faster than RFC 2782's text
+-- written in Lua); the plain-Lua column is the stronger baseline, for
+-- information. Not a test: prints PASS or MISS and exits 0.
 local core = require "srv.core"
 local srv = require "srv"
 
 local BATCH_SECONDS = tonumber(os.getenv("SRV_BENCH_ORDER_SECONDS")) or 0.3
 local REPEATS = 3
-local TARGET = 5
+local TARGET = 10
 
 local records = {
     { target = "server1.example.net", port = 5222, priority = 5, weight = 50, ttl = 3600 },
@@ -95,6 +96,46 @@ local function lua_order(list)
     return out
 end
 
+-- The textbook: RFC 2782's procedure as its text gives it, for each priority
+-- in turn: the records not yet ordered, those of weight 0 first; the running
+-- sums of their weights; a number from 0 to the sum, inclusive; the first
+-- record whose running sum reaches it goes next (table.remove). What a
+-- program written from the RFC does; the issue's target is against this one.
+local function textbook_order(list)
+    local groups, priorities = {}, {}
+    for _, rec in ipairs(list) do
+        if rec.target ~= "." then
+            local group = groups[rec.priority]
+            if not group then
+                group = {}
+                groups[rec.priority] = group
+                priorities[#priorities + 1] = rec.priority
+            end
+            if rec.weight == 0 then table.insert(group, 1, rec) else group[#group + 1] = rec end
+        end
+    end
+    table.sort(priorities)
+    local out = {}
+    for _, priority in ipairs(priorities) do
+        local group = groups[priority]
+        while #group > 0 do
+            local running, sum = {}, 0
+            for i, rec in ipairs(group) do
+                sum = sum + rec.weight
+                running[i] = sum
+            end
+            local r = random(0, sum)
+            for i = 1, #group do
+                if running[i] >= r then
+                    out[#out + 1] = table.remove(group, i)
+                    break
+                end
+            end
+        end
+    end
+    return out
+end
+
 local rng = core.rng(1)
 local core_order = core.order
 local srv_order = srv.order
@@ -103,6 +144,10 @@ local prepared = core.prepare(records)
 local sides = {
     baseline = function(count)
         local f, list = lua_order, records
+        for _ = 1, count do f(list) end
+    end,
+    textbook = function(count)
+        local f, list = textbook_order, records
         for _ = 1, count do f(list) end
     end,
     { label = "core.order(records, rng)", run = function(count)
@@ -143,20 +188,24 @@ end
 
 print("srv ordering from Lua vs RFC 2782 in plain Lua, 5 reference records, a new array per call")
 print(string.format("fastest of %d alternating batches of >= %.1f s each", REPEATS, BATCH_SECONDS))
-print(string.format("%-28s %12s %12s %8s  %s", "srv call", "srv ns/call", "plain Lua ns", "speedup", "target"))
+print("plain Lua: the same algorithm as the core's, written for speed; textbook: RFC 2782's text as written")
+print(string.format("%-28s %12s %12s %8s %12s %8s  %s", "srv call", "srv ns/call", "plain Lua ns", "speedup",
+    "textbook ns", "speedup", "target (vs textbook)"))
 
 local baseline_count = calibrate(sides.baseline)
+local textbook_count = calibrate(sides.textbook)
 local counts = {}
 for i, side in ipairs(sides) do counts[i] = calibrate(side.run) end
-local best_baseline, best = math.huge, {}
+local best_baseline, best_textbook, best = math.huge, math.huge, {}
 for _ = 1, REPEATS do
     best_baseline = math.min(best_baseline, ns_per_call(sides.baseline, baseline_count))
+    best_textbook = math.min(best_textbook, ns_per_call(sides.textbook, textbook_count))
     for i, side in ipairs(sides) do
         best[i] = math.min(best[i] or math.huge, ns_per_call(side.run, counts[i]))
     end
 end
 for i, side in ipairs(sides) do
-    local speedup = best_baseline / best[i]
-    print(string.format("%-28s %12.1f %12.1f %7.2fx  >= %dx %s", side.label, best[i], best_baseline, speedup,
-        TARGET, speedup >= TARGET and "PASS" or "MISS"))
+    local speedup, textbook_speedup = best_baseline / best[i], best_textbook / best[i]
+    print(string.format("%-28s %12.1f %12.1f %7.2fx %12.1f %7.2fx  >= %dx %s", side.label, best[i], best_baseline,
+        speedup, best_textbook, textbook_speedup, TARGET, textbook_speedup >= TARGET and "PASS" or "MISS"))
 end

@@ -404,7 +404,102 @@ describe("r:connect", function()
         assert.matches("did you mean 'attempt_delay'", err, 1, true)
         assert.matches("field 'family'", select(2, pcall(r.connect, r, NAME, { family = "ipx" })), 1, true)
         assert.matches("field 'timeout'", select(2, pcall(r.connect, r, NAME, { timeout = -1 })), 1, true)
+        for _, bad in ipairs { -0.1, "0.05", 0 / 0, math.huge } do
+            assert.matches("field 'resolution_delay': number of seconds >= 0 expected",
+                           select(2, pcall(r.connect, r, NAME, { resolution_delay = bad })), 1, true)
+        end
+        assert.matches("did you mean 'resolution_delay'",
+                       select(2, pcall(r.connect, r, NAME, { resolution_dealy = 1 })), 1, true)
         assert.matches("field 'ready'", select(2, pcall(r.connect, r, NAME, { ready = 1 })), 1, true)
         assert.matches("function expected", select(2, pcall(r.connect_async, r, NAME, {})), 1, true)
+    end)
+end)
+
+-- RFC 8305 section 3 against a DNS server that answers one family late
+-- (spec/support/bad_dns.lua, "lo-6late-N" and "lo-4late-N": A 127.0.0.1,
+-- AAAA ::1, no SRV records, so r:connect falls back to the name on `port`).
+describe("r:connect's resolution delay", function()
+    local bad_dns = require "spec.support.bad_dns_server"
+    local server, rig, r
+    setup(function() server = bad_dns.start() end)
+    teardown(function() server:stop() end)
+    before_each(function()
+        rig = loopback.new()
+        r = assert(srv.resolver { servers = server.address })
+    end)
+    after_each(function()
+        r:close()
+        rig:close()
+    end)
+
+    it("starts on the A answer once resolution_delay has passed, and a late AAAA answer joins the race", function()
+        local port = rig:refuse("127.0.0.1")
+        rig:listen("::1", port)
+        local log = {}
+        local conn = assert(r:connect("_x._tcp.r1.lo-6late-1500.bad.test",
+                                      { port = port, resolution_delay = 0.3, trace = log }))
+        assert.same({ "127.0.0.1", "::1" }, { conn.attempts[1].address, conn.attempts[2].address })
+        assert.same({ "refused", "connected" }, results(conn))
+        -- The IPv4 attempt waited for the resolution delay, not for the AAAA answer.
+        assert.is_true(conn.attempts[1].started >= 0.28, "started " .. conn.attempts[1].started)
+        assert.is_true(conn.attempts[1].started < 1.2, "started " .. conn.attempts[1].started)
+        -- The IPv6 address joined the race when it came.
+        assert.is_true(conn.attempts[2].started >= 1.45, "started " .. conn.attempts[2].started)
+        assert.same({ "127.0.0.1", "::1" }, conn.candidate.addresses)
+        local steps = {}
+        for _, e in ipairs(log) do
+            if e.step == "addresses" then steps[#steps + 1] = e.family .. " " .. e.code .. " " .. e.count end
+        end
+        assert.same({ "inet OK 1", "inet6 OK 1" }, steps)
+        conn:close()
+    end)
+
+    it("races a late IPv6 address against a pending IPv4 attempt", function()
+        local port = rig:blackhole("127.0.0.1")
+        rig:listen("::1", port)
+        local conn = assert(r:connect("_x._tcp.r2.lo-6late-1000.bad.test",
+                                      { port = port, resolution_delay = 0.1, attempt_delay = 0.2 }))
+        assert.equal("::1", conn.address)
+        assert.same({ "cancelled", "connected" }, results(conn))
+        assert.is_true(conn.attempts[1].started < 0.9, "started " .. conn.attempts[1].started)
+        assert.is_true(conn.attempts[2].started >= 0.95, "started " .. conn.attempts[2].started)
+        conn:close()
+    end)
+
+    it("starts at once on the AAAA answer, without waiting for the A answer", function()
+        local port = rig:listen("::1")
+        local conn = assert(r:connect("_x._tcp.r3.lo-4late-3000.bad.test", { port = port }))
+        assert.equal("::1", conn.address)
+        assert.equal("inet6", conn.family)
+        assert.same({ "connected" }, results(conn))
+        assert.is_true(conn.elapsed < 2, "elapsed " .. conn.elapsed)
+        conn:close()
+    end)
+
+    it("goes on with IPv4 when the AAAA lookup fails, and the trace says so", function()
+        local port = rig:listen("127.0.0.1")
+        local log = {}
+        local conn = assert(r:connect("_x._tcp.r5.lo-6servfail.bad.test", { port = port, trace = log }))
+        assert.equal("127.0.0.1", conn.address)
+        assert.same({ "connected" }, results(conn))
+        assert.is_nil(conn.candidate.address_error)
+        local steps = {}
+        for _, e in ipairs(log) do
+            if e.step == "addresses" then steps[e.family] = e.code .. " " .. e.count end
+        end
+        assert.same({ inet = "OK 1", inet6 = "SERVFAIL 0" }, steps)
+        conn:close()
+    end)
+
+    it("asks AAAA alone with family = \"inet6\" and waits for it, whatever the resolution delay", function()
+        -- family = "inet6" asks AAAA alone: no resolution delay at all.
+        local port = rig:listen("::1")
+        local t0 = socket.gettime()
+        local conn = assert(r:connect("_x._tcp.r4.lo-6late-600.bad.test", { port = port, family = "inet6",
+                                                                             resolution_delay = 0 }))
+        assert.equal("::1", conn.address)
+        assert.same({ "connected" }, results(conn))
+        assert.is_true(socket.gettime() - t0 >= 0.55)
+        conn:close()
     end)
 end)

@@ -39,9 +39,9 @@ local function srv(name, resolver)
     return {table.unpack(got[1], 2, 4)}
 end
 
-local function addr(name)
+local function addr(name, family)
     local r = new_resolver()
-    local id = assert(r:submit_addr(name))
+    local id = assert(r:submit_addr(name, family))
     local got = fetch_all(r)
     r:close()
     assert.equal(1, #got)
@@ -301,6 +301,21 @@ describe("resolver:submit_addr", function()
 
     it("gives nil addresses on failure", function()
         assert.same({"NXDOMAIN"}, addr("nohost.srv.test"))
+    end)
+
+    it("gives the addresses of one family alone when asked (an A or an AAAA query)", function()
+        assert.same({"OK", {{family = "inet", address = "192.0.2.32", ttl = 300}}}, addr("host2.srv.test", "inet"))
+        assert.same({"OK", {{family = "inet6", address = "2001:db8::32", ttl = 300}}},
+                    addr("host2.srv.test", "inet6"))
+        assert.same({"NODATA"}, addr("127.0.0.1", "inet6"))
+        -- A negative answer of one family carries its negative TTL (RFC 2308).
+        assert.same({"NODATA", nil, 120}, addr("host1.srv.test", "inet6"))
+        assert.same({"NXDOMAIN", nil, 120}, addr("nohost.srv.test", "inet"))
+        assert.same({"NXDOMAIN"}, addr("nohost.srv.test"))
+        local r = new_resolver()
+        assert.has_error(function() r:submit_addr("host2.srv.test", "unix") end,
+                         "bad argument #2 to 'submit_addr' (invalid option 'unix')")
+        r:close()
     end)
 end)
 

@@ -26,7 +26,7 @@ describe("srv-run connect", function()
         local r = run.srv_run { "connect", NAME, "--zone", zone_file {
             { name = "down.example.test", priority = 10, port = refused, addresses = { "127.0.0.3" } },
             { name = "up.example.test", priority = 20, port = up, addresses = { "127.0.0.4" } },
-        }, "--attempt-delay", "2" }
+        }, "--attempt-delay", "2", "--resolution-delay", "0.2" }
         assert.equal(0, r.code)
         assert.equal("", r.stderr)
         local lines = {}
@@ -84,5 +84,6 @@ describe("srv-run connect", function()
         run.assert_usage_error(run.srv_run { "connect", NAME, "--family", "ipx" }, "bad value 'ipx' for --family")
         run.assert_usage_error(run.srv_run { "connect" }, "connect takes one NAME")
         run.assert_usage_error(run.srv_run { "connect", NAME, "--attempt-delay", "0" }, "--attempt-delay")
+        run.assert_usage_error(run.srv_run { "connect", NAME, "--resolution-delay", "soon" }, "--resolution-delay")
     end)
 end)

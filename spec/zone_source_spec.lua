@@ -9,8 +9,8 @@ local fixtures = "spec/fixtures/"
 
 -- Submits one query, drives the source (or srv.core resolver) until it is
 -- answered and returns its result: code, result, negative TTL.
-local function ask(source, method, name)
-    local id = assert(source[method](source, name))
+local function ask(source, method, name, family)
+    local id = assert(source[method](source, name, family))
     local deadline = os.time() + 10
     local results, count
     repeat
@@ -26,8 +26,8 @@ local function srv_answer(source, name)
     return ask(source, "submit_srv", name)
 end
 
-local function addr_answer(source, name)
-    local code, addresses = ask(source, "submit_addr", name)
+local function addr_answer(source, name, family)
+    local code, addresses = ask(source, "submit_addr", name, family)
     return code, addresses
 end
 
@@ -56,6 +56,7 @@ local parsed_zone = {
         rr("server1.zone.test", "A", "192.0.2.1"),
         rr("server1.zone.test", "AAAA", "2001:db8::1", 60),
         rr("server2.zone.test", "TXT", "\"no address\""),
+        rr("v4only.zone.test", "A", "192.0.2.4"),
         rr("_sip._udp.hop1.zone.test", "CNAME", "_sip._udp.hop2.zone.test"),
         rr("_sip._udp.hop2.zone.test", "CNAME", "_sip._udp.FINAL.zone.test"),
         rr("_sip._udp.gone.zone.test", "CNAME", "_sip._udp.nowhere.zone.test"),
@@ -171,6 +172,22 @@ describe("srv.zone_source over a parsed zone", function()
         }}
         assert.same(expected, {addr_answer(source, "server1.zone.test")})
         assert.same(expected, {addr_answer(source, "WWW.zone.test.")})
+    end)
+
+    it("gives the addresses of one family alone when asked (an A or an AAAA query)", function()
+        assert.same({"OK", {{family = "inet", address = "192.0.2.1", ttl = 300}}},
+                    {addr_answer(source, "WWW.zone.test.", "inet")})
+        assert.same({"OK", {{family = "inet6", address = "2001:db8::1", ttl = 60}}},
+                    {addr_answer(source, "server1.zone.test", "inet6")})
+        assert.same({"OK", {{family = "inet6", address = "::1", ttl = 0}}}, {addr_answer(source, "::1", "inet6")})
+        assert.same({"NODATA"}, {addr_answer(source, "::1", "inet")})
+        -- A negative answer of one family carries its negative TTL, as the core's does.
+        assert.same({"NODATA", nil, 120}, {ask(source, "submit_addr", "v4only.zone.test", "inet6")})
+        assert.same({"NODATA", nil, 120}, {ask(source, "submit_addr", "server2.zone.test", "inet6")})
+        assert.same({"NXDOMAIN", nil, 120}, {ask(source, "submit_addr", "missing.zone.test", "inet6")})
+        assert.same({"NXDOMAIN"}, {addr_answer(source, "missing.zone.test")})
+        assert.has_error(function() source:submit_addr("server1.zone.test", "unix") end,
+                         "bad argument #2 to 'submit_addr' (invalid option 'unix')")
     end)
 
     it("says NODATA, NXDOMAIN or NOTINZONE for addresses as for SRV records", function()

@@ -333,6 +333,10 @@ typedef struct srv_addr_result {
     const char *name;
     const srv_address_t *addresses;   /* A and AAAA together */
     size_t count;
+    /* A query of one family on explicit servers
+     * (srv_resolver_query_addr_family): the negative TTL of its NXDOMAIN or
+     * NODATA answer (RFC 2308, as for SRV). 0 for any other result. */
+    uint32_t negative_ttl;
 } srv_addr_result_t;
 
 typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);
@@ -345,6 +349,17 @@ typedef void (*srv_addr_callback_t)(const srv_addr_result_t *result, void *arg);
  * which reads the hosts file too, as c-ares does by default. */
 srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
                                      srv_addr_callback_t callback, void *arg);
+
+/* The same for one family: AF_INET (an A query alone), AF_INET6 (an AAAA
+ * query alone) or AF_UNSPEC (srv_resolver_query_addr); SRV_EINVAL for any
+ * other. What RFC 8305 section 3 asks: each family's answer as soon as it
+ * is in. The result holds only addresses of that family; NODATA when the
+ * name has none (an IP literal of the other family too); a failure is that
+ * family's own. With the system configuration it is ares_getaddrinfo() for
+ * that family. Identical queries share only within one family: a query of
+ * one family never joins one of both families or of the other. */
+srv_status_t srv_resolver_query_addr_family(srv_resolver_t *resolver, const char *name, int family,
+                                            srv_addr_callback_t callback, void *arg);
 
 /* Counters since the resolver was created. */
 typedef struct srv_resolver_stats {

@@ -8,7 +8,10 @@
 #include "cares_compat.h"
 #include "srv.h"
 
-typedef enum query_kind { QUERY_SRV, QUERY_ADDR } query_kind_t;
+/* An address query of one family is a kind of its own: it never joins an
+ * address query of both families nor one of the other family, whose result
+ * is not its own (docs/c-api.md, "Identical queries share"). */
+typedef enum query_kind { QUERY_SRV, QUERY_ADDR, QUERY_ADDR_INET, QUERY_ADDR_INET6 } query_kind_t;
 
 /* What to call when a query completes; kind says which member is set. */
 typedef union query_callback {
@@ -32,6 +35,7 @@ typedef struct lookup {
     srv_status_t first_failure;   /* the first server's failure, once asked of the others */
     srv_address_t *addresses;     /* an address lookup's, until the query merges them */
     size_t address_count;
+    uint32_t negative_ttl;        /* an A or AAAA lookup's NXDOMAIN or NODATA */
 } lookup_t;
 
 typedef struct query {

@@ -195,6 +195,10 @@ static void finish(lookup_t *lookup, srv_status_t status, found_by_t found_by)
     query_t *query = lookup->query;
     if (--query->lookups_unanswered > 0)
         return;
+    if (query->kind == QUERY_ADDR_INET || query->kind == QUERY_ADDR_INET6)
+        /* One lookup: its negative TTL is the result's (srv.h). */
+        query->negative_ttl = lookup->status == SRV_ENXDOMAIN || lookup->status == SRV_ENODATA
+                              ? lookup->negative_ttl : 0;
     complete(query, query->kind == QUERY_SRV ? lookup->status : merge_addresses(query));
 }
 
@@ -214,9 +218,8 @@ static srv_status_t read_reply(lookup_t *lookup, const cares_answer_t *answer)
     query_t *query = lookup->query;
     if (lookup->type == SRV_RR_SRV)
         return cares_answer_read(answer, query->name, &query->records, &query->negative_ttl);
-    uint32_t negative_ttl;   /* an address result has none (srv.h) */
     return cares_answer_read_addresses(answer, query->name, lookup->type, &lookup->addresses,
-                                       &lookup->address_count, &negative_ttl);
+                                       &lookup->address_count, &lookup->negative_ttl);
 }
 
 static void on_reply(void *arg, int status, int timeouts, const cares_answer_t *answer)
@@ -280,6 +283,11 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     resolver->answering--;
 }
 
+static int family_of(query_kind_t kind)
+{
+    return kind == QUERY_ADDR_INET ? AF_INET : kind == QUERY_ADDR_INET6 ? AF_INET6 : AF_UNSPEC;
+}
+
 static void ask(ares_channel channel, lookup_t *lookup)
 {
     if (lookup->type != LOOKUP_GETADDRINFO) {
@@ -288,7 +296,7 @@ static void ask(ares_channel channel, lookup_t *lookup)
     } else {
         struct ares_addrinfo_hints hints;
         memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
+        hints.ai_family = family_of(lookup->query->kind);
         /* NOSORT: RFC 6724 sorting in c-ares 1.18 connects a UDP socket to
          * every address; the order is the caller's business. */
         hints.ai_flags = ARES_AI_NOSORT;
@@ -296,7 +304,8 @@ static void ask(ares_channel channel, lookup_t *lookup)
     }
 }
 
-/* An IP literal is its own address, TTL 0, as ares_getaddrinfo() has it. */
+/* An IP literal is its own address, TTL 0, as ares_getaddrinfo() has it;
+ * asked for the other family only, it has none (NODATA). */
 static srv_status_t literal_address(query_t *query, int *is_literal)
 {
     unsigned char raw[16];
@@ -305,6 +314,9 @@ static srv_status_t literal_address(query_t *query, int *is_literal)
     *is_literal = family != 0;
     if (!family)
         return SRV_OK;
+    int wanted = family_of(query->kind);
+    if (wanted != AF_UNSPEC && wanted != family)
+        return SRV_ENODATA;
     query->addresses = calloc(1, sizeof *query->addresses);
     if (!query->addresses)
         return SRV_ENOMEM;
@@ -314,10 +326,11 @@ static srv_status_t literal_address(query_t *query, int *is_literal)
     return SRV_OK;
 }
 
-/* The lookups a query makes: SRV; A and AAAA with explicit servers, read by
- * srv's reader like SRV replies (docs/c-api.md, "The resolver"); else
- * ares_getaddrinfo(), which also reads the hosts file and follows the
- * search list of the system configuration. */
+/* The lookups a query makes: SRV; A and AAAA with explicit servers (only
+ * one of them for a query of one family), read by srv's reader like SRV
+ * replies (docs/c-api.md, "The resolver"); else ares_getaddrinfo(), which
+ * also reads the hosts file and follows the search list of the system
+ * configuration. */
 static void plan_lookups(srv_resolver_t *resolver, query_t *query)
 {
     static const uint16_t srv_types[] = {SRV_RR_SRV};
@@ -325,7 +338,13 @@ static void plan_lookups(srv_resolver_t *resolver, query_t *query)
     static const uint16_t getaddrinfo_types[] = {LOOKUP_GETADDRINFO};
     const uint16_t *types = query->kind == QUERY_SRV ? srv_types
                           : resolver->explicit_servers ? address_types : getaddrinfo_types;
-    query->lookup_count = types == address_types ? 2 : 1;
+    query->lookup_count = 1;
+    if (types == address_types) {
+        if (query->kind == QUERY_ADDR_INET6)
+            types = address_types + 1;
+        else if (query->kind == QUERY_ADDR)
+            query->lookup_count = 2;
+    }
     for (size_t i = 0; i < query->lookup_count; i++)
         query->lookups[i] = (lookup_t){.query = query, .type = types[i], .first_failure = SRV_OK};
 }
@@ -339,7 +358,7 @@ static void launch(srv_resolver_t *resolver, query_t *query)
         complete(query, SRV_EBADNAME);
         return;
     }
-    if (query->kind == QUERY_ADDR && resolver->explicit_servers) {
+    if (query->kind != QUERY_SRV && resolver->explicit_servers) {
         int is_literal;
         srv_status_t status = literal_address(query, &is_literal);
         if (is_literal || status != SRV_OK) {
@@ -388,6 +407,7 @@ static void deliver(query_t *query)
             .name = query->name,
             .addresses = query->addresses,
             .count = query->address_count,
+            .negative_ttl = query->negative_ttl,
         };
         query->callback.addr(&result, query->arg);
     }
@@ -579,6 +599,17 @@ srv_status_t srv_resolver_query_addr(srv_resolver_t *resolver, const char *name,
                                      srv_addr_callback_t callback, void *arg)
 {
     return submit(resolver, QUERY_ADDR, name, (query_callback_t){.addr = callback}, arg);
+}
+
+srv_status_t srv_resolver_query_addr_family(srv_resolver_t *resolver, const char *name, int family,
+                                            srv_addr_callback_t callback, void *arg)
+{
+    query_kind_t kind = family == AF_INET ? QUERY_ADDR_INET
+                      : family == AF_INET6 ? QUERY_ADDR_INET6
+                      : family == AF_UNSPEC ? QUERY_ADDR : QUERY_SRV;
+    if (kind == QUERY_SRV)
+        return SRV_EINVAL;
+    return submit(resolver, kind, name, (query_callback_t){.addr = callback}, arg);
 }
 
 size_t srv_resolver_pending(const srv_resolver_t *resolver)

@@ -93,7 +93,10 @@ typedef struct addr_outcome {
     size_t count;
     int v4;
     int v6;
+    int inet;     /* addresses of each family, whatever they are */
+    int inet6;
     uint32_t ttl;
+    uint32_t negative_ttl;
 } addr_outcome_t;
 
 static void collect_addr(const srv_addr_result_t *result, void *arg)
@@ -102,7 +105,10 @@ static void collect_addr(const srv_addr_result_t *result, void *arg)
     outcome->calls++;
     outcome->status = result->status;
     outcome->count = result->count;
+    outcome->negative_ttl = result->negative_ttl;
     for (size_t i = 0; i < result->count; i++) {
+        outcome->inet += result->addresses[i].family == AF_INET;
+        outcome->inet6 += result->addresses[i].family == AF_INET6;
         if (strcmp(result->addresses[i].text, "192.0.2.32") == 0 && result->addresses[i].family == AF_INET)
             outcome->v4++;
         if (strcmp(result->addresses[i].text, "2001:db8::32") == 0 && result->addresses[i].family == AF_INET6)
@@ -884,6 +890,76 @@ static void test_an_srv_and_an_address_query_of_one_name_do_not_share(void **sta
     }
 }
 
+/* RFC 8305 section 3: each family asked on its own, answered on its own. */
+static void test_an_address_query_of_one_family_asks_that_family_only(void **state)
+{
+    (void)state;
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
+    addr_outcome_t v4 = {0}, v6 = {0}, missing = {0}, literal = {0}, literal_other = {0};
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "host2.srv.test", AF_INET, collect_addr, &v4), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "host2.srv.test", AF_INET6, collect_addr, &v6), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "nothing-here.srv.test", AF_INET6, collect_addr,
+                                                    &missing), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "::1", AF_INET6, collect_addr, &literal), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "::1", AF_INET, collect_addr, &literal_other), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "host2.srv.test", AF_UNIX, collect_addr, &v4),
+                     SRV_EINVAL);
+    assert_int_equal(srv_resolver_run(resolver), SRV_OK);
+    srv_resolver_destroy(resolver);
+    assert_int_equal(v4.calls, 1);
+    assert_int_equal(v4.status, SRV_OK);
+    assert_int_equal(v4.count, 1);
+    assert_int_equal(v4.v4, 1);
+    assert_int_equal(v6.calls, 1);
+    assert_int_equal(v6.status, SRV_OK);
+    assert_int_equal(v6.count, 1);
+    assert_int_equal(v6.v6, 1);
+    assert_int_equal(missing.status, SRV_ENXDOMAIN);
+    assert_int_equal(missing.negative_ttl, 120);   /* the SOA minimum (RFC 2308) */
+    assert_int_equal(v4.negative_ttl, 0);
+    assert_int_equal(literal.status, SRV_OK);
+    assert_int_equal(literal.count, 1);
+    assert_int_equal(literal.inet6, 1);
+    assert_int_equal(literal_other.status, SRV_ENODATA);
+    assert_int_equal(literal_other.count, 0);
+}
+
+/* A query of one family shares only with its own family: the result of
+ * both families, or of the other, is not its result. */
+static void test_address_queries_share_within_one_family_only(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    srv_resolver_t *resolver = resolver_on_fake(&server, FAKE_DNS_ANSWERS, 1000, 1, 0);
+    addr_outcome_t both = {0}, v4[2], v6 = {0};
+    memset(v4, 0, sizeof v4);
+    assert_int_equal(srv_resolver_query_addr(resolver, "host.fake.test", collect_addr, &both), SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "host.fake.test", AF_INET, collect_addr, &v4[0]),
+                     SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "HOST.fake.test.", AF_INET, collect_addr, &v4[1]),
+                     SRV_OK);
+    assert_int_equal(srv_resolver_query_addr_family(resolver, "host.fake.test", AF_INET6, collect_addr, &v6),
+                     SRV_OK);
+    run_until_no_query_is_pending(resolver);
+    srv_resolver_stats_t stats = stats_of(resolver);
+    srv_resolver_destroy(resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(server.queries_seen, 4);   /* A and AAAA for both, A, AAAA */
+    assert_int_equal(stats.queries, 3);
+    assert_int_equal(stats.shared, 1);
+    assert_int_equal(both.status, SRV_OK);
+    assert_int_equal(both.count, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(v4[i].calls, 1);
+        assert_int_equal(v4[i].status, SRV_OK);
+        assert_int_equal(v4[i].count, 1);
+        assert_int_equal(v4[i].inet, 1);
+    }
+    assert_int_equal(v6.status, SRV_OK);
+    assert_int_equal(v6.count, 1);
+    assert_int_equal(v6.inet6, 1);
+}
+
 static void test_a_query_joins_one_waiting_behind_the_limit(void **state)
 {
     (void)state;
@@ -1042,6 +1118,8 @@ int main(void)
         cmocka_unit_test(test_identical_queries_send_one_query_and_all_get_the_answer),
         cmocka_unit_test(test_names_equal_as_dns_compares_them_share),
         cmocka_unit_test(test_an_srv_and_an_address_query_of_one_name_do_not_share),
+        cmocka_unit_test(test_an_address_query_of_one_family_asks_that_family_only),
+        cmocka_unit_test(test_address_queries_share_within_one_family_only),
         cmocka_unit_test(test_a_query_joins_one_waiting_behind_the_limit),
         cmocka_unit_test(test_destroy_cancels_queries_that_joined_others_once),
         cmocka_unit_test(test_a_query_asked_after_the_answer_asks_again),

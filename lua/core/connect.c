@@ -132,6 +132,16 @@ static int race_add_candidates(lua_State *L)
     return 1;
 }
 
+/* race:expect_more(bool): while true, a race out of addresses waits for
+ * more (race:add) instead of ending (srv_connect_expect_more). */
+static int race_expect_more(lua_State *L)
+{
+    srv_connect_t *race = check_open_race(L);
+    luaL_checkany(L, 2);
+    srv_connect_expect_more(race, lua_toboolean(L, 2));
+    return 0;
+}
+
 static int race_start(lua_State *L)
 {
     srv_status_t status = srv_connect_start(check_open_race(L));
@@ -357,6 +367,7 @@ static int race_tostring(lua_State *L)
 static const luaL_Reg race_methods[] = {
     {"add", race_add},
     {"add_candidates", race_add_candidates},
+    {"expect_more", race_expect_more},
     {"start", race_start},
     {"process", race_process},
     {"pollfd", race_pollfd},

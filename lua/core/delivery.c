@@ -52,6 +52,7 @@ void lsrv_on_addr(const srv_addr_result_t *result, void *arg)
 {
     lsrv_completion_t *completion = arg;
     completion->status = result->status;
+    completion->negative_ttl = result->negative_ttl;
     if (result->status == SRV_OK && result->count > 0) {
         completion->addresses = malloc(result->count * sizeof *completion->addresses);
         if (completion->addresses) {
@@ -119,7 +120,8 @@ int lsrv_fetch(lua_State *L, lsrv_resolver_t *resolver)
         lua_rawseti(L, -2, slot + 2);
         push_result(L, completion);
         lua_rawseti(L, -2, slot + 3);
-        if (completion->kind == LSRV_QUERY_SRV) {
+        /* An address result's only from a query of one family (srv.h). */
+        if (completion->kind == LSRV_QUERY_SRV || completion->negative_ttl > 0) {
             lua_pushinteger(L, (lua_Integer)completion->negative_ttl);
             lua_rawseti(L, -2, slot + 4);
         }

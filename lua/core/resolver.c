@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Options ----------------------------------------------------------------- */
 
@@ -112,13 +113,19 @@ static lsrv_resolver_t *check_open(lua_State *L)
 
 /* Queries ------------------------------------------------------------------ */
 
-/* submit_srv(name) / submit_addr(name): the query's id, or nil, message,
- * code when the core refuses it at once (a NUL in the name, memory). */
+/* submit_srv(name) / submit_addr(name [, family]): the query's id, or
+ * nil, message, code when the core refuses it at once (a NUL in the name,
+ * memory). family: "inet" (A only) or "inet6" (AAAA only); nil for both
+ * (srv_resolver_query_addr_family). */
 static int submit(lua_State *L, lsrv_query_kind_t kind)
 {
+    static const char *const families[] = {"inet", "inet6", NULL};
     lsrv_resolver_t *resolver = check_open(L);
     size_t length;
     const char *name = luaL_checklstring(L, 2, &length);
+    int family = AF_UNSPEC;
+    if (kind == LSRV_QUERY_ADDR && !lua_isnoneornil(L, 3))
+        family = luaL_checkoption(L, 3, NULL, families) == 0 ? AF_INET : AF_INET6;
     if (strlen(name) != length)
         return lsrv_push_failure(L, SRV_EBADNAME);
     lsrv_completion_t *completion = calloc(1, sizeof *completion);
@@ -129,7 +136,7 @@ static int submit(lua_State *L, lsrv_query_kind_t kind)
     completion->id = resolver->last_id + 1;
     srv_status_t status = kind == LSRV_QUERY_SRV
         ? srv_resolver_query_srv(resolver->core, name, lsrv_on_srv, completion)
-        : srv_resolver_query_addr(resolver->core, name, lsrv_on_addr, completion);
+        : srv_resolver_query_addr_family(resolver->core, name, family, lsrv_on_addr, completion);
     if (status != SRV_OK) {
         lsrv_completion_free(completion);
         return lsrv_push_failure(L, status);

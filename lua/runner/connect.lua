@@ -24,6 +24,7 @@ local OPTIONS = {
     -- Here --timeout is the connection's (r:connect's timeout), not a DNS try's.
     timeout = { kind = "seconds" },
     ["attempt-delay"] = { kind = "seconds" },
+    ["resolution-delay"] = { kind = "seconds" },
     ["connect-timeout"] = { kind = "seconds" },
     family = { kind = "string" },
     xmpp = { kind = "string" },
@@ -89,7 +90,8 @@ function M.main(progname, argv)
     }
     if not resolver_options then return usage.error(progname, problem) end
     local opts = {
-        attempt_delay = options["attempt-delay"], timeout = options.timeout,
+        attempt_delay = options["attempt-delay"], resolution_delay = options["resolution-delay"],
+        timeout = options.timeout,
         connect_timeout = options["connect-timeout"], family = options.family, xmpp = options.xmpp,
     }
     local policy, status = lookup.load_policy(progname, options)

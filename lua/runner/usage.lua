@@ -53,6 +53,7 @@ end and outcome, the winner and the time to connect; then closes it. It takes
 as lookup does, and:
   --timeout SECONDS    the whole connection's timeout (default 30), not a DNS try's
   --attempt-delay SECONDS  between attempt starts (default 0.25; 0.1 to 2)
+  --resolution-delay SECONDS  how long an A answer waits for the AAAA answer (default 0.05)
   --connect-timeout SECONDS  one attempt's timeout (default: none)
   --family any|inet|inet6  the addresses to try (default any)
 

@@ -2,9 +2,12 @@
 -- (docs/lua-api.md, "r:connect"). Every function takes the resolver's state
 -- (srv.resolver) first.
 --
--- The resolution is r:resolve's (or r:resolve_xmpp's) with the addresses;
--- the race is the core's (srv_connect_t: RFC 8305 attempt delay, families
--- interleaved, a failed attempt starting the next at once). This module
+-- The resolution is r:resolve's (or r:resolve_xmpp's), then each target's
+-- A and AAAA asked apart (RFC 8305 section 3: the race starts on the AAAA
+-- answer, or on the A answer once the resolution delay has passed without
+-- it; later addresses join the running race); the race is the core's
+-- (srv_connect_t: RFC 8305 attempt delay, families interleaved, a failed
+-- attempt starting the next at once). This module
 -- feeds the candidates in their order, runs the `ready` hook on every
 -- connected socket in a task, and turns the outcome into a connection
 -- object. The race is driven by the resolver's loop (srv.loop), beside its
@@ -20,22 +23,29 @@ local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
 local health = require "srv.health"
 local names = require "srv.names"
+local candidates = require "srv.candidates"
+local services = require "srv.services"
+local lookup = require "srv.lookup"
 
 local M = {}
 
 local arg_error, is_callable = options.arg_error, options.is_callable
 local defer = fetch.defer
 local record = health.record
+local trace = candidates.trace
 
 -- docs/lua-api.md, "r:connect": the race's own options, then those handed
 -- to the resolution.
-local OPTION_NAMES = options.names { "attempt_delay", "timeout", "connect_timeout", "family", "ready",
+local OPTION_NAMES = options.names { "attempt_delay", "resolution_delay", "timeout", "connect_timeout",
+                                     "family", "ready",
                                      "on_attempt", "xmpp", "policy", "port", "fallback", "strict",
                                      "trace", "transports" }
 local RESOLVE_OPTIONS = { "policy", "port", "fallback", "strict", "trace", "transports" }
 local FAMILIES = { any = true, inet = true, inet6 = true }
 local XMPP_KINDS = { client = true, server = true }
 local DEFAULT_TIMEOUT = 30
+-- RFC 8305 section 3: how long an A answer waits for the AAAA answer.
+local DEFAULT_RESOLUTION_DELAY = 0.05
 -- Results of failed attempts, reported to on_attempt.
 local FAILED = { refused = true, timeout = true, failed = true, rejected = true }
 
@@ -52,6 +62,11 @@ local function read_options(opts, n, fname)
             arg_error(n, fname, string.format("field '%s': positive number of seconds expected, got %s",
                                               field, options.describe(v)))
         end
+    end
+    local v = opts.resolution_delay
+    if v ~= nil and (type(v) ~= "number" or not (v >= 0) or v == math.huge) then
+        arg_error(n, fname, "field 'resolution_delay': number of seconds >= 0 expected, got "
+                            .. options.describe(v))
     end
     if opts.family ~= nil and not FAMILIES[opts.family] then
         arg_error(n, fname, "field 'family': \"any\", \"inet\" or \"inet6\" expected, got "
@@ -315,8 +330,10 @@ function driver_methods.cancel(d)
     d:advance()
 end
 
--- The race over the candidates' addresses, in their order.
-local function start_race(self, name, cands, opts, t0, cb)
+-- The race over the candidates' addresses, in their order; more: lookups
+-- are still out (their addresses join later). Returns the driver, or nil
+-- when the race ended before it began.
+local function start_race(self, name, cands, opts, t0, cb, more)
     local clock = core.now
     local elapsed = clock() - t0
     local timeout = opts.timeout or DEFAULT_TIMEOUT
@@ -328,7 +345,7 @@ local function start_race(self, name, cands, opts, t0, cb)
     local race = core.race(opts.attempt_delay, remaining, opts.connect_timeout, ready ~= nil)
     local family = opts.family
     if family == "any" then family = nil end
-    if assert(race:add_candidates(cands, family)) == 0 then
+    if assert(race:add_candidates(cands, family)) == 0 and not more then
         race:close()
         -- Nothing to try: the resolution's own failure when there is one.
         local lookup_failures = {}
@@ -348,25 +365,179 @@ local function start_race(self, name, cands, opts, t0, cb)
         offset = elapsed, timeout = timeout, ready = ready, on_attempt = opts.on_attempt,
     }, driver_mt)
     self._races[d] = true
+    if more then race:expect_more(true) end
     race:start()
     if self._poller then loop.watch_race(self, d) end
     d.starting = true
     d:advance()
     d.starting = false
+    return d
 end
 
--- The resolution's options; one shared table when the call sets none of them.
-local WITH_ADDRESSES = setmetatable({ addresses = true }, {
-    __newindex = function() error("srv: internal: options are read-only", 2) end })
+-- Addresses (RFC 8305 section 3) --------------------------------------------
 
+-- One target's A and AAAA lookups, shared by the candidates naming it.
+-- How a failure of one family is reported (docs/lua-api.md, "r:connect"):
+-- it is not, while the other family gives addresses (the trace says it); a
+-- target without any address gets address_error as r:resolve's addresses
+-- say it: NXDOMAIN from either, else the failure of either, else NODATA.
+local function target_error(t)
+    local e4, e6 = t.errors.inet, t.errors.inet6
+    if e4 == codes.NXDOMAIN or e6 == codes.NXDOMAIN then return codes.NXDOMAIN end
+    if e6 and e6 ~= codes.NODATA then return e6 end
+    if e4 and e4 ~= codes.NODATA then return e4 end
+    return e4 or e6 or codes.NODATA
+end
+
+-- Whether target t lets the race start: every answer in; or a positive
+-- AAAA answer (the race starts at once); or a positive A answer and the
+-- resolution delay passed without the AAAA answer.
+local function target_ready(t)
+    if t.left == 0 then return true end
+    if t.found.inet6 then return true end
+    return t.found.inet and t.delay_passed
+end
+
+local function maybe_start(g)
+    if g.started then return end
+    if g.left > 0 then
+        if g.count == 0 then return end
+        for _, t in ipairs(g.targets) do
+            if not target_ready(t) then return end
+        end
+    end
+    g.started = true
+    for _, t in ipairs(g.targets) do
+        if t.timer then loop.cancel(g.self, t.timer) end
+        t.timer = nil
+        if t.left == 0 and t.count == 0 then
+            -- With one family asked (opts.family), its NODATA says nothing of
+            -- the name: the race says "no inet6 address", as a filter would.
+            local code = target_error(t)
+            if code == codes.NODATA and g.opts.family and g.opts.family ~= "any" then code = nil end
+            for _, n in ipairs(t.numbers) do g.cands[n].address_error = code end
+        end
+    end
+    if g.self._closed then
+        return g.cb(nil, g.name .. ": connection race cancelled", codes.CANCELLED)
+    end
+    g.d = start_race(g.self, g.name, g.cands, g.opts, g.t0, g.cb, g.left > 0)
+end
+
+-- One family's answer for target t: its addresses go to each candidate of
+-- the target and, once the race runs, into it.
+local function on_answer(g, t, family, code, records)
+    g.left, t.left = g.left - 1, t.left - 1
+    -- A race already over (or that never began) wants no more addresses.
+    if g.started and not (g.d and not g.d.finished) then return end
+    local count = 0
+    if code == codes.OK and records then
+        local race = g.d and g.d.race
+        for _, rec in ipairs(records) do
+            local address = rec.address
+            count = count + 1
+            for _, n in ipairs(t.numbers) do
+                local c = g.cands[n]
+                local list = c.addresses
+                list[#list + 1] = address
+                if race then assert(race:add(n, address, c.port)) end
+            end
+        end
+    end
+    if count > 0 then
+        t.found[family] = true
+        t.count, g.count = t.count + count, g.count + count
+    else
+        t.errors[family] = code
+    end
+    if g.log then
+        trace(g.log, { step = "addresses", target = t.target, family = family, code = code, count = count })
+    end
+    local d = g.d
+    if d then
+        if g.left == 0 then d.race:expect_more(false) end
+        return d:advance()
+    end
+    if family == "inet" and count > 0 and not t.found.inet6 and t.left > 0 then
+        -- The resolver's clock, as every timer (srv.loop); the race's own
+        -- times are the monotonic clock's.
+        t.timer = loop.at(g.self, g.self._clock() + g.delay, function()
+            t.timer = nil
+            t.delay_passed = true
+            maybe_start(g)
+        end)
+    end
+    maybe_start(g)
+end
+
+-- The families asked, in the order asked: AAAA first (RFC 8305 section 3).
+local BOTH_FAMILIES, ONLY_INET, ONLY_INET6 = { "inet6", "inet" }, { "inet" }, { "inet6" }
+
+-- Looks up the candidates' addresses and starts the race on them.
+local function gather(self, name, cands, opts, t0, cb)
+    cands = candidates.copy_all(cands, {})
+    -- AAAA asked first: RFC 8305 section 3 sends it first.
+    local families = opts.family == "inet" and ONLY_INET or opts.family == "inet6" and ONLY_INET6
+                     or BOTH_FAMILIES
+    local g = { self = self, name = name, cands = cands, opts = opts, t0 = t0, cb = cb, log = opts.trace,
+                delay = opts.resolution_delay or DEFAULT_RESOLUTION_DELAY, targets = {}, left = 0,
+                count = 0 }
+    local by_key = {}
+    for n, c in ipairs(cands) do
+        c.addresses, c.address_error = {}, nil
+        local key = names.key(c.target)
+        local t = by_key[key]
+        if not t then
+            t = { target = c.target, numbers = {}, found = {}, errors = {}, left = 0, count = 0 }
+            by_key[key] = t
+            g.targets[#g.targets + 1] = t
+        end
+        t.numbers[#t.numbers + 1] = n
+    end
+    for _, t in ipairs(g.targets) do
+        local host = lookup.unbracket(t.target)
+        if services.is_ip_literal(host) then
+            for _, n in ipairs(t.numbers) do cands[n].addresses[1] = host end
+            -- Counted only when the race may try it (opts.family).
+            if #families == 2 or families[1] == (host:find(":", 1, true) and "inet6" or "inet") then
+                t.count, g.count = 1, g.count + 1
+            end
+        else
+            t.left = #families
+            g.left = g.left + #families
+        end
+    end
+    if g.left == 0 then return maybe_start(g) end
+    -- Fresh answers in the cache are taken at once (this runs from a
+    -- delivery already, as the resolution's callback); the others asked.
+    local cached_one = fetch.cached_one
+    for _, t in ipairs(g.targets) do
+        if t.left > 0 then
+            local host = lookup.unbracket(t.target)
+            for _, family in ipairs(families) do
+                local code, records = cached_one(self, "addr", host, family)
+                if code then
+                    on_answer(g, t, family, code, records)
+                else
+                    fetch.one(self, "addr", host, function(answer, list)
+                        on_answer(g, t, family, answer, list)
+                    end, nil, nil, family)
+                end
+            end
+        end
+    end
+end
+
+-- The resolution's options (its addresses are gathered here); nil when the
+-- call sets none of them.
 local function resolve_options(opts)
-    if opts == NO_OPTIONS then return WITH_ADDRESSES end
+    if opts == NO_OPTIONS then return nil end
     local any = false
     for _, field in ipairs(RESOLVE_OPTIONS) do
         if opts[field] ~= nil then any = true break end
     end
-    if not any then return WITH_ADDRESSES end
-    local r = { addresses = true }
+    if not any then return nil end
+    local r = {}
     for _, field in ipairs(RESOLVE_OPTIONS) do r[field] = opts[field] end
     return r
 end
@@ -383,7 +554,7 @@ local function connect_async(self, fname, name, opts, cb)
         if self._closed then
             return cb(nil, name .. ": connection race cancelled", codes.CANCELLED)
         end
-        start_race(self, name, cands, opts, t0, cb)
+        gather(self, name, cands, opts, t0, cb)
     end
     if opts.xmpp then
         xmpp.resolve_xmpp_async(self, name, opts.xmpp, resolve_options(opts), resolved)

@@ -21,6 +21,11 @@ local defer = M.defer
 
 -- Fetching ------------------------------------------------------------------
 
+-- The cache keys of one family's addresses: the name's key and a suffix no
+-- name's key holds (a name with a NUL byte is refused, never stored).
+local FAMILY_SUFFIX = { inet = "\0inet", inet6 = "\0inet6" }
+M.FAMILY_SUFFIX = FAMILY_SUFFIX
+
 -- Gets the answer for (kind, name) from the cache or a new query, and calls
 -- cb(code, records, negative_ttl, from, age) later. records belong to the
 -- cache: callers copy what they hand out. An identical query in flight is
@@ -35,7 +40,11 @@ local defer = M.defer
 -- With refresh (r:watch's refreshes, srv.watch), the source is asked even
 -- when the cache holds a fresh answer, and a failure is handed on as it is,
 -- never answered from a stale entry; the answer is still stored.
-function M.one(self, kind, name, cb, shape, refresh)
+--
+-- With family ("inet" or "inet6", kind "addr" only), the addresses of that
+-- family alone (an A or an AAAA query: r:connect, RFC 8305 section 3),
+-- cached apart from the answer of both families (FAMILY_SUFFIX).
+function M.one(self, kind, name, cb, shape, refresh, family)
     if self._closed then
         if shape then
             defer(self, shape, self, cb, name, codes.CANCELLED, nil, 0, "dns", 0)
@@ -49,6 +58,7 @@ function M.one(self, kind, name, cb, shape, refresh)
     if cache then
         -- Keys ignore case and a trailing dot so variants share an entry.
         key = names.key(name)
+        if family then key = key .. FAMILY_SUFFIX[family] end
         local now = self._clock()
         local e = not refresh and cache:fresh(key, now)
         if e then
@@ -68,7 +78,7 @@ function M.one(self, kind, name, cb, shape, refresh)
         id, _, code = source:submit_srv(name)
         if id then self._asked_srv[id] = cb end
     else
-        id, _, code = source:submit_addr(name)
+        id, _, code = source:submit_addr(name, family)
         if id then self._asked_addr[id] = cb end
     end
     if not id then
@@ -137,11 +147,14 @@ end
 
 -- The cached answer for (kind, name) when it is fresh: code, records,
 -- negative_ttl, age. Used by the blocking calls to answer without a round.
-function M.cached_one(self, kind, name)
+-- family: as M.one's.
+function M.cached_one(self, kind, name, family)
     local cache = self._caches and self._caches[kind]
     if not cache then return nil end
     local now = self._clock()
-    local e = cache:fresh(names.key(name), now)
+    local key = names.key(name)
+    if family then key = key .. FAMILY_SUFFIX[family] end
+    local e = cache:fresh(key, now)
     if not e then return nil end
     cache:count_hit()
     return e.code, e.records, e.negative_ttl, now - e.stored

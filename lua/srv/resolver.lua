@@ -20,6 +20,7 @@ local options = require "srv.options"
 local codes = require "srv.codes"
 local loop = require "srv.loop"
 local lookup = require "srv.lookup"
+local fetch = require "srv.fetch"
 local health = require "srv.health"
 local resolve = require "srv.resolve"
 local xmpp = require "srv.xmpp"
@@ -186,6 +187,10 @@ local function flush(self, name)
         local key = name and names.key(name)
         self._caches.srv:flush(key)
         self._caches.addr:flush(key)
+        if key then
+            -- r:connect's addresses of one family (srv.fetch).
+            for _, suffix in pairs(fetch.FAMILY_SUFFIX) do self._caches.addr:flush(key .. suffix) end
+        end
     end
     return true
 end

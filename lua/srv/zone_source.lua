@@ -364,17 +364,45 @@ function Source:submit_srv(name)
     return enqueue(self, code, nil, negative_ttl)
 end
 
-function Source:submit_addr(name)
+-- family: "inet" or "inet6" for that family's addresses alone (what the
+-- core's submit_addr(name, family) asks: an A or an AAAA query); NODATA when
+-- the name has addresses of the other family only.
+local FAMILIES = {inet = true, inet6 = true}
+
+local function of_family(list, family)
+    local out = {}
+    for _, address in ipairs(list) do
+        if address.family == family then
+            out[#out + 1] = {family = address.family, address = address.address, ttl = address.ttl}
+        end
+    end
+    return out
+end
+
+function Source:submit_addr(name, family)
     check_name(self, name, "submit_addr")
+    if family ~= nil and not FAMILIES[family] then
+        error(("bad argument #2 to 'submit_addr' (invalid option '%s')"):format(tostring(family)), 0)
+    end
     if bad_name_reason(name) then
         return enqueue(self, codes.BADNAME, nil)
     end
-    local literal = address_literal(name)
-    if literal then
-        return enqueue(self, codes.OK, literal)
+    local code, list, negative_ttl = codes.OK, address_literal(name), nil
+    if not list then
+        local _
+        code, list, _, negative_ttl = lookup(self._index, name, "addresses")
     end
-    local code, list = lookup(self._index, name, "addresses")
-    return enqueue(self, code, list and copy_addresses(list))
+    if not family then
+        return enqueue(self, code, list and copy_addresses(list))
+    end
+    -- One family: a negative answer's TTL, as the core gives it (srv.h).
+    if list then
+        list = of_family(list, family)
+        if #list > 0 then return enqueue(self, code, list) end
+        local apex = not address_literal(name) and find_apex(self._index, name_key(name))
+        return enqueue(self, codes.NODATA, nil, apex and self._index.apex[apex] or nil)
+    end
+    return enqueue(self, code, nil, negative_ttl and negative_ttl > 0 and negative_ttl or nil)
 end
 
 -- Every result ready, and how many; nil, 0 when there is none. Also on a

@@ -64,6 +64,11 @@
 --                 b.servfail.bad.test, c.ptr-loop.bad.test and d.ok.bad.test
 --                 (priorities 1..4): address lookups of the targets fail
 --                 each its own way; other types as ok
+--   lo-6late-N    loopback addresses for the connection specs: A 127.0.0.1 at
+--                 once, AAAA ::1 after N milliseconds; SRV and other types
+--                 NODATA (r:connect falls back to the name on its port)
+--   lo-4late-N    the same, AAAA ::1 at once and A 127.0.0.1 after N ms
+--   lo-6servfail  A 127.0.0.1 at once, AAAA SERVFAIL
 --   Malformed replies (NOERROR, right ID and question; the fault is after
 --   the question). For an SRV query the bad name is the first SRV record's
 --   TARGET; for any other type it is the first record's OWNER:
@@ -222,6 +227,14 @@ end
 
 local function truncated(q) return header(q, { tc = true }) .. q.question end
 
+-- The lo-* answers: 127.0.0.1 or ::1, NODATA for the other types.
+local function loopback_answer(q)
+    local rdata = q.qtype == TYPE.A and "\127\0\0\1"
+                  or q.qtype == TYPE.AAAA and string.rep("\0", 15) .. "\1"
+    if not rdata then return rcode_reply(q, 0, true) end
+    return header(q, { an = 1 }) .. q.question .. rr(QNAME, q.qtype, rdata)
+end
+
 -- n SRV records with one target, written out in each (RFC 2782: no name
 -- compression in the target), the owners compressed.
 local function many_srv(q, n, target)
@@ -374,6 +387,14 @@ local function respond(q, transport)
     if b == "silent" then return {} end
     local late = b:match("^late%-(%d+)$")
     if late then return { { delay = tonumber(late), bytes = ok_answer(q) } } end
+    if b == "lo-6servfail" then
+        return now(q.qtype == TYPE.AAAA and rcode_reply(q, RCODE.servfail) or loopback_answer(q))
+    end
+    local late_family, lo_late = b:match("^lo%-([46])late%-(%d+)$")
+    if late_family then
+        local late_type = late_family == "6" and TYPE.AAAA or TYPE.A
+        return { { delay = q.qtype == late_type and tonumber(lo_late) or 0, bytes = loopback_answer(q) } }
+    end
     if RCODE[b] then return now(rcode_reply(q, RCODE[b], b == "nxdomain")) end
     if b == "nodata" then return now(rcode_reply(q, 0, true)) end
     local rcode = b:match("^rcode%-(%d+)$")
