@@ -231,11 +231,13 @@ describe("review: addresses a sandboxed policy returns", function()
     end)
 end)
 
-describe("review: left open", function()
-    -- Problem: a misspelt srv-run option says "unknown option --min-tll"
-    -- without the suggestion every Lua options table gives ("did you mean
-    -- 'min_ttl'?", docs/lua-api.md). docs/srv-run.md does not promise one,
-    -- so this is a gap rather than a broken promise.
-    pending("srv-run suggests the option a misspelt one is near (--min-tll: did you mean --min-ttl?): "
-            .. "left for the runner's option parser (lua/runner/args.lua), shared by every command")
+describe("review: a misspelt srv-run option", function()
+    it("is told the option it is near, as a Lua options table is", function()
+        local r = srv_run({ "watch", NAME, "--zone", ZONE, "--min-tll", "1" }, { timeout = 30 })
+        assert.equal(2, r.code)
+        assert.matches("unknown option %-%-min%-tll; did you mean %-%-min%-ttl%?", r.stderr)
+        r = srv_run({ "lookup", NAME, "--zone", ZONE, "--bogus" }, { timeout = 30 })
+        assert.equal(2, r.code)
+        assert.matches("unknown option %-%-bogus\n", r.stderr)
+    end)
 end)

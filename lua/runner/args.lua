@@ -2,6 +2,8 @@
 -- "--name=value", flags without a value, "--" ending the options, and
 -- options and operands in any order. Bad input is a usage error: the parser
 -- returns nil and a one-line message, it never raises.
+local options_names = require "srv.options"
+
 local M = {}
 
 -- Value kinds: each turns the text into a value or returns nil, problem.
@@ -60,6 +62,17 @@ local function store(options, name, option, text)
     return true
 end
 
+-- "unknown option --min-tll; did you mean --min-ttl?", as an unknown name
+-- in a Lua options table is told (docs/lua-api.md).
+local function unknown_option(name, spec)
+    local known = {}
+    for known_name in pairs(spec) do known[#known + 1] = known_name end
+    table.sort(known)
+    local guess = options_names.nearest(name, known)
+    if guess then return string.format("unknown option --%s; did you mean --%s?", name, guess) end
+    return "unknown option --" .. name
+end
+
 -- spec: { [name] = { kind = "flag" | a kind above, list = true when repeatable,
 -- at = true for the one option an operand "@VALUE" gives, as dig's @server } }.
 -- pass_unknown: options the spec does not name are kept, in order, with the
@@ -90,7 +103,7 @@ function M.parse(argv, spec, pass_unknown)
             local ok, problem = store(options, at_name, spec[at_name], word:sub(2))
             if not ok then return nil, problem end
         elseif not option then
-            if name and not pass_unknown then return nil, "unknown option --" .. name end
+            if name and not pass_unknown then return nil, unknown_option(name, spec) end
             if not name and word:match("^%-.") and not pass_unknown then
                 return nil, "unknown option " .. word
             end
