@@ -53,6 +53,52 @@ describe("the cache", function()
         r:close()
     end)
 
+    it("counts a cached r:resolve's TTLs down second by second, per resolver, and asks again after a flush", function()
+        -- Two resolvers with their own clocks, calls interleaved: each one's
+        -- candidates follow its own cache entry and its own age.
+        local clock_a, clock_b = env.clock(), env.clock()
+        local a = assert(srv.resolver { zone = "docs/examples/example.net.zone", clock = clock_a.now })
+        local b = assert(srv.resolver { zone = "docs/examples/example.net.zone", clock = clock_b.now })
+        local function ttl(r) return assert(r:resolve(REFERENCE))[1].ttl end
+        assert.same({ 86400, 86400 }, { ttl(a), ttl(b) })
+        clock_a.advance(0.5)
+        assert.same({ 86400, 86400 }, { ttl(a), ttl(b) })
+        clock_a.advance(0.6)
+        assert.same({ 86399, 86400 }, { ttl(a), ttl(b) })
+        clock_b.advance(2)
+        assert.same({ 86399, 86398 }, { ttl(a), ttl(b) })
+        clock_a.advance(1)
+        assert.same({ 86398, 86398 }, { ttl(a), ttl(b) })
+        a:flush(REFERENCE)
+        assert.same({ 86400, 86398 }, { ttl(a), ttl(b) })
+        assert.same({ 2, 1 }, { a:stats().queries, b:stats().queries })
+        a:close()
+        b:close()
+    end)
+
+    it("counts one hit per cached r:resolve whatever the answer: records, none usable, NODATA, NXDOMAIN", function()
+        local text = table.concat({
+            "$ORIGIN example.org.",
+            "@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60",
+            "@ 3600 IN NS ns",
+            "ns 3600 IN A 192.0.2.53",
+            "_sip._tcp 3600 IN SRV 10 5 5060 sip",
+            "_sip._udp 3600 IN SRV 0 0 0 .",
+            "_sips._tcp 3600 IN SRV 10 5 0 sip",
+            "sip 3600 IN A 192.0.2.1",
+        }, "\n")
+        for _, name in ipairs({ "_sip._tcp.example.org", "_sip._udp.example.org", "_sips._tcp.example.org",
+                                "_xmpp-client._tcp.sip.example.org", "_xmpp-client._tcp.none.example.org" }) do
+            local r = assert(srv.resolver { zone_text = text })
+            local first = table.pack(r:resolve(name))
+            for call = 2, 4 do
+                assert.same(first, table.pack(r:resolve(name)), name)
+                assert.same({ 1, call - 1 }, { r:stats().queries, r:stats().hits }, name)
+            end
+            r:close()
+        end
+    end)
+
     it("expires a short TTL in real time", function()
         local r = env.resolver()
         assert(r:lookup("_sip._udp.ttl1.lua.test"))

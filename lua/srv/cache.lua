@@ -42,12 +42,20 @@ local function min_ttl(records)
     return ttl or 0
 end
 
--- The entry for key if it has not expired, else nil.
-function Cache:fresh(key, now)
+-- The entry for key if it has not expired, counted as a hit; else nil,
+-- counting nothing.
+function Cache:hit(key, now)
     local e = self.entries[key]
-    if e and now < e.expires then return e end
+    if e and now < e.expires then
+        self.hits = self.hits + 1
+        return e
+    end
     return nil
 end
+
+-- Takes back the hit of an entry its reader did not use: srv.resolve's fast
+-- path hands such a call to the general path, which reads it again.
+function Cache:return_hit() self.hits = self.hits - 1 end
 
 -- The fresh entries of every key, as a new array (read as the results of
 -- srv.fetch.all), counted as hits; nil, counting nothing, as soon as one key
@@ -64,7 +72,6 @@ function Cache:fresh_all(keys, now)
     return out
 end
 
-function Cache:count_hit() self.hits = self.hits + 1 end
 function Cache:count_miss() self.misses = self.misses + 1 end
 
 -- An expired positive entry still inside its serve-stale window, else nil.

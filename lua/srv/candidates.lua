@@ -102,7 +102,8 @@ function M.usable(records, qname, age, log, extra, sig)
         local dots, unusable = M.collect(out, records, qname, age, log, extra)
         return out, dots, unusable
     end
-    local whole = age and age >= 1 and floor(age) or 0
+    -- The memo's second of age; collect takes its own (an integer) from age.
+    local whole = age and age >= 1 and age // 1 or 0
     local by_sig = shared[records]
     if not by_sig then
         by_sig = {}

@@ -60,9 +60,8 @@ function M.one(self, kind, name, cb, shape, refresh, family)
         key = names.key(name)
         if family then key = key .. FAMILY_SUFFIX[family] end
         local now = self._clock()
-        local e = not refresh and cache:fresh(key, now)
+        local e = not refresh and cache:hit(key, now)
         if e then
-            cache:count_hit()
             if shape then
                 defer(self, shape, self, cb, name, e.code, e.records, e.negative_ttl, "cache", now - e.stored)
             else
@@ -154,9 +153,8 @@ function M.cached_one(self, kind, name, family)
     local now = self._clock()
     local key = names.key(name)
     if family then key = key .. FAMILY_SUFFIX[family] end
-    local e = cache:fresh(key, now)
+    local e = cache:hit(key, now)
     if not e then return nil end
-    cache:count_hit()
     return e.code, e.records, e.negative_ttl, now - e.stored
 end
 

@@ -12,6 +12,7 @@
 local fetch = require "srv.fetch"
 local loop = require "srv.loop"
 local lookup = require "srv.lookup"
+local core = require "srv.core"
 local health = require "srv.health"
 local candidates = require "srv.candidates"
 local services = require "srv.services"
@@ -305,47 +306,72 @@ local function parts_plan(service, proto, domain)
     return base
 end
 
--- r:resolve of a name's own plan (no options) when the cache has a fresh
--- answer with usable records and no policy runs: what compute_resolve and
--- finish do for that case, without the results array and the calls between
--- (the cached r:resolve is measured per microsecond; docs/testing.md). nil
--- for every other case, which M.run handles.
 local OK = codes.OK
-local usable, order, apply_health = candidates.usable, candidates.order, health.apply
+local usable, core_order, apply_health = candidates.usable, core.order, health.apply
 
-local function cached_plain(self, plan)
-    local caches = self._caches
-    if not caches or self._policy then return nil end
-    local cache, now = caches.srv, self._clock()
-    local e = cache:fresh(plan.keys[1], now)
-    if not e or e.code ~= OK then return nil end
-    local answer, _, _, prepared = usable(e.records, plan.name, now - e.stored)
-    if #answer == 0 then return nil end
-    cache:count_hit()
-    return apply_health(self, order(answer, self._rng, nil, prepared))
-end
+-- plan -> what candidates.usable last gave the fast path below for it:
+-- { entry, second of its age, candidates, prepared }. The same cache entry
+-- in the same second gives the same candidates (candidates.usable keeps
+-- them per second of age), so the fast path reuses them without the call.
+-- Weak keys: a plan the memo dropped takes its record with it.
+local last_usable = setmetatable({}, { __mode = "k" })
 
 -- The plan of r:resolve's arguments (name or service, proto, domain, then
 -- opts), or nil, msg, code; r:watch resolves with it (srv.watch).
 M.plan = resolve_plan
 
 function M.resolve(self, name, a, b, c)
+    -- The plan of a call without options, looked up first: plan_memo and
+    -- parts_memo hold strings only, so a plan found means string arguments.
+    local base
     if b == nil then
-        if a == nil and type(name) == "string" then
-            local base = plan_memo[name]
-            if base and not base.literal then
-                local cands = cached_plain(self, base)
-                if cands then return cands end
-                return M.run(self, base)
+        if a == nil then base = plan_memo[name] end
+    elseif c == nil then
+        local by_proto = parts_memo[b]
+        local by_service = by_proto and by_proto[a]
+        base = by_service and by_service[name]
+        if not base and type(b) == "string" and type(a) == "string" and type(name) == "string" then
+            base = parts_plan(name, a, b)
+        end
+    end
+    if base and not base.literal then
+        -- When the cache has a fresh answer with usable records and no policy
+        -- runs, the candidates come straight from it: what M.run does for
+        -- that case (fetch, compute_resolve, finish) without the results
+        -- array and the calls between; the cached r:resolve is measured per
+        -- microsecond (docs/testing.md), and a spec pins that both answer
+        -- alike. Every other case goes to M.run.
+        local caches = self._caches
+        if caches and not self._policy then
+            local cache, now = caches.srv, self._clock()
+            local e = cache:hit(base.keys[1], now)
+            if e then
+                if e.code == OK then
+                    local age = now - e.stored
+                    local second = age // 1
+                    local last = last_usable[base]
+                    local answer, prepared
+                    if last and last[1] == e and last[2] == second then
+                        answer, prepared = last[3], last[4]
+                    else
+                        local _
+                        answer, _, _, prepared = usable(e.records, base.name, age)
+                        last_usable[base] = { e, second, answer, prepared }
+                    end
+                    local n = #answer
+                    if n > 0 then
+                        -- candidates.order: prepared is there when n > 1.
+                        local cands
+                        if n == 1 then cands = { answer[1] } else cands = core_order(prepared, self._rng) end
+                        -- health.apply's first test: no marks, no ejections.
+                        if self._out == 0 and next(self._down) == nil then return cands end
+                        return apply_health(self, cands)
+                    end
+                end
+                cache:return_hit()   -- M.run reads the entry again, and counts that
             end
         end
-    elseif c == nil and type(b) == "string" and type(a) == "string" and type(name) == "string" then
-        local base = parts_plan(name, a, b)
-        if base and not base.literal then
-            local cands = cached_plain(self, base)
-            if cands then return cands end
-            return M.run(self, base)
-        end
+        return M.run(self, base)
     end
     local plan, msg, code
     if type(a) == "string" then

@@ -296,32 +296,47 @@ local METHODS = {
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
                       resolve_xmpp = true, resolve_turn = true, resolve_stun = true,
                       lookup_async = true, addresses_async = true, report = true }
+-- Of those, the ones that return one value, or nil, message, code: their
+-- wrappers keep the results in locals instead of calling keep().
+local ONE_RESULT = { resolve = true, lookup = true, addresses = true,
+                     resolve_xmpp = true, resolve_turn = true, resolve_stun = true }
 
 local function receiver_error(name, public)
     arg_error(1, name, "srv.resolver expected, got " .. type(public))
 end
 
--- The public object's methods: each checks its receiver and, all but close,
--- refuses a closed resolver, as Lua's file methods do; then it calls the
--- state's function.
+-- The public object's methods: each checks its receiver (state_of knows
+-- resolvers only) and, all but close, refuses a closed resolver, as Lua's
+-- file methods do; then it calls the state's function.
 local index = {}
 for name, fn in pairs(METHODS) do
     if name == "close" then
         index[name] = function(public)
-            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
-            return fn(state_of[public])
+            local self = state_of[public]
+            if not self then receiver_error(name, public) end
+            return fn(self)
+        end
+    elseif ONE_RESULT[name] then
+        index[name] = function(public, a, b, c, d, e)
+            local self = state_of[public]
+            if not self then receiver_error(name, public) end
+            if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            -- Not a tail call: public stays on the stack while fn runs (keep).
+            local value, msg, code = fn(self, a, b, c, d, e)
+            if value ~= nil then return value end
+            return nil, msg, code
         end
     elseif FIXED_ARITY[name] then
         index[name] = function(public, a, b, c, d, e)
-            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
             local self = state_of[public]
+            if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
             return keep(public, fn(self, a, b, c, d, e))
         end
     else
         index[name] = function(public, ...)
-            if getmetatable(public) ~= resolver_mt then receiver_error(name, public) end
             local self = state_of[public]
+            if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
             return keep(public, fn(self, ...))
         end
