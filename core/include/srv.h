@@ -402,6 +402,12 @@ size_t srv_resolver_pending(const srv_resolver_t *resolver);
 srv_status_t srv_resolver_process(srv_resolver_t *resolver);
 /* Same, for loops that know which socket is ready (-1 for none). */
 srv_status_t srv_resolver_process_fd(srv_resolver_t *resolver, int read_fd, int write_fd);
+/* Processes what is ready, first waiting for a socket up to max_wait_ms
+ * (-1: no limit) and never past srv_resolver_timeout_ms(); returns at once
+ * when nothing is pending. One poll() both waits and finds the ready
+ * sockets: a loop of its own costs a system call less per round than
+ * waiting on srv_resolver_pollfd() and then processing. */
+srv_status_t srv_resolver_wait(srv_resolver_t *resolver, int max_wait_ms);
 /* Blocks until nothing is pending. */
 srv_status_t srv_resolver_run(srv_resolver_t *resolver);
 

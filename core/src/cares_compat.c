@@ -339,8 +339,9 @@ void cares_process(ares_channel channel, const srv_pollfd_t *ready, size_t count
  * ares_process_fd call on a TCP socket, so answers already waiting in it
  * would wait for later rounds, and a slow event loop would turn them into
  * timeouts. A readable socket is handed over again while it stays
- * readable, a bounded number of times (a UDP socket is read to the end in
- * one call and stops this at once). */
+ * readable, a bounded number of times. A UDP socket is read to the end in
+ * one call: it is not handed over again (CARES_POLL_DATAGRAM), which saves
+ * a poll() per answer. */
 enum { READS_PER_ROUND = 64 };
 
 static void process_one(ares_channel channel, const srv_pollfd_t *entry)
@@ -348,6 +349,8 @@ static void process_one(ares_channel channel, const srv_pollfd_t *entry)
     ares_socket_t read_fd = entry->events & SRV_POLL_READ ? entry->fd : ARES_SOCKET_BAD;
     ares_socket_t write_fd = entry->events & SRV_POLL_WRITE ? entry->fd : ARES_SOCKET_BAD;
     ares_process_fd(channel, read_fd, write_fd);
+    if (entry->events & CARES_POLL_DATAGRAM)
+        return;
     for (int i = 1; i < READS_PER_ROUND && read_fd != ARES_SOCKET_BAD; i++) {
         /* c-ares may have closed the socket: poll then says POLLNVAL. */
         struct pollfd again = {.fd = read_fd, .events = POLLIN, .revents = 0};

@@ -72,4 +72,10 @@ void cares_reopen_sockets(ares_channel channel);
  * on a ready socket is read. */
 void cares_process(ares_channel channel, const srv_pollfd_t *ready, size_t count);
 
+/* In the events of cares_process()'s entries (never in what srv.h hands
+ * out): the socket is a datagram one, which c-ares reads to the end in one
+ * call, so no version needs it handed over again. Without it a socket is
+ * taken for a stream. */
+#define CARES_POLL_DATAGRAM 0x100
+
 #endif

@@ -7,9 +7,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum { POLL_BATCH = 64 };
+
+/* The events srv.h speaks of; the registry's entries also carry
+ * CARES_POLL_DATAGRAM, which stays inside the core. */
+enum { POLL_EVENTS = SRV_POLL_READ | SRV_POLL_WRITE };
 
 static uint32_t epoll_events_of(int events)
 {
@@ -50,6 +55,12 @@ static void add_socket(srv_resolver_t *resolver, int fd, int events)
         resolver->sockets = grown;
         resolver->socket_capacity = capacity;
     }
+    /* Asked once per socket: c-ares keeps its sockets open (STAYOPEN). A
+     * socket whose type cannot be read is taken for a stream. */
+    int type = 0;
+    socklen_t length = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_DGRAM)
+        events |= CARES_POLL_DATAGRAM;
     resolver->sockets[resolver->socket_count++] = (srv_pollfd_t){fd, events};
     epoll_update(resolver, EPOLL_CTL_ADD, fd, events);
 }
@@ -66,8 +77,8 @@ void events_socket_state(void *data, ares_socket_t fd, int readable, int writabl
             add_socket(resolver, fd, events);
     } else if (!events) {
         forget_socket(resolver, entry);
-    } else if (entry->events != events) {
-        entry->events = events;
+    } else if ((entry->events & POLL_EVENTS) != events) {
+        entry->events = events | (entry->events & CARES_POLL_DATAGRAM);
         epoll_update(resolver, EPOLL_CTL_MOD, fd, events);
     }
 }
@@ -82,7 +93,7 @@ void events_release(srv_resolver_t *resolver)
 size_t srv_resolver_fds(const srv_resolver_t *resolver, srv_pollfd_t *out, size_t cap)
 {
     for (size_t i = 0; i < resolver->socket_count && i < cap; i++)
-        out[i] = resolver->sockets[i];
+        out[i] = (srv_pollfd_t){resolver->sockets[i].fd, resolver->sockets[i].events & POLL_EVENTS};
     return resolver->socket_count;
 }
 
@@ -166,7 +177,8 @@ static void process_sockets(srv_resolver_t *resolver, int wait_ms)
             int events = (fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? SRV_POLL_READ : 0) |
                          (fds[i].revents & POLLOUT ? SRV_POLL_WRITE : 0);
             if (events)
-                ready[ready_count++] = (srv_pollfd_t){fds[i].fd, events};
+                ready[ready_count++] =
+                    (srv_pollfd_t){fds[i].fd, events | (resolver->sockets[i].events & CARES_POLL_DATAGRAM)};
         }
     }
     process_channels(resolver, ready, ready_count);
@@ -194,8 +206,11 @@ static void process_given(srv_resolver_t *resolver, int read_fd, int write_fd)
 {
     srv_pollfd_t given[2];
     size_t count = 0;
-    if (read_fd >= 0)
-        given[count++] = (srv_pollfd_t){read_fd, SRV_POLL_READ | (write_fd == read_fd ? SRV_POLL_WRITE : 0)};
+    if (read_fd >= 0) {
+        const srv_pollfd_t *known = find_socket(resolver, read_fd);
+        int datagram = known ? known->events & CARES_POLL_DATAGRAM : 0;
+        given[count++] = (srv_pollfd_t){read_fd, SRV_POLL_READ | (write_fd == read_fd ? SRV_POLL_WRITE : 0) | datagram};
+    }
     if (write_fd >= 0 && write_fd != read_fd)
         given[count++] = (srv_pollfd_t){write_fd, SRV_POLL_WRITE};
     process_channels(resolver, given, count);
@@ -231,6 +246,17 @@ srv_status_t srv_resolver_process_fd(srv_resolver_t *resolver, int read_fd, int 
     if (!resolver)
         return SRV_EINVAL;
     return process(resolver, 0, read_fd, write_fd);
+}
+
+srv_status_t srv_resolver_wait(srv_resolver_t *resolver, int max_wait_ms)
+{
+    if (!resolver)
+        return SRV_EINVAL;
+    int deadline = srv_resolver_timeout_ms(resolver);
+    if (deadline < 0)
+        return resolver->destroy_requested ? SRV_ECANCELLED : SRV_OK;   /* nothing pending */
+    int wait = max_wait_ms < 0 || deadline < max_wait_ms ? deadline : max_wait_ms;
+    return process(resolver, wait, -1, -1);
 }
 
 srv_status_t srv_resolver_run(srv_resolver_t *resolver)

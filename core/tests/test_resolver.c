@@ -234,6 +234,59 @@ static void test_cname_only_answer_is_nodata(void **state)
     assert_int_equal(outcome.records.count, 0);
 }
 
+/* srv_resolver_wait: returns at once with nothing pending, waits no longer
+ * than asked, and drives UDP and TCP answers (srv.h). */
+static void test_wait_holds_its_limit_and_drives_answers(void **state)
+{
+    (void)state;
+    assert_int_equal(srv_resolver_wait(NULL, 0), SRV_EINVAL);
+
+    fake_dns_t server;
+    srv_resolver_t *silent = resolver_on_fake(&server, FAKE_DNS_SILENT, 1500, 1, 0);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(srv_resolver_wait(silent, 5000), SRV_OK);   /* nothing pending */
+    assert_true(seconds_since(&start) < 0.5);
+    srv_outcome_t quiet = {0};
+    assert_int_equal(srv_resolver_query_srv(silent, "_x._tcp.example.net", collect_srv, &quiet), SRV_OK);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(srv_resolver_wait(silent, 50), SRV_OK);
+    double waited = seconds_since(&start);
+    assert_int_equal(quiet.calls, 0);
+    assert_true(waited > 0.04 && waited < 1.2);
+    while (quiet.calls == 0)
+        assert_int_equal(srv_resolver_wait(silent, -1), SRV_OK);
+    assert_int_equal(quiet.status, SRV_ETIMEOUT);
+    srv_resolver_destroy(silent);
+    fake_dns_stop(&server);
+
+    /* Answers over UDP and, truncated, over TCP, in one batch. */
+    srv_resolver_t *resolver = resolver_on_knotd(2000, 2, 0);
+    srv_outcome_t small[8] = {{0}}, big[4] = {{0}};
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, "_xmpp-client._tcp.example.net", collect_srv, &small[i]),
+                         SRV_OK);
+    /* One query over TCP: the four share it (srv.h), each with its copy. */
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(srv_resolver_query_srv(resolver, i % 2 ? "_big._tcp.srv.test" : "_BIG._tcp.srv.test.",
+                                                collect_srv, &big[i]), SRV_OK);
+    while (srv_resolver_pending(resolver) > 0)
+        assert_int_equal(srv_resolver_wait(resolver, 1000), SRV_OK);
+    for (size_t i = 0; i < 8; i++) {
+        assert_int_equal(small[i].calls, 1);
+        assert_int_equal(small[i].status, SRV_OK);
+        assert_int_equal(small[i].records.count, 5);
+        srv_recordset_clear(&small[i].records);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(big[i].calls, 1);
+        assert_int_equal(big[i].status, SRV_OK);
+        assert_int_equal(big[i].records.count, 40);
+        srv_recordset_clear(&big[i].records);
+    }
+    srv_resolver_destroy(resolver);
+}
+
 static void test_truncated_answer_is_retried_over_tcp(void **state)
 {
     (void)state;
@@ -1083,6 +1136,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_records_come_back_with_ttls),
+        cmocka_unit_test(test_wait_holds_its_limit_and_drives_answers),
         cmocka_unit_test(test_missing_name_is_nxdomain_with_soa_minimum),
         cmocka_unit_test(test_name_without_srv_is_nodata),
         cmocka_unit_test(test_lone_dot_is_noservice),

@@ -13,7 +13,6 @@
 
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -171,30 +170,6 @@ static int resolver_fetch(lua_State *L)
 
 /* Driving ------------------------------------------------------------------ */
 
-/* Blocks up to wait_ms until a socket of the resolver is ready. */
-static void wait_for_sockets(lsrv_resolver_t *resolver, int wait_ms)
-{
-    int fd = srv_resolver_pollfd(resolver->core);
-    if (fd >= 0) {
-        struct pollfd poll_fd = {.fd = fd, .events = POLLIN, .revents = 0};
-        (void)poll(&poll_fd, 1, wait_ms);
-        return;
-    }
-    /* No epoll descriptor (out of descriptors): watch the sockets. */
-    srv_pollfd_t sockets[16];
-    size_t count = srv_resolver_fds(resolver->core, sockets, 16);
-    struct pollfd fds[16];
-    if (count > 16)
-        count = 16;
-    for (size_t i = 0; i < count; i++) {
-        fds[i].fd = sockets[i].fd;
-        fds[i].events = (short)((sockets[i].events & SRV_POLL_READ ? POLLIN : 0) |
-                                (sockets[i].events & SRV_POLL_WRITE ? POLLOUT : 0));
-        fds[i].revents = 0;
-    }
-    (void)poll(fds, count, wait_ms);
-}
-
 /* Pushes how many results wait for fetch; returns 1. */
 static int push_ready(lua_State *L, const lsrv_resolver_t *resolver)
 {
@@ -223,15 +198,11 @@ static int resolver_step(lua_State *L)
         luaL_argcheck(L, seconds >= 0, 2, "timeout must be >= 0");
         wait_ms = seconds_to_ms(seconds);
     }
-    if (!resolver->head) {
-        int deadline = srv_resolver_timeout_ms(resolver->core);
-        if (deadline < 0)
-            return push_ready(L, resolver);   /* nothing pending in the core */
-        int wait = wait_ms < 0 || deadline < wait_ms ? deadline : wait_ms;
-        if (wait > 0)
-            wait_for_sockets(resolver, wait);
-    }
-    (void)srv_resolver_process(resolver->core);
+    /* Results waiting for fetch: nothing to wait for. */
+    if (resolver->head)
+        (void)srv_resolver_process(resolver->core);
+    else
+        (void)srv_resolver_wait(resolver->core, wait_ms);
     return push_ready(L, resolver);
 }
 
