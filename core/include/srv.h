@@ -9,7 +9,8 @@
  *  - Callbacks never run inside the call that submits a query: they run from
  *    srv_resolver_process*(), srv_resolver_run() or srv_resolver_destroy().
  *  - Data handed to a callback is valid only during the callback; copy what
- *    must outlive it (srv_recordset_copy()).
+ *    must outlive it (srv_recordset_copy()), or take an SRV result's records
+ *    (srv_recordset_take()).
  *
  * The core has no Lua dependency.
  *
@@ -99,6 +100,9 @@ srv_status_t srv_recordset_add(srv_recordset_t *set, const char *name,
                                uint16_t weight, uint16_t port, uint32_t ttl);
 /* Replaces dst's content by a deep copy of src. */
 srv_status_t srv_recordset_copy(srv_recordset_t *dst, const srv_recordset_t *src);
+/* Replaces dst's content by src's, which src gives up (it is left empty):
+ * no copy, nothing to fail. */
+void srv_recordset_take(srv_recordset_t *dst, srv_recordset_t *src);
 /* Smallest TTL of the set; 0 for an empty set. */
 uint32_t srv_recordset_min_ttl(const srv_recordset_t *set);
 /* Nonzero when the set is exactly one record with target "." (RFC 2782). */
@@ -307,7 +311,10 @@ void srv_resolver_destroy(srv_resolver_t *resolver);
 typedef struct srv_srv_result {
     srv_status_t status;
     const char *name;                 /* as submitted */
-    const srv_recordset_t *records;   /* answer order; non-empty only for SRV_OK and SRV_ENOSERVICE */
+    /* Answer order; non-empty only for SRV_OK and SRV_ENOSERVICE. Valid
+     * during the callback, which may also take them instead of copying
+     * (srv_recordset_take): the core frees what is left. */
+    srv_recordset_t *records;
     uint32_t negative_ttl;            /* NXDOMAIN/NODATA: from the SOA, else 0 */
 } srv_srv_result_t;
 

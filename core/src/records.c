@@ -99,6 +99,15 @@ srv_status_t srv_recordset_copy(srv_recordset_t *dst, const srv_recordset_t *src
     return SRV_OK;
 }
 
+void srv_recordset_take(srv_recordset_t *dst, srv_recordset_t *src)
+{
+    if (!dst || !src || dst == src)
+        return;
+    srv_recordset_clear(dst);
+    *dst = *src;
+    srv_recordset_init(src);
+}
+
 uint32_t srv_recordset_min_ttl(const srv_recordset_t *set)
 {
     if (set->count == 0)

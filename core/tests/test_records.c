@@ -44,6 +44,29 @@ static void test_copy_is_deep_and_replaces_the_destination(void **state)
     srv_recordset_clear(&copy);
 }
 
+static void test_take_moves_and_leaves_the_source_empty(void **state)
+{
+    (void)state;
+    srv_recordset_t source = {0}, taker = {0};
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(srv_recordset_add(&source, "a.example", "t.example", (uint16_t)i, 1, 2, 3), SRV_OK);
+    const char *first_target = source.records[0].target;
+    assert_int_equal(srv_recordset_add(&taker, NULL, "old.example", 1, 1, 1, 1), SRV_OK);
+    srv_recordset_take(&taker, &source);   /* the old content is freed */
+    assert_int_equal(taker.count, 9);
+    assert_ptr_equal(taker.records[0].target, first_target);   /* moved, not copied */
+    assert_int_equal(taker.records[8].priority, 8);
+    assert_int_equal(source.count, 0);
+    assert_null(source.records);
+    srv_recordset_take(&taker, &taker);   /* itself: nothing changes */
+    assert_int_equal(taker.count, 9);
+    srv_recordset_take(NULL, &taker);
+    srv_recordset_take(&taker, NULL);
+    assert_int_equal(taker.count, 9);
+    srv_recordset_clear(&source);
+    srv_recordset_clear(&taker);
+}
+
 static void test_min_ttl_and_noservice(void **state)
 {
     (void)state;
@@ -123,6 +146,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_copies_and_strips_the_trailing_dot),
         cmocka_unit_test(test_copy_is_deep_and_replaces_the_destination),
+        cmocka_unit_test(test_take_moves_and_leaves_the_source_empty),
         cmocka_unit_test(test_min_ttl_and_noservice),
         cmocka_unit_test(test_names_compare_without_case_or_trailing_dot),
         cmocka_unit_test(test_format_writes_presentation_format),

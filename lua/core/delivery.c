@@ -1,7 +1,7 @@
 /* delivery.c - completed queries, from the core's C callbacks to Lua.
  *
  * The core calls back from inside srv_resolver_process() and
- * srv_resolver_destroy(). The callbacks below only copy the result and
+ * srv_resolver_destroy(). The callbacks below only take the result and
  * append it to the resolver's FIFO; Lua takes the FIFO in one batch with
  * fetch (lsrv_fetch) and runs its own callbacks (srv.loop). No Lua call
  * happens in C, so a Lua error can never unwind through c-ares. */
@@ -40,11 +40,9 @@ void lsrv_on_srv(const srv_srv_result_t *result, void *arg)
     lsrv_completion_t *completion = arg;
     completion->status = result->status;
     completion->negative_ttl = result->negative_ttl;
-    if ((result->status == SRV_OK || result->status == SRV_ENOSERVICE) && result->records &&
-        srv_recordset_copy(&completion->records, result->records) != SRV_OK) {
-        srv_recordset_clear(&completion->records);
-        completion->status = SRV_ENOMEM;
-    }
+    /* Taken, not copied: the core frees what a callback leaves (srv.h). */
+    if ((result->status == SRV_OK || result->status == SRV_ENOSERVICE) && result->records)
+        srv_recordset_take(&completion->records, result->records);
     append(completion->owner, completion);
 }
 
