@@ -26,7 +26,10 @@ end
 
 local r, rest = source.resolver(arg)
 if not r then usage(rest) end
-local options, domains = args.parse(rest, { service = { kind = "string" }, proto = { kind = "string" } })
+-- source.OPTIONS: a misspelt source option (--zome) reaches this parse, and
+-- is told the one it is near.
+local options, domains = args.parse(rest, { service = { kind = "string" }, proto = { kind = "string" } },
+                                    false, source.OPTIONS)
 if not options then usage(domains) end
 local service = (options.service or SERVICE):gsub("^_", "")
 -- The protocol srv knows for the service (tcp for xmpp-client), else tcp.

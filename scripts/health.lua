@@ -8,6 +8,7 @@
 -- a demonstration, not a scanner. Exit status as `srv-run lookup`.
 local socket = require "socket"
 local source = require "srv.run.source"
+local args = require "srv.run.args"
 local exit = require "srv.run.exit"
 
 -- Settings ------------------------------------------------------------------
@@ -22,7 +23,11 @@ local function usage(problem)
 end
 local r, rest = source.resolver(arg)
 if not r then usage(rest) end
-if rest[1] and rest[1]:match("^%-%-.") then usage("unknown option " .. rest[1]) end
+-- No options of its own: any option left is unknown, wherever it is, and
+-- one near a source option (--sed) is told which.
+local options, operands = args.parse(rest, {}, false, source.OPTIONS)
+if not options then usage(operands) end
+rest = operands
 if #rest ~= 1 then usage(#rest == 0 and "no name given" or "one name only") end
 local name = rest[1]
 

@@ -28,7 +28,7 @@ end
 
 local r, rest = source.resolver(arg)
 if not r then usage(rest) end
-local options, operands = args.parse(rest, { transports = { kind = "string" } })
+local options, operands = args.parse(rest, { transports = { kind = "string" } }, false, source.OPTIONS)
 if not options then usage(operands) end
 if #operands ~= 1 then usage(#operands == 0 and "no URI given" or "one URI only") end
 if options.transports then

@@ -9,6 +9,7 @@
 -- refused with ".", 5 DNS failure.
 local srv = require "srv"
 local source = require "srv.run.source"
+local args = require "srv.run.args"
 local exit = require "srv.run.exit"
 
 -- Settings ------------------------------------------------------------------
@@ -24,7 +25,11 @@ end
 
 local r, rest = source.resolver(arg)
 if not r then usage(rest) end
-if rest[1] and rest[1]:match("^%-%-.") then usage("unknown option " .. rest[1]) end
+-- No options of its own: any option left is unknown, wherever it is, and
+-- one near a source option (--sed) is told which.
+local options, operands = args.parse(rest, {}, false, source.OPTIONS)
+if not options then usage(operands) end
+rest = operands
 if #rest ~= 1 then usage(#rest == 0 and "no domain given" or "one domain only") end
 local domain = rest[1]
 

@@ -63,26 +63,35 @@ local function store(options, name, option, text)
 end
 
 -- "unknown option --min-tll; did you mean --min-ttl?", as an unknown name
--- in a Lua options table is told (docs/lua-api.md).
-local function unknown_option(name, spec)
+-- in a Lua options table is told (docs/lua-api.md). word: the word as given
+-- ("--min-tll", "-json"); name: without its dashes. Every srv-run option has
+-- two dashes, so a one-dash word is told the two-dash option it is near.
+local function unknown_option(word, name, spec, also)
     local known = {}
     for known_name in pairs(spec) do known[#known + 1] = known_name end
+    for known_name in pairs(also or {}) do
+        if not spec[known_name] then known[#known + 1] = known_name end
+    end
     table.sort(known)
     local guess = options_names.nearest(name, known)
-    if guess then return string.format("unknown option --%s; did you mean --%s?", name, guess) end
-    return "unknown option --" .. name
+    if guess then return string.format("unknown option %s; did you mean --%s?", word, guess) end
+    return "unknown option " .. word
 end
+M.unknown_option = unknown_option
 
 -- spec: { [name] = { kind = "flag" | a kind above, list = true when repeatable,
 -- at = true for the one option an operand "@VALUE" gives, as dig's @server } }.
 -- pass_unknown: options the spec does not name are kept, in order, with the
 -- operands (for scripts, which read their own options after srv-run's).
+-- also: the options a parser before this one took out of argv (a script's
+-- srv.run.source options): a misspelt one reaches this parser, and is told
+-- the option it is near as well.
 -- Returns options (name -> value, or a list for repeatable ones), operands.
 --
 -- A value is the next word, unless that word starts with "--": "--turn
 -- --zone f" forgot the URI, and taking "--zone" for it would hide the
 -- mistake. A value that does start with "--" is given as --name=VALUE.
-function M.parse(argv, spec, pass_unknown)
+function M.parse(argv, spec, pass_unknown, also)
     local options, operands = {}, {}
     local at_name
     for name, option in pairs(spec) do
@@ -103,9 +112,11 @@ function M.parse(argv, spec, pass_unknown)
             local ok, problem = store(options, at_name, spec[at_name], word:sub(2))
             if not ok then return nil, problem end
         elseif not option then
-            if name and not pass_unknown then return nil, unknown_option(name, spec) end
+            if name and not pass_unknown then
+                return nil, unknown_option("--" .. name, name, spec, also)
+            end
             if not name and word:match("^%-.") and not pass_unknown then
-                return nil, "unknown option " .. word
+                return nil, unknown_option(word, word:match("^%-([^=]*)"), spec, also)
             end
             operands[#operands + 1] = word
         elseif option.kind == "flag" then

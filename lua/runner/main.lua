@@ -61,7 +61,10 @@ return function(progname, argv, build)
         if rest[1] == nil then return usage.error(progname, "no script given after --") end
         return require("srv.run.script").run(progname, rest[1], table.move(rest, 2, #rest, 1, {}))
     elseif first ~= "-" and first:sub(1, 1) == "-" then
-        return usage.error(progname, "unknown option " .. first)
+        -- srv-run's own options, --help and --version: a misspelt one is
+        -- told which, as a command's options are (srv.run.args).
+        return usage.error(progname, require("srv.run.args").unknown_option(
+            first, first:match("^%-%-?([^=]*)"), { help = true, version = true }))
     elseif first ~= "-" then
         local problem = not_a_script(first, rest)
         if problem then return usage.error(progname, problem) end

@@ -356,7 +356,13 @@ function M.resolve(self, name, a, b, c)
                     else
                         local _
                         answer, _, _, prepared = usable(e.records, base.name, age)
-                        last_usable[base] = { e, second, answer, prepared }
+                        -- Filled in place: resolvers taking turns on a name
+                        -- (plans are shared) allocate no record per call.
+                        if last then
+                            last[1], last[2], last[3], last[4] = e, second, answer, prepared
+                        else
+                            last_usable[base] = { e, second, answer, prepared }
+                        end
                     end
                     local n = #answer
                     if n > 0 then
