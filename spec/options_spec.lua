@@ -139,6 +139,46 @@ describe("option names", function()
     end)
 end)
 
+describe("surplus arguments", function()
+    -- A value past what a method takes would be ignored, and with it the
+    -- caller's intent (r:resolve(name, nil, nil, opts) dropping opts): it
+    -- raises, at the caller's line, naming its position.
+    it("raise for every method, the fast paths too", function()
+        local r = assert(srv.resolver { zone = ZONE })
+        assert(r:resolve(NAME))   -- cached: the fast path would answer
+        local cb = function() end
+        local cases = {
+            { "#4 to 'resolve'", function(here) here() r:resolve(NAME, nil, nil, { addresses = true }) end },
+            { "#4 to 'resolve'", function(here) here() r:resolve(NAME, {}, nil, 1) end },
+            { "#3 to 'resolve'", function(here) here() r:resolve(NAME, {}, 1) end },
+            { "#5 to 'resolve'", function(here) here() r:resolve("xmpp-client", "tcp", "example.net", nil, 1) end },
+            { "#2 to 'lookup'", function(here) here() r:lookup(NAME, 1) end },
+            { "#3 to 'lookup'", function(here) here() r:lookup(NAME, nil, 1) end },
+            { "#2 to 'addresses'", function(here) here() r:addresses("server1.example.net", {}) end },
+            { "#3 to 'lookup_async'", function(here) here() r:lookup_async(NAME, cb, 1) end },
+            { "#4 to 'resolve_xmpp'", function(here) here() r:resolve_xmpp("example.net", "client", {}, 1) end },
+            { "#3 to 'resolve_turn'", function(here) here() r:resolve_turn("example.net", {}, 1) end },
+            { "#3 to 'resolve_stun'", function(here) here() r:resolve_stun("example.net", {}, 1) end },
+            { "#3 to 'connect'", function(here) here() r:connect(NAME, {}, 1) end },
+            { "#4 to 'mark_down'", function(here) here() r:mark_down("server1.example.net", 5222, 5, 1) end },
+            { "#4 to 'watch'", function(here) here() r:watch(NAME, cb, {}, 1) end },
+            { "#1 to 'stats'", function(here) here() r:stats(1) end },
+            { "#2 to 'step'", function(here) here() r:step(0, 1) end },
+            { "#2 to 'flush'", function(here) here() r:flush(NAME, 1) end },
+        }
+        for _, case in ipairs(cases) do
+            assert_raises_here("bad argument " .. case[1] .. " (no value expected)", case[2])
+        end
+        -- Trailing nils are no values.
+        assert(r:resolve(NAME, nil))
+        assert(r:resolve("xmpp-client", "tcp", "example.net", nil))
+        assert.same({ 1, 0 }, { r:stats().queries, r:pending() })
+        assert_raises_here("bad argument #1 to 'close' (no value expected)",
+            function(here) here() r:close(true) end)
+        r:close()
+    end)
+end)
+
 describe("integer options", function()
     it("take a float with an integral value, as math.tointeger does", function()
         local a = assert(srv.resolver { zone = ZONE, seed = 1.0, cache = { max_entries = 2.0 } })

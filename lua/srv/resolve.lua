@@ -325,7 +325,7 @@ function M.resolve(self, name, a, b, c)
     -- parts_memo hold strings only, so a plan found means string arguments.
     local base
     if b == nil then
-        if a == nil then base = plan_memo[name] end
+        if a == nil and c == nil then base = plan_memo[name] end
     elseif c == nil then
         local by_proto = parts_memo[b]
         local by_service = by_proto and by_proto[a]
@@ -382,8 +382,9 @@ function M.resolve(self, name, a, b, c)
     local plan, msg, code
     if type(a) == "string" then
         plan, msg, code = resolve_plan("resolve", name, a, b, c)
-    elseif b ~= nil then
-        arg_error(3, "resolve", "no value expected")
+    elseif b ~= nil or c ~= nil then
+        -- resolve(name [, opts]) takes two.
+        arg_error(b ~= nil and 3 or 4, "resolve", "no value expected")
     else
         plan, msg, code = resolve_plan("resolve", name, a)
     end

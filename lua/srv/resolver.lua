@@ -290,9 +290,10 @@ local METHODS = {
     close = close,
 }
 
--- These take at most five arguments; their wrappers name them instead of
+-- These take at most four arguments; their wrappers name five instead of
 -- passing `...` on, which costs a vararg frame per call (the cached
--- r:resolve and the lookups are measured per microsecond).
+-- r:resolve and the lookups are measured per microsecond). The fifth is
+-- checked (MAX_ARGS); a sixth or later is not seen.
 local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
                       resolve_xmpp = true, resolve_turn = true, resolve_stun = true,
                       lookup_async = true, addresses_async = true, report = true }
@@ -305,15 +306,37 @@ local function receiver_error(name, public)
     arg_error(1, name, "srv.resolver expected, got " .. type(public))
 end
 
+-- The most arguments each method takes (docs/lua-api.md), callbacks
+-- included: a value past them is a mistake the call would otherwise hide
+-- (r:resolve(name, nil, nil, opts) ignoring opts), so it raises.
+local MAX_ARGS = {
+    lookup = 1, addresses = 1, lookup_async = 2, addresses_async = 2,
+    resolve = 4, resolve_async = 5,           -- (service, proto, domain, opts [, cb])
+    resolve_xmpp = 3, resolve_xmpp_async = 4, resolve_turn = 2, resolve_turn_async = 3,
+    resolve_stun = 2, resolve_stun_async = 3, connect = 2, connect_async = 3,
+    mark_down = 3, mark_up = 2, report = 4, health = 2, watch = 3,
+    set_policy = 1, flush = 1, stats = 0, process = 0, step = 1, run = 0, pending = 0,
+    pollfd = 0, events = 0, timeout = 0, close = 0,
+}
+
+-- Raises for the first value given past max (position: the first of ...).
+local function surplus_error(name, max, ...)
+    for i = 1, select("#", ...) do
+        if select(i, ...) ~= nil then arg_error(max + i, name, "no value expected") end
+    end
+end
+
 -- The public object's methods: each checks its receiver (state_of knows
 -- resolvers only) and, all but close, refuses a closed resolver, as Lua's
 -- file methods do; then it calls the state's function.
 local index = {}
 for name, fn in pairs(METHODS) do
+    local max = assert(MAX_ARGS[name], name)
     if name == "close" then
-        index[name] = function(public)
+        index[name] = function(public, ...)
             local self = state_of[public]
             if not self then receiver_error(name, public) end
+            if select("#", ...) > 0 then surplus_error(name, 0, ...) end
             return fn(self)
         end
     elseif ONE_RESULT[name] then
@@ -321,8 +344,11 @@ for name, fn in pairs(METHODS) do
             local self = state_of[public]
             if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            if e ~= nil or (max < 4 and (d ~= nil or (max < 3 and (c ~= nil or (max < 2 and b ~= nil))))) then
+                surplus_error(name, max, select(max + 1, a, b, c, d, e))
+            end
             -- Not a tail call: public stays on the stack while fn runs (keep).
-            local value, msg, code = fn(self, a, b, c, d, e)
+            local value, msg, code = fn(self, a, b, c, d)
             if value ~= nil then return value end
             return nil, msg, code
         end
@@ -331,6 +357,9 @@ for name, fn in pairs(METHODS) do
             local self = state_of[public]
             if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            if e ~= nil or (max < 4 and (d ~= nil or (max < 3 and (c ~= nil or (max < 2 and b ~= nil))))) then
+                surplus_error(name, max, select(max + 1, a, b, c, d, e))
+            end
             return keep(public, fn(self, a, b, c, d, e))
         end
     else
@@ -338,6 +367,7 @@ for name, fn in pairs(METHODS) do
             local self = state_of[public]
             if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
+            if select("#", ...) > max then surplus_error(name, max, select(max + 1, ...)) end
             return keep(public, fn(self, ...))
         end
     end
