@@ -559,6 +559,92 @@ static void test_destroy_inside_callback_is_deferred(void **state)
     assert_int_equal(context.statuses[0], SRV_OK);
 }
 
+/* A callback that srv_resolver_destroy runs drives the resolver: every
+ * processing call, srv_resolver_wait included, says SRV_ECANCELLED (srv.h),
+ * the last callback too, when nothing is pending any more. */
+typedef struct drive_while_closing {
+    srv_resolver_t *resolver;
+    int calls;
+    srv_status_t waited[4];
+    srv_status_t waited_forever[4];
+    srv_status_t processed[4];
+} drive_while_closing_t;
+
+static void drive_from_callback(const srv_srv_result_t *result, void *arg)
+{
+    (void)result;
+    drive_while_closing_t *context = arg;
+    int i = context->calls++;
+    context->waited[i] = srv_resolver_wait(context->resolver, 0);
+    context->waited_forever[i] = srv_resolver_wait(context->resolver, -1);
+    context->processed[i] = srv_resolver_process(context->resolver);
+}
+
+static void test_wait_from_a_callback_of_destroy_is_cancelled(void **state)
+{
+    (void)state;
+    fake_dns_t server;
+    drive_while_closing_t context = {0};
+    context.resolver = resolver_on_fake(&server, FAKE_DNS_SILENT, 5000, 1, 0);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_x._tcp.a.example.net", drive_from_callback, &context), SRV_OK);
+    assert_int_equal(srv_resolver_query_srv(context.resolver, "_x._tcp.b.example.net", drive_from_callback, &context), SRV_OK);
+    assert_int_equal(srv_resolver_process(context.resolver), SRV_OK);
+    srv_resolver_destroy(context.resolver);
+    fake_dns_stop(&server);
+    assert_int_equal(context.calls, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(context.processed[i], SRV_ECANCELLED);
+        assert_int_equal(context.waited[i], SRV_ECANCELLED);
+        assert_int_equal(context.waited_forever[i], SRV_ECANCELLED);
+    }
+}
+
+/* Every callback of a shared query takes its records, and the first
+ * destroys the resolver: each still gets the whole answer, once. */
+typedef struct take_and_destroy {
+    srv_resolver_t *resolver;
+    int calls;
+    srv_status_t statuses[4];
+    srv_recordset_t records[4];
+} take_and_destroy_t;
+
+static void take_then_destroy(const srv_srv_result_t *result, void *arg)
+{
+    take_and_destroy_t *context = arg;
+    int i = context->calls++;
+    context->statuses[i] = result->status;
+    srv_recordset_take(&context->records[i], result->records);
+    srv_recordset_t again = {0};
+    srv_recordset_take(&again, result->records);   /* taken already: nothing left */
+    assert_int_equal(again.count, 0);
+    if (i == 0)
+        srv_resolver_destroy(context->resolver);
+}
+
+static void test_callbacks_sharing_a_query_may_all_take_even_while_destroying(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"_xmpp-client._tcp.example.net", "_xmpp-client._tcp.dot.srv.test"};
+    static const srv_status_t statuses[] = {SRV_OK, SRV_ENOSERVICE};
+    static const size_t counts[] = {5, 1};
+    for (size_t n = 0; n < 2; n++) {
+        take_and_destroy_t context = {0};
+        context.resolver = resolver_on_knotd(2000, 2, 0);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(srv_resolver_query_srv(context.resolver, names[n], take_then_destroy, &context), SRV_OK);
+        srv_status_t status;
+        while ((status = srv_resolver_wait(context.resolver, -1)) == SRV_OK)
+            ;
+        assert_int_equal(status, SRV_ECANCELLED);
+        assert_int_equal(context.calls, 3);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(context.statuses[i], statuses[n]);
+            assert_int_equal(context.records[i].count, counts[n]);
+            srv_recordset_clear(&context.records[i]);
+        }
+    }
+}
+
 typedef struct chain {
     srv_resolver_t *resolver;
     int remaining;
@@ -1169,6 +1255,8 @@ int main(void)
         cmocka_unit_test(test_destroy_cancels_every_pending_query_once),
         cmocka_unit_test(test_in_flight_limit_holds_queries_back),
         cmocka_unit_test(test_destroy_inside_callback_is_deferred),
+        cmocka_unit_test(test_wait_from_a_callback_of_destroy_is_cancelled),
+        cmocka_unit_test(test_callbacks_sharing_a_query_may_all_take_even_while_destroying),
         cmocka_unit_test(test_callback_may_submit_more_queries),
         cmocka_unit_test(test_thousand_queries_beyond_the_limit_all_answer),
         cmocka_unit_test(test_pollfd_drives_queries_from_a_plain_poll_loop),
