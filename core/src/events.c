@@ -252,9 +252,13 @@ srv_status_t srv_resolver_wait(srv_resolver_t *resolver, int max_wait_ms)
 {
     if (!resolver)
         return SRV_EINVAL;
+    /* As every processing call: also from a callback that destruction
+     * runs, when nothing may be pending any more (srv.h). */
+    if (resolver->closing || resolver->destroy_requested)
+        return process(resolver, 0, -1, -1);
     int deadline = srv_resolver_timeout_ms(resolver);
     if (deadline < 0)
-        return resolver->destroy_requested ? SRV_ECANCELLED : SRV_OK;   /* nothing pending */
+        return SRV_OK;   /* nothing pending */
     int wait = max_wait_ms < 0 || deadline < max_wait_ms ? deadline : max_wait_ms;
     return process(resolver, wait, -1, -1);
 }
