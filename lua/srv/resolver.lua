@@ -256,7 +256,7 @@ local function keep(_, ...)
 end
 
 -- Every public method of a resolver (docs/lua-api.md), each a function of
--- the state.
+-- the state; each also has its most arguments in MAX_ARGS below.
 local METHODS = {
     lookup = lookup.lookup,
     lookup_async = lookup.lookup_async,
