@@ -268,3 +268,52 @@ describe("the cache", function()
         r:close()
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local run = require "spec.support.run"
+
+    local srv_run = run.srv_run
+    local ZONE = "docs/examples/example.net.zone"
+    local NAME = "_xmpp-client._tcp.example.net"
+
+    -- Bytes of Lua memory calls(count) allocates per call, the collector
+    -- stopped: what a call leaves for the collector, counted, not timed.
+    local function bytes_per_call(calls, count)
+        collectgarbage()
+        collectgarbage("stop")
+        local before = collectgarbage("count")
+        calls(count)
+        local after = collectgarbage("count")
+        collectgarbage("restart")
+        return (after - before) * 1024 / count
+    end
+
+    describe("a cached r:resolve", function()
+        -- Problem: the fast path kept the candidates it last used per plan, and
+        -- plans are shared by every resolver: two resolvers taking turns on a
+        -- name each found the other's entry there and made a new record per
+        -- call (256 bytes a call instead of the result array's 136).
+        it("allocates no more when two resolvers take turns on a name than when one asks it", function()
+            local a = assert(srv.resolver { zone = ZONE, seed = 1 })
+            local b = assert(srv.resolver { zone = ZONE, seed = 2 })
+            assert(a:resolve(NAME))
+            assert(b:resolve(NAME))
+            local alone = bytes_per_call(function(count)
+                for _ = 1, count do a:resolve(NAME) end
+            end, 2000)
+            local turns = bytes_per_call(function(count)
+                for _ = 1, count / 2 do
+                    a:resolve(NAME)
+                    b:resolve(NAME)
+                end
+            end, 2000)
+            assert.is_true(turns <= alone + 8, string.format("%.0f bytes a call in turns, %.0f alone", turns, alone))
+            -- and each still answers from its own cache entry, counted down by its own age
+            assert.same({ 1, 1 }, { a:stats().queries, b:stats().queries })
+            a:close()
+            b:close()
+        end)
+    end)
+end

@@ -503,3 +503,147 @@ describe("r:connect's resolution delay", function()
         conn:close()
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local loopback = require "spec.support.loopback"
+    local run = require "spec.support.run"
+
+    local NAME = "_x._tcp.example.test"
+
+    describe("r:connect", function()
+        local rig
+        before_each(function() rig = loopback.new() end)
+        after_each(function() rig:close() end)
+
+        local function resolver_for(targets, opts)
+            opts = opts or {}
+            opts.zone_text = loopback.zone(NAME, targets)
+            return assert(srv.resolver(opts))
+        end
+
+        -- Problem: an on_attempt that raised lost the connect_async callback
+        -- (and the connection in it).
+        it("still calls connect_async's callback when on_attempt raises, then raises", function()
+            local up = rig:listen("127.0.0.2")
+            rig:refuse("127.0.0.3", up)
+            local r = resolver_for {
+                { name = "down.example.test", priority = 1, port = up, addresses = { "127.0.0.3" } },
+                { name = "up.example.test", priority = 2, port = up, addresses = { "127.0.0.2" } },
+            }
+            local got
+            r:connect_async(NAME, { on_attempt = function() error("on_attempt failed") end },
+                            function(conn, msg, code) got = { conn, msg, code } end)
+            local ok, err = pcall(r.run, r)
+            assert.is_false(ok)
+            assert.matches("on_attempt failed", err)
+            assert.is_not_nil(got)
+            assert.equal("up.example.test", got[1].target)
+            got[1]:close()
+            r:close()
+        end)
+
+        -- Problem: a bad resolution option given to connect raised naming
+        -- 'resolve_async', a method the caller never called.
+        it("names connect and connect_async in errors about the resolution's options", function()
+            local r = resolver_for { { name = "up.example.test", port = 1, addresses = { "127.0.0.2" } } }
+            local ok, err = pcall(function() local _ = r:connect(NAME, { port = 0 }) end)
+            assert.is_false(ok)
+            assert.matches("^[^:]*connect_spec%.lua:%d+: bad argument #2 to 'connect' %(field 'port'", err)
+            ok, err = pcall(function() r:connect_async(NAME, { fallback = 1 }, print) end)
+            assert.is_false(ok)
+            assert.matches("bad argument #2 to 'connect_async' %(field 'fallback'", err)
+            r:close()
+        end)
+
+        -- Problem: r:process() never advanced a race, so a program driving
+        -- the resolver from its own loop (sleep r:timeout(), then r:process())
+        -- spun at r:timeout() == 0 past the deadline, its callback never run.
+        it("ends a race driven by r:process() alone at its timeout", function()
+            local bh = rig:blackhole("127.0.0.5")
+            local r = resolver_for { { name = "bh.example.test", port = bh, addresses = { "127.0.0.5" } } }
+            local got
+            r:connect_async(NAME, { timeout = 0.5 }, function(conn, msg, code) got = { conn, msg, code } end)
+            local started = require("srv.core").now()
+            while not got and require("srv.core").now() - started < 10 do
+                require("socket").sleep(math.max(r:timeout() or 0.1, 0.01))
+                r:process()
+            end
+            assert.is_not_nil(got)
+            assert.equal("TIMEOUT", got[3])
+            assert.equal(0, r:pending())
+            r:close()
+        end)
+
+        -- Problem: the race timed itself on the resolver's injectable clock,
+        -- so a test that moved its clock between connect_async and r:run() got
+        -- TIMEOUT without one attempt, and a clock set back gave a negative
+        -- elapsed time.
+        it("times the race in real time, whatever the resolver's clock", function()
+            local up = rig:listen("127.0.0.2")
+            local now = 0
+            local r = resolver_for({ { name = "up.example.test", port = up, addresses = { "127.0.0.2" } } },
+                                   { clock = function() return now end })
+            local got
+            r:connect_async(NAME, nil, function(conn, msg, code) got = { conn, msg, code } end)
+            now = 60
+            r:run()
+            assert.equal("up.example.test", got[1] and got[1].target, got[2])
+            got[1]:close()
+            r:connect_async(NAME, nil, function(conn, msg, code) got = { conn, msg, code } end)
+            now = 0
+            r:run()
+            assert.is_true(got[1].elapsed >= 0)
+            assert.is_true(got[1].attempts[1].started >= 0)
+            got[1]:close()
+            r:close()
+        end)
+
+        -- Problem: a ready hook still waiting when its race ended got, from
+        -- conn:fd(), the number of a descriptor the race had closed (one the
+        -- system may reuse for anything).
+        it("gives a ready hook that outlives its race no descriptor", function()
+            local up = rig:listen("127.0.0.2")
+            local r = resolver_for { { name = "a.example.test", port = up, addresses = { "127.0.0.2" } } }
+            -- A DNS server that never answers, for the hook to wait on.
+            local silent = assert(require("socket").udp())
+            assert(silent:setsockname("127.0.0.1", 0))
+            local _, silent_port = silent:getsockname()
+            local r2 = assert(srv.resolver { servers = "127.0.0.1:" .. silent_port, timeout = 5, tries = 1 })
+            local fd_after = "not run"
+            local t = srv.spawn(function()
+                return select(3, r:connect(NAME, { timeout = 0.3, ready = function(conn)
+                    r2:lookup("_a._tcp.example.test")
+                    fd_after = conn:fd()
+                    return true
+                end }))
+            end)
+            assert.equal("TIMEOUT", srv.wait(t))
+            r2:close()
+            assert.is_nil(fd_after)
+            silent:close()
+            r:close()
+        end)
+
+        -- Problem: the XMPP merge may hold one target and port twice (under
+        -- _xmpp-client and _xmpps-client); passive health counted one dead
+        -- endpoint as two failures in one race.
+        it("reports one target and port once per race, even when two candidates share it (XMPP)", function()
+            local up = rig:listen("127.0.0.2")
+            rig:refuse("127.0.0.3", up)
+            local r = assert(srv.resolver { zone_text = string.format([[
+_xmpp-client._tcp.example.test. 60 IN SRV 10 1 %d down.example.test.
+_xmpps-client._tcp.example.test. 60 IN SRV 10 1 %d down.example.test.
+_xmpp-client._tcp.example.test. 60 IN SRV 20 1 %d up.example.test.
+down.example.test. 60 IN A 127.0.0.3
+up.example.test. 60 IN A 127.0.0.2
+]], up, up, up) })
+            local conn = assert(r:connect("example.test", { xmpp = "client" }))
+            assert.equal("up.example.test", conn.target)
+            conn:close()
+            assert.equal(1, r:health("down.example.test", up).failures)
+            r:close()
+        end)
+    end)
+end

@@ -621,3 +621,48 @@ describe("srv-run --explain", function()
         }, why)
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local loopback = require "spec.support.loopback"
+    local run = require "spec.support.run"
+
+    local NAME = "_x._tcp.example.test"
+
+    describe("passive health", function()
+        -- Problem: a clock set back made the ejection count grow (a negative
+        -- time up took a negative number of ejections off), so the next
+        -- ejection lasted much longer than base_ejection times the count.
+        it("does not count more ejections when the clock goes backwards", function()
+            local now = 1000
+            local r = assert(srv.resolver { zone = "docs/examples/example.net.zone", seed = 1,
+                                            clock = function() return now end })
+            local T = "server2.example.net"
+            for _ = 1, 5 do r:report(T, 5222, false) end
+            now = 1030
+            r:report(T, 5222, true)
+            assert.equal(1, r:health(T, 5222).ejections)
+            now = 900
+            assert.equal(1, r:health(T, 5222).ejections)
+            for _ = 1, 5 do r:report(T, 5222, false) end
+            local h = r:health(T, 5222)
+            assert.same({ "ejected", 2, 60 }, { h.state, h.ejections, h.ejected_for })
+            r:close()
+        end)
+    end)
+
+    describe("r:report's arguments", function()
+        it("raises 'no value expected' for a fifth argument, as for a fourth of the candidate form", function()
+            local r = assert(srv.resolver { zone_text = "x.test. 60 IN A 127.0.0.1\n" })
+            local ok, err = pcall(function() r:report("a.test", 5222, false, 0.1, "extra") end)
+            assert.is_false(ok)
+            assert.matches("bad argument #5 to 'report' %(no value expected%)", err)
+            assert.matches("health_spec", err)
+            ok, err = pcall(r.report, r, { target = "a.test", port = 5222 }, false, 0.1, "extra")
+            assert.is_false(ok)
+            assert.matches("bad argument #4 to 'report' %(no value expected%)", err)
+            r:close()
+        end)
+    end)
+end

@@ -229,3 +229,66 @@ describe("integer options", function()
         r:close()
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local socket = require "socket"
+    local env = require "spec.support.env"
+    local bad_dns = require "spec.support.bad_dns_server"
+
+    -- The two records of bad_dns's "ok" answer (docs/testing.md), and knotd's
+    -- wildcard answer for the same names (spec/fixtures/bad.test.zone).
+    local OK2 = { "a.ok.bad.test:5222", "b.ok.bad.test:5269" }
+    local KNOTD = { "knotd.bad.test:5222" }
+
+    local function targets(records)
+        if not records then return nil end
+        local out = {}
+        for i, record in ipairs(records) do out[i] = record.target .. ":" .. record.port end
+        return out
+    end
+
+    -- docs/lua-api.md, "Conventions": what a value past a method's arguments
+    -- does where the signature has optional arguments before a callback, and
+    -- where the wrappers look at five arguments only.
+    describe("values past a method's arguments", function()
+        local ZONE = "docs/examples/example.net.zone"
+        local NAME = "_xmpp-client._tcp.example.net"
+
+        local function raised_on_line(fn)
+            local line = debug.getinfo(2, "l").currentline
+            local ok, err = pcall(fn)
+            assert.is_false(ok, "did not raise")
+            return err, "spec/options_spec.lua:" .. line .. ": "
+        end
+
+        it("a nil after a last callback is where the callback is looked for", function()
+            local r = assert(srv.resolver { zone = ZONE })
+            local cb = function() end
+            local err, here = raised_on_line(function() r:resolve_async(NAME, cb, nil) end)
+            assert.equal(here .. "bad argument #3 to 'resolve_async' (function expected, got nil)", err)
+            err, here = raised_on_line(function() r:resolve_xmpp_async("example.net", cb, nil) end)
+            assert.equal(here .. "bad argument #3 to 'resolve_xmpp_async' (function expected, got nil)", err)
+            -- where the callback has a place of its own, a trailing nil is none
+            local calls = 0
+            r:lookup_async(NAME, function() calls = calls + 1 end, nil)
+            r:watch(NAME, function() calls = calls + 1 end, nil):cancel()
+            r:run()
+            assert.equal(1, calls)
+            r:close()
+        end)
+
+        it("the five-argument wrappers do not see a sixth", function()
+            local r = assert(srv.resolver { zone = ZONE })
+            assert(r:lookup(NAME, nil, nil, nil, nil, 1))
+            assert(r:resolve(NAME, nil, nil, nil, nil, 1))
+            assert.is_true(r:report("server1.example.net", 5222, true, nil, nil, 1))
+            local calls = 0
+            r:lookup_async(NAME, function() calls = calls + 1 end, nil, nil, nil, 1)
+            r:run()
+            assert.equal(1, calls)
+            r:close()
+        end)
+    end)
+end

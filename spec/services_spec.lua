@@ -160,3 +160,35 @@ describe("srv.services", function()
         end)
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local run = require "spec.support.run"
+
+    local srv_run, write_file = run.srv_run, run.write_file
+    local ZONE = "docs/examples/example.net.zone"
+    local NAME = "_xmpp-client._tcp.example.net"
+
+    -- A policy whose error message tries to drive the terminal (colour, a
+    -- carriage return that would overwrite the line).
+    local HOSTILE = 'return function() error("\\27[31mred\\27[0m\\rfake") end\n'
+
+    describe("an SRV name with an empty label", function()
+        -- Problem: r:resolve and r:watch said "not a _service._proto.domain
+        -- name" for a name with an empty label in its domain, where
+        -- docs/lua-api.md ("Names") promises the rule it breaks.
+        it("says it has an empty label, from r:resolve and r:watch", function()
+            local r = assert(srv.resolver { zone = ZONE })
+            local empty = "an empty label (a dot first, or two dots in a row)"
+            assert.same({ nil, "_x._tcp..example.net: " .. empty, "BADNAME" }, { r:resolve("_x._tcp..example.net") })
+            assert.same({ nil, "_x._tcp.a..b: " .. empty, "BADNAME" }, { r:resolve("x", "tcp", "a..b") })
+            assert.same({ nil, "._x._tcp.example.net: " .. empty, "BADNAME" },
+                        { r:watch("._x._tcp.example.net", function() end) })
+            -- what only lacks the _service._proto shape still says that
+            assert.same({ nil, 'not a _service._proto.domain name: "example.net"', "BADNAME" },
+                        { r:resolve("example.net") })
+            r:close()
+        end)
+    end)
+end

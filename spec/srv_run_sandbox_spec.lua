@@ -698,3 +698,74 @@ describe("srv-run's policy sandbox", function()
         end)
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local run = require "spec.support.run"
+
+    local srv_run, write_file = run.srv_run, run.write_file
+    local ZONE = "docs/examples/example.net.zone"
+    local NAME = "_xmpp-client._tcp.example.net"
+
+    -- A policy whose error message tries to drive the terminal (colour, a
+    -- carriage return that would overwrite the line).
+    local HOSTILE = 'return function() error("\\27[31mred\\27[0m\\rfake") end\n'
+
+    describe("srv-run shows a policy's failure escaped", function()
+        -- Problem: srv-run watch printed a policy's error message raw in its
+        -- failure line (text mode), escape sequences and all, where lookup
+        -- escapes it (docs/policies.md promises it for every message).
+        it("in srv-run watch's failure line", function()
+            local path = write_file(HOSTILE)
+            local out, err = run.interrupt({ "watch", NAME, "--zone", ZONE, "--policy", path }, 1)
+            os.remove(path)
+            assert.equal("", err)
+            assert.matches("failed %(POLICY%): .*\\x1B%[31mred\\x1B%[0m\\x0Dfake", out)
+            assert.is_nil(out:find("[\27\r]"))
+        end)
+
+        -- Problem: srv-run connect printed a policy's error message raw, and
+        -- with srv-run's own frames (lua/runner/...) in its traceback, where
+        -- lookup shows the policy's frames only, escaped.
+        it("in srv-run connect's message", function()
+            local path = write_file(HOSTILE)
+            local r = srv_run({ "connect", NAME, "--zone", ZONE, "--policy", path }, { timeout = 30 })
+            os.remove(path)
+            assert.equal(1, r.code)
+            assert.matches("policy failed: .*\\x1B%[31mred\\x1B%[0m\\x0Dfake", r.stderr)
+            assert.is_nil(r.stderr:find("[\27\r]"))
+            assert.is_nil(r.stderr:find("lua/runner/", 1, true))
+        end)
+    end)
+
+    describe("ctx.resolver in the sandbox", function()
+        -- Problem: a bad argument to ctx.resolver:mark_down or mark_up raised
+        -- at a line of srv-run's sandbox (lua/runner/sandbox.lua), not at the
+        -- policy's line, as every other programmer error does.
+        it("raises a bad argument to mark_down and mark_up at the policy's line", function()
+            for _, call in ipairs { 'ctx.resolver:mark_down("server1.example.net", "x")',
+                                    'ctx.resolver:mark_up("server1.example.net", 0)' } do
+                local path = write_file("return function(cands, ctx)\n  " .. call .. "\n  return cands\nend\n")
+                local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path }, { timeout = 30 })
+                os.remove(path)
+                assert.equal(1, r.code)
+                assert.matches("policy failed: " .. path:gsub("%p", "%%%0") .. ":2: bad argument #2 to 'mark_", r.stderr)
+                assert.is_nil(r.stderr:find("sandbox.lua", 1, true))
+            end
+        end)
+    end)
+
+    describe("addresses a sandboxed policy returns", function()
+        -- Problem: a number (or boolean) in a returned candidate's addresses
+        -- was kept and shown as an address ("addresses=5"), where
+        -- docs/policies.md says only a list of strings is copied.
+        it("keep the strings only", function()
+            local path = write_file('return function(c) c[1].addresses = { 5, "192.0.2.7", true } return c end\n')
+            local r = srv_run({ "lookup", NAME, "--zone", ZONE, "--policy", path, "--seed", "1" }, { timeout = 30 })
+            os.remove(path)
+            assert.same({ 0, "" }, { r.code, r.stderr })
+            assert.matches("\n5 50 5222 server1%.example%.net%. srv addresses=192%.0%.2%.7\n", r.stdout)
+        end)
+    end)
+end

@@ -155,3 +155,52 @@ describe("srv-run watch", function()
         end
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local run = require "spec.support.run"
+
+    local srv_run, write_file = run.srv_run, run.write_file
+    local ZONE = "docs/examples/example.net.zone"
+    local NAME = "_xmpp-client._tcp.example.net"
+
+    -- A policy whose error message tries to drive the terminal (colour, a
+    -- carriage return that would overwrite the line).
+    local HOSTILE = 'return function() error("\\27[31mred\\27[0m\\rfake") end\n'
+
+    describe("Ctrl-C in srv-run watch", function()
+        -- Problem: SIGINT that came while the policy ran was caught with the
+        -- policy's errors: the watch printed "failed (POLICY): ...
+        -- interrupted!" and went on, so Ctrl-C did not end it (docs/srv-run.md:
+        -- it runs "until it is interrupted ... which ends it with status 0").
+        it("ends the watch with status 0 when it comes while the policy runs", function()
+            -- a policy that takes most of the time (a tenth of a second or more
+            -- a call; natively, also when the specs run under valgrind)
+            local path = write_file("return function(c) local x = 0 for i = 1, 3e6 do x = x + i end return c end\n")
+            local out, err = run.interrupt({ "watch", NAME, "--zone", ZONE, "--policy", path, "--json",
+                                             "--min-ttl", "0.001", "--max-ttl", "0.001", "--jitter", "0" }, 1.5)
+            os.remove(path)
+            assert.equal("", err)
+            assert.matches("status=0\n$", out)
+            assert.is_nil(out:find("still-running", 1, true))
+            assert.is_nil(out:find('"failure"', 1, true))
+        end)
+    end)
+
+    describe("srv-run watch on a name outside the zone file", function()
+        -- Problem: a NAME in none of the zones of --zone, a usage error (exit
+        -- status 2) for lookup and by docs/srv-run.md for watch too, was watched
+        -- for ever as a failure instead.
+        it("exits with status 2 when the name is in none of the zones from the start", function()
+            local r = srv_run({ "watch", "_x._tcp.example.org", "--zone", ZONE }, { timeout = 20 })
+            assert.same({ 2, "" }, { r.code, r.stdout })
+            assert.matches("^[^\n]*: _x%._tcp%.example%.org: in none of the zones of the zone text %(example%.net%)\nusage: ",
+                           r.stderr)
+            r = srv_run({ "watch", "_x._tcp.example.org", "--zone", ZONE, "--json" }, { timeout = 20 })
+            assert.equal(2, r.code)
+            assert.matches('"code":"NOTINZONE"', r.stdout)
+            assert.matches('"event":"failure"', r.stdout)
+        end)
+    end)
+end

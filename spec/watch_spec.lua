@@ -510,3 +510,110 @@ describe("r:watch against knotd", function()
         proxy:close()
     end)
 end)
+
+-- Cases an adversarial review found, each with its problem in a comment.
+do
+    local srv = require "srv"
+    local run = require "spec.support.run"
+
+    local srv_run, write_file = run.srv_run, run.write_file
+    local ZONE = "docs/examples/example.net.zone"
+    local NAME = "_xmpp-client._tcp.example.net"
+
+    -- A policy whose error message tries to drive the terminal (colour, a
+    -- carriage return that would overwrite the line).
+    local HOSTILE = 'return function() error("\\27[31mred\\27[0m\\rfake") end\n'
+
+    describe("a watch on a clock that moves backwards", function()
+        -- Problem: a refresh's time was a point on the resolver's clock, so a
+        -- clock set back (a wall clock given as `clock`, corrected by NTP)
+        -- delayed the next refresh by as much as it went back: past max_ttl,
+        -- which docs/lua-api.md promises is never exceeded.
+        it("still refreshes within max_ttl of the time it was set", function()
+            local now = 1000
+            local r = assert(srv.resolver { zone = ZONE, clock = function() return now end })
+            local w = r:watch(NAME, function() end, { min_ttl = 10, max_ttl = 10, jitter = 0 })
+            r:process()
+            assert.same({ 1, 10 }, { w:status().refreshes, w:status().next_refresh })
+            now = 0                                  -- set back by 1000 seconds
+            assert.is_true(w:status().next_refresh <= 10)
+            assert.is_true(r:timeout() <= 10)
+            now = 10
+            while r:timeout() == 0 do r:process() end
+            assert.equal(2, w:status().refreshes)
+            w:cancel()
+            r:close()
+        end)
+    end)
+
+    describe("a watch callback's error", function()
+        -- Problem: the error a raising watch callback raises from r:process
+        -- carried two tracebacks (three from a refresh's timer), the later ones
+        -- through srv's own frames, where a lookup callback's carries one.
+        it("carries one traceback, the callback's", function()
+            local now = 0
+            local r = assert(srv.resolver { zone = ZONE, clock = function() return now end })
+            r:watch(NAME, function() error("raised here") end, { min_ttl = 10, max_ttl = 10, jitter = 0 })
+            local ok, err = pcall(r.process, r)
+            assert.is_false(ok)
+            assert.matches("^spec/watch_spec%.lua:%d+: raised here\nstack traceback:\n", err)
+            assert.equal(1, select(2, err:gsub("stack traceback:", "")))
+            now = 10
+            local errors = {}
+            for _ = 1, 3 do
+                ok, err = pcall(r.process, r)
+                if not ok then errors[#errors + 1] = err end
+            end
+            assert.equal(0, #errors)   -- the same set: nothing called
+            ok, err = pcall(r.close, r)  -- CANCELLED: the callback raises once more
+            assert.is_false(ok)
+            assert.equal(1, select(2, err:gsub("stack traceback:", "")))
+        end)
+    end)
+
+    describe("a watcher that joins during a failure streak", function()
+        -- Problem: a watcher that joined its group while the refreshes failed
+        -- was counted as having seen the group's last set: its first set call
+        -- came with nothing in `added`, so a pool built from the diffs (as in
+        -- docs/long-running.md) never opened those candidates, where
+        -- docs/lua-api.md says the first call has every candidate in `added`.
+        it("gets every candidate in `added` on its first set", function()
+            local path = os.tmpname()
+            local function serve(origin, records)
+                local f = assert(io.open(path, "w"))
+                f:write("$ORIGIN ", origin, "\n@ 60 IN SOA ns hostmaster 1 3600 600 86400 60\n", records)
+                f:close()
+            end
+            local function targets(list)
+                local out = {}
+                for i, c in ipairs(list or {}) do out[i] = c.target end
+                table.sort(out)
+                return out
+            end
+            local SIP = "_sip._tcp 60 IN SRV 10 60 5060 a\n_sip._tcp 60 IN SRV 10 40 5060 b\n"
+            serve("example.com.", SIP)
+            local now = 0
+            local r = assert(srv.resolver { zone = path, clock = function() return now end })
+            local function at(t)
+                now = t
+                while r:timeout() == 0 do r:process() end
+            end
+            r:watch("_sip._tcp.example.com", function() end, { jitter = 0 })
+            at(0)
+            serve("example.org.", "")                -- the name leaves the file: failures
+            at(60)
+            local calls = {}
+            local late = r:watch("_sip._tcp.example.com", function(set, diff, code, stale)
+                calls[#calls + 1] = set and { "set", targets(diff.added) } or { code, targets(stale) }
+            end, { jitter = 0 })
+            at(61)
+            assert.same({ { "NOTINZONE", { "a.example.com", "b.example.com" } } }, calls)
+            serve("example.com.", SIP)               -- back, unchanged
+            at(100)
+            assert.same({ "set", { "a.example.com", "b.example.com" } }, calls[2])
+            late:cancel()
+            r:close()
+            os.remove(path)
+        end)
+    end)
+end
