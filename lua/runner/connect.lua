@@ -2,7 +2,6 @@
 -- command line: the race as a timeline (each attempt's start, end and
 -- outcome, the winner, the time to connect), or as JSON. The connection is
 -- closed at once: this shows how srv would connect, it talks no protocol.
-local srv = require "srv"
 local codes = require "srv.codes"
 local args = require "srv.run.args"
 local exit = require "srv.run.exit"
@@ -97,18 +96,12 @@ function M.main(progname, argv)
     local policy, status = lookup.load_policy(progname, options)
     if policy == false then return status end
     opts.policy = policy
-    local r, msg, code = srv.resolver(resolver_options)
-    if not r then
-        msg = source.problem(options, msg, code)
-        if exit.for_code(code) == exit.USAGE then return usage.error(progname, msg) end
-        io.stderr:write(progname, ": ", msg, "\n")
-        return exit.for_code(code)
-    end
+    local r, open_status = source.open(progname, options, resolver_options)
+    if not r then return open_status end
     -- The failed attempts, for a failure's timeline (on_attempt sees each).
     local failed = {}
     opts.on_attempt = function(a) failed[#failed + 1] = a end
-    local conn
-    conn, msg, code = r:connect(name, opts)
+    local conn, msg, code = r:connect(name, opts)
     local attempts = conn and conn.attempts or failed
     if options.json then
         local out = { name = name, attempts = attempt_objects(attempts) }

@@ -9,6 +9,8 @@
 local srv = require "srv"
 local codes = require "srv.codes"
 local args = require "srv.run.args"
+local exit = require "srv.run.exit"
+local usage = require "srv.run.usage"
 
 local M = {}
 
@@ -47,6 +49,18 @@ end
 function M.problem(options, msg, code)
     if code == codes.PARSE and options.zone then return options.zone .. ": " .. msg end
     return msg
+end
+
+-- For a command (srv-run connect, watch): the resolver resolver_options
+-- ask for; or nil and the exit status, the problem reported on stderr (as
+-- a usage error when the command line is at fault).
+function M.open(progname, options, resolver_options)
+    local r, msg, code = srv.resolver(resolver_options)
+    if r then return r end
+    msg = M.problem(options, msg, code)
+    if exit.for_code(code) == exit.USAGE then return nil, usage.error(progname, msg) end
+    io.stderr:write(progname, ": ", msg, "\n")
+    return nil, exit.for_code(code)
 end
 
 -- For scripts: takes the source options out of argv (a script's `arg` or

@@ -2,7 +2,6 @@
 -- they change: the set, then each change (r:watch's diffs) with the time it
 -- was seen, as text or one JSON object per line, until SIGINT (Ctrl-C), which
 -- ends it with status 0 (docs/srv-run.md, "srv-run watch").
-local srv = require "srv"
 local codes = require "srv.codes"
 local exit = require "srv.run.exit"
 local usage = require "srv.run.usage"
@@ -136,15 +135,9 @@ function M.main(progname, argv)
     local policy, status = lookup.load_policy(progname, options)
     if policy == false then return status end
     watch_options.policy = policy
-    local r, msg, code = srv.resolver(resolver_options)
-    if not r then
-        msg = source.problem(options, msg, code)
-        if exit.for_code(code) == exit.USAGE then return usage.error(progname, msg) end
-        io.stderr:write(progname, ": ", msg, "\n")
-        return exit.for_code(code)
-    end
-    local w
-    w, msg, code = r:watch(q.name, printer(q.name, options.json), watch_options)
+    local r, open_status = source.open(progname, options, resolver_options)
+    if not r then return open_status end
+    local w, msg, code = r:watch(q.name, printer(q.name, options.json), watch_options)
     if not w then
         r:close()
         return usage.error(progname, msg)   -- a name r:resolve refuses (BADNAME)
