@@ -339,7 +339,8 @@ for name, fn in pairs(METHODS) do
             if select("#", ...) > 0 then surplus_error(name, 0, ...) end
             return fn(self)
         end
-    elseif ONE_RESULT[name] then
+    elseif FIXED_ARITY[name] then
+        local one_result = ONE_RESULT[name]
         index[name] = function(public, a, b, c, d, e)
             local self = state_of[public]
             if not self then receiver_error(name, public) end
@@ -347,20 +348,11 @@ for name, fn in pairs(METHODS) do
             if e ~= nil or (max < 4 and (d ~= nil or (max < 3 and (c ~= nil or (max < 2 and b ~= nil))))) then
                 surplus_error(name, max, select(max + 1, a, b, c, d, e))
             end
+            if not one_result then return keep(public, fn(self, a, b, c, d)) end
             -- Not a tail call: public stays on the stack while fn runs (keep).
             local value, msg, code = fn(self, a, b, c, d)
             if value ~= nil then return value end
             return nil, msg, code
-        end
-    elseif FIXED_ARITY[name] then
-        index[name] = function(public, a, b, c, d, e)
-            local self = state_of[public]
-            if not self then receiver_error(name, public) end
-            if self._closed then argcheck.raise("attempt to use a closed resolver") end
-            if e ~= nil or (max < 4 and (d ~= nil or (max < 3 and (c ~= nil or (max < 2 and b ~= nil))))) then
-                surplus_error(name, max, select(max + 1, a, b, c, d, e))
-            end
-            return keep(public, fn(self, a, b, c, d, e))
         end
     else
         index[name] = function(public, ...)
