@@ -83,7 +83,9 @@ typedef struct srv_record {
     uint16_t port;
 } srv_record_t;
 
-/* A growable array of records. Zero-initialised (or srv_recordset_init) is empty. */
+/* A growable array of records. Zero-initialised (or srv_recordset_init) is
+ * empty. The set owns its records' strings, one allocation per record:
+ * read them, but free or replace them only through the set's functions. */
 typedef struct srv_recordset {
     srv_record_t *records;
     size_t count;

@@ -48,6 +48,7 @@ static srv_status_t status_of_rcode(unsigned rcode)
 void answer_begin(answer_t *answer, const char *qname, uint16_t qtype)
 {
     answer->qname = qname;
+    answer->question = NULL;
     answer->qtype = qtype;
     answer->rcode = RCODE_NOERROR;
     answer->opt_seen = 0;
@@ -75,10 +76,11 @@ srv_status_t answer_header(answer_t *answer, int is_response, unsigned rcode, un
  * reader is also public: the question must be for qname (names compare in
  * any case, RFC 4343), of type qtype and class IN, or the reply answers
  * another query. */
-srv_status_t answer_question(const answer_t *answer, const char *name, uint16_t type, uint16_t rr_class)
+srv_status_t answer_question(answer_t *answer, const char *name, uint16_t type, uint16_t rr_class)
 {
     if (!srv_name_equal(name, answer->qname) || type != answer->qtype || rr_class != CLASS_IN)
         return SRV_EBADRESP;
+    answer->question = name;
     return SRV_OK;
 }
 
@@ -132,6 +134,8 @@ void answer_note_soa(answer_t *answer, uint32_t ttl, uint32_t minimum)
 
 static int chain_has(const answer_t *answer, const char *name)
 {
+    if (name == answer->question)   /* equal to qname, the chain's first name */
+        return 1;
     for (size_t i = 0; i < answer->chain_count; i++)
         if (srv_name_equal(answer->chain[i], name))
             return 1;
@@ -262,10 +266,29 @@ srv_status_t answer_end_addresses(answer_t *answer, srv_status_t status, srv_add
 
 /* ---- srv's reader of a reply's octets ---------------------------------- */
 
+/* The question as the walks use it: its text, and whether its name is
+ * written out whole, with no compression pointer. */
+typedef struct question {
+    char text[WIRE_NAME_TEXT_MAX];
+    int uncompressed;
+} question_t;
+
+/* Whether the name at `at` is one compression pointer to the question's
+ * name, where a compressor puts the owner of every answer to the question.
+ * When that name is written out whole, such a name is the same name, and
+ * passes the same checks (one jump to a name read already): it is not read
+ * again. */
+static int is_question_name(const wire_reader_t *reader, size_t at, const question_t *question)
+{
+    return question->uncompressed && reader->len - at >= 2 &&
+           reader->msg[at] == (0xC0 | HEADER_SIZE >> 8) && reader->msg[at + 1] == (HEADER_SIZE & 0xFF);
+}
+
 /* One resource record as the walks read it: the reader stands at the start
- * of its rdata. */
+ * of its rdata. The owner is read as text only where it is needed
+ * (owner_text). */
 typedef struct rr {
-    char owner[WIRE_NAME_TEXT_MAX];
+    size_t owner_at;
     uint16_t type;
     uint16_t rr_class;
     uint32_t raw_ttl;     /* as sent: an OPT's holds the extended RCODE */
@@ -274,9 +297,13 @@ typedef struct rr {
 
 /* The owner and fixed fields of the record at the reader; the rdata must
  * lie inside the message. */
-static srv_status_t read_rr(wire_reader_t *reader, rr_t *rr)
+static srv_status_t read_rr(wire_reader_t *reader, const question_t *question, rr_t *rr)
 {
-    wire_name(reader, rr->owner);
+    rr->owner_at = reader->pos;
+    if (!reader->failed && is_question_name(reader, reader->pos, question))
+        reader->pos += 2;
+    else
+        wire_name(reader, NULL);
     rr->type = wire_u16(reader);
     rr->rr_class = wire_u16(reader);
     rr->raw_ttl = wire_u32(reader);
@@ -287,10 +314,25 @@ static srv_status_t read_rr(wire_reader_t *reader, rr_t *rr)
     return SRV_OK;
 }
 
+/* The text of a record's owner, which read_rr() has checked. The question's
+ * name is the question's text, read once (and answer.c finds it on the
+ * chain without comparing). */
+static const char *owner_text(const wire_reader_t *reader, const rr_t *rr, const question_t *question,
+                              char text[WIRE_NAME_TEXT_MAX])
+{
+    if (is_question_name(reader, rr->owner_at, question))
+        return question->text;
+    wire_reader_t at = *reader;
+    at.pos = rr->owner_at;
+    wire_name(&at, text);
+    return text;
+}
+
 /* Nonzero when the rdata of a type srv knows holds exactly what the type
  * does (RFC 1035 3.3-3.4, RFC 3596, RFC 2782, RFC 6891 6.1.2: an OPT's
  * options, code, length and data, fill it). Other types are skipped. The
- * reader ends after the rdata either way; name holds a CNAME's target. */
+ * reader ends after the rdata either way; name holds a CNAME's target (the
+ * other names are checked, not read as text). */
 static int rdata_is_whole(wire_reader_t *reader, const rr_t *rr, char name[WIRE_NAME_TEXT_MAX])
 {
     if (rr->type == RR_OPT) {
@@ -313,11 +355,11 @@ static int rdata_is_whole(wire_reader_t *reader, const rr_t *rr, char name[WIRE_
             break;
         case SRV_RR_SRV:
             wire_skip(reader, 6);                   /* priority weight port */
-            wire_name(reader, name);
+            wire_name(reader, NULL);
             break;
         case SRV_RR_SOA:
-            wire_name(reader, name);                /* mname */
-            wire_name(reader, name);                /* rname */
+            wire_name(reader, NULL);                /* mname */
+            wire_name(reader, NULL);                /* rname */
             wire_skip(reader, 20);                  /* serial ... minimum */
             break;
         default:
@@ -330,21 +372,23 @@ static int rdata_is_whole(wire_reader_t *reader, const rr_t *rr, char name[WIRE_
 
 /* The first walk: every record of every section, checked, and what answer.h
  * asks for handed over. */
-static srv_status_t read_sections(wire_reader_t *reader, const uint16_t counts[3], answer_t *answer)
+static srv_status_t read_sections(wire_reader_t *reader, const uint16_t counts[3],
+                                  const question_t *question, answer_t *answer)
 {
     rr_t rr;
-    char name[WIRE_NAME_TEXT_MAX];
+    char owner[WIRE_NAME_TEXT_MAX], name[WIRE_NAME_TEXT_MAX];
     for (answer_section_t section = ANSWER_SECTION; section <= ADDITIONAL_SECTION; section++) {
         for (unsigned i = 0; i < counts[section]; i++) {
-            if (read_rr(reader, &rr) != SRV_OK || !rdata_is_whole(reader, &rr, name))
+            if (read_rr(reader, question, &rr) != SRV_OK || !rdata_is_whole(reader, &rr, name))
                 return SRV_EBADRESP;
             srv_status_t status = SRV_OK;
             switch (answer_wants(answer, section, rr.type, rr.rr_class)) {
             case ANSWER_OPT:
-                status = answer_note_opt(answer, section, rr.owner, rr.raw_ttl >> 24);
+                status = answer_note_opt(answer, section, owner_text(reader, &rr, question, owner),
+                                         rr.raw_ttl >> 24);
                 break;
             case ANSWER_ALIAS:
-                status = answer_note_alias(answer, rr.owner, name);
+                status = answer_note_alias(answer, owner_text(reader, &rr, question, owner), name);
                 break;
             case ANSWER_SOA: {
                 /* the minimum is the rdata's last field */
@@ -365,20 +409,22 @@ static srv_status_t read_sections(wire_reader_t *reader, const uint16_t counts[3
 
 /* The second walk: the answer records answer.h takes (the first walk has
  * checked their rdata). */
-static srv_status_t take_answers(wire_reader_t *reader, unsigned ancount, answer_t *answer)
+static srv_status_t take_answers(wire_reader_t *reader, unsigned ancount, const question_t *question,
+                                 answer_t *answer)
 {
     rr_t rr;
-    char target[WIRE_NAME_TEXT_MAX];
+    char owner_buffer[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
     for (unsigned i = 0; i < ancount; i++) {
-        read_rr(reader, &rr);
+        read_rr(reader, question, &rr);
         srv_status_t status = SRV_OK;
-        if (answer_takes(answer, rr.owner, rr.type, rr.rr_class)) {
+        const char *owner = owner_text(reader, &rr, question, owner_buffer);
+        if (answer_takes(answer, owner, rr.type, rr.rr_class)) {
             if (rr.type == SRV_RR_SRV) {   /* RFC 2782: priority, weight, port, target */
                 uint16_t priority = wire_u16(reader);
                 uint16_t weight = wire_u16(reader);
                 uint16_t port = wire_u16(reader);
                 wire_name(reader, target);
-                status = answer_take_srv(answer, rr.owner, target, priority, weight, port, rr.raw_ttl);
+                status = answer_take_srv(answer, owner, target, priority, weight, port, rr.raw_ttl);
             } else {                       /* RFC 1035 3.4.1, RFC 3596 2.2 */
                 status = answer_take_address(answer, rr.type == SRV_RR_A ? AF_INET : AF_INET6,
                                              reader->msg + reader->pos, rr.raw_ttl);
@@ -406,22 +452,23 @@ static srv_status_t read_reply(const unsigned char *msg, size_t len, answer_t *a
     srv_status_t status = answer_header(answer, (flags & FLAG_QR) != 0, flags & 0x000F, qdcount);
     if (status != SRV_OK)
         return status;
-    char question[WIRE_NAME_TEXT_MAX];
-    wire_name(&reader, question);
+    question_t question;
+    size_t question_length = wire_name(&reader, question.text);
+    question.uncompressed = reader.pos == HEADER_SIZE + question_length;
     uint16_t type = wire_u16(&reader);
     uint16_t rr_class = wire_u16(&reader);
     if (reader.failed)
         return SRV_EBADRESP;
-    status = answer_question(answer, question, type, rr_class);
+    status = answer_question(answer, question.text, type, rr_class);
     size_t answer_at = reader.pos;
     if (status == SRV_OK)
-        status = read_sections(&reader, counts, answer);
+        status = read_sections(&reader, counts, &question, answer);
     if (status == SRV_OK)
         status = answer_follow(answer);
     if (status != SRV_OK)
         return status;
     reader.pos = answer_at;
-    return take_answers(&reader, counts[ANSWER_SECTION], answer);
+    return take_answers(&reader, counts[ANSWER_SECTION], &question, answer);
 }
 
 srv_status_t srv_answer_parse(const unsigned char *reply, size_t len,

@@ -41,6 +41,10 @@ typedef struct answer_link {
 
 typedef struct answer {
     const char *qname;
+    /* The text answer_question() was given, equal to qname. A reader that
+     * hands the very same text over as an owner (srv's reader does, for an
+     * owner compressed to the question's name) saves a comparison. */
+    const char *question;
     uint16_t qtype;
     unsigned rcode;   /* the whole RCODE, with the OPT's bits */
     int opt_seen;
@@ -71,8 +75,9 @@ void answer_begin(answer_t *answer, const char *qname, uint16_t qtype);
  * bits to them already), and the number of questions. */
 srv_status_t answer_header(answer_t *answer, int is_response, unsigned rcode, unsigned qdcount);
 
-/* The one question (name as wire_name() writes names). */
-srv_status_t answer_question(const answer_t *answer, const char *name, uint16_t type, uint16_t rr_class);
+/* The one question (name as wire_name() writes names), which must outlive
+ * the reading. */
+srv_status_t answer_question(answer_t *answer, const char *name, uint16_t type, uint16_t rr_class);
 
 answer_want_t answer_wants(const answer_t *answer, answer_section_t section, uint16_t type,
                            uint16_t rr_class);

@@ -90,9 +90,11 @@ static uint16_t rr_type(const ares_dns_rr_t *rr)
     return type > 0xffff ? 0 : (uint16_t)type;
 }
 
-/* The header and the question. c-ares has joined the OPT's bits to the
- * RCODE (RFC 6891 6.1.3), or made it SERVFAIL when it has no name for it. */
-static srv_status_t read_question(const ares_dns_record_t *record, answer_t *answer)
+/* The header and the question, read into text (which answer.h keeps till
+ * the end). c-ares has joined the OPT's bits to the RCODE (RFC 6891
+ * 6.1.3), or made it SERVFAIL when it has no name for it. */
+static srv_status_t read_question(const ares_dns_record_t *record, answer_t *answer,
+                                  char text[WIRE_NAME_TEXT_MAX])
 {
     srv_status_t status = answer_header(answer, (ares_dns_record_get_flags(record) & ARES_FLAG_QR) != 0,
                                         (unsigned)ares_dns_record_get_rcode(record),
@@ -102,7 +104,6 @@ static srv_status_t read_question(const ares_dns_record_t *record, answer_t *ans
     const char *name = NULL;
     ares_dns_rec_type_t type;
     ares_dns_class_t rr_class;
-    char text[WIRE_NAME_TEXT_MAX];
     if (ares_dns_record_query_get(record, 0, &name, &type, &rr_class) != ARES_SUCCESS ||
         !text_name(name, text))
         return SRV_EBADRESP;
@@ -180,7 +181,8 @@ static srv_status_t take_answers(const ares_dns_record_t *record, answer_t *answ
 
 static srv_status_t read_record(const ares_dns_record_t *record, answer_t *answer)
 {
-    srv_status_t status = read_question(record, answer);
+    char question[WIRE_NAME_TEXT_MAX];
+    srv_status_t status = read_question(record, answer, question);
     if (status == SRV_OK)
         status = read_sections(record, answer);
     if (status == SRV_OK)

@@ -29,6 +29,7 @@
 #include "srv.h"
 #include "order_fenwick.h"
 #include "order_rng.h"
+#include "records.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -650,10 +651,8 @@ srv_status_t srv_recordset_order(srv_recordset_t *set, srv_order_mode_t mode,
             ordered[i] = set->records[perm[i]];
         /* srv_order left out exactly the "." records: free those. */
         for (size_t i = 0; i < n; i++) {
-            if (is_root_target(set->records[i].target)) {
-                free(set->records[i].name);
-                free(set->records[i].target);
-            }
+            if (is_root_target(set->records[i].target))
+                records_free_strings(&set->records[i]);
         }
         memcpy(set->records, ordered, kept * sizeof *ordered);
         set->count = kept;

@@ -1,7 +1,6 @@
 /* records.c - the record and record-set types. */
-#include "srv.h"
+#include "records.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,32 +13,26 @@ void srv_recordset_init(srv_recordset_t *set)
     set->capacity = 0;
 }
 
-static void record_free(srv_record_t *record)
+void records_free_strings(srv_record_t *record)
 {
-    free(record->name);
     free(record->target);
 }
 
 void srv_recordset_clear(srv_recordset_t *set)
 {
     for (size_t i = 0; i < set->count; i++)
-        record_free(&set->records[i]);
+        records_free_strings(&set->records[i]);
     free(set->records);
     srv_recordset_init(set);
 }
 
-/* Copies a name without its trailing dot; the root stays ".". */
-static char *copy_name(const char *name)
+/* Length without one trailing (unescaped) dot; the root "." keeps it. */
+static size_t name_length(const char *name)
 {
     size_t len = strlen(name);
     if (len > 1 && name[len - 1] == '.' && name[len - 2] != '\\')
         len--;
-    char *copy = malloc(len + 1);
-    if (copy) {
-        memcpy(copy, name, len);
-        copy[len] = '\0';
-    }
-    return copy;
+    return len;
 }
 
 static srv_status_t reserve(srv_recordset_t *set, size_t wanted)
@@ -69,16 +62,23 @@ srv_status_t srv_recordset_add(srv_recordset_t *set, const char *name,
         return SRV_EINVAL;
     if (reserve(set, set->count + 1) != SRV_OK)
         return SRV_ENOMEM;
-    srv_record_t record = {
-        .name = name ? copy_name(name) : NULL,
-        .target = copy_name(target),
+    size_t target_length = name_length(target);
+    size_t name_size = name ? name_length(name) + 1 : 0;
+    char *strings = malloc(target_length + 1 + name_size);
+    if (!strings)
+        return SRV_ENOMEM;
+    memcpy(strings, target, target_length);
+    strings[target_length] = '\0';
+    char *copied_name = NULL;
+    if (name) {
+        copied_name = strings + target_length + 1;
+        memcpy(copied_name, name, name_size - 1);
+        copied_name[name_size - 1] = '\0';
+    }
+    set->records[set->count++] = (srv_record_t){
+        .name = copied_name, .target = strings,
         .ttl = ttl, .priority = priority, .weight = weight, .port = port,
     };
-    if (!record.target || (name && !record.name)) {
-        record_free(&record);
-        return SRV_ENOMEM;
-    }
-    set->records[set->count++] = record;
     return SRV_OK;
 }
 
@@ -124,13 +124,12 @@ int srv_recordset_is_noservice(const srv_recordset_t *set)
     return set->count == 1 && strcmp(set->records[0].target, ".") == 0;
 }
 
-/* Length without one trailing (unescaped) dot; the root "." keeps it. */
-static size_t name_length(const char *name)
+
+/* RFC 4343 3: names compare with the ASCII letters folded, and nothing
+ * else, whatever the C locale says of other octets. */
+static unsigned char ascii_fold(unsigned char c)
 {
-    size_t len = strlen(name);
-    if (len > 1 && name[len - 1] == '.' && name[len - 2] != '\\')
-        len--;
-    return len;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
 int srv_name_equal(const char *a, const char *b)
@@ -139,7 +138,7 @@ int srv_name_equal(const char *a, const char *b)
     if (la != lb)
         return 0;
     for (size_t i = 0; i < la; i++)
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+        if (a[i] != b[i] && ascii_fold((unsigned char)a[i]) != ascii_fold((unsigned char)b[i]))
             return 0;
     return 1;
 }

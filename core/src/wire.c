@@ -109,7 +109,7 @@ static size_t put_label(char *text, size_t at, const unsigned char *label, size_
     return at;
 }
 
-void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
+size_t wire_name(wire_reader_t *reader, char *text)
 {
     size_t at = 0;          /* characters written */
     size_t wire_len = 1;    /* octets of the uncompressed name, with the root */
@@ -117,9 +117,10 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
     size_t end = 0;         /* where the reader resumes: after the first pointer */
     unsigned jumps = 0;
 
-    text[0] = '\0';
+    if (text)
+        text[0] = '\0';
     if (reader->failed)
-        return;
+        return 0;
     for (;;) {
         if (pos >= reader->len)
             goto malformed;
@@ -146,20 +147,26 @@ void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX])
         wire_len += 1u + length;
         if (wire_len > 255 || pos + 1 + length > reader->len)
             goto malformed;
-        if (at > 0)
-            text[at++] = '.';
-        at = put_label(text, at, reader->msg + pos + 1, length);
+        if (text) {
+            if (at > 0)
+                text[at++] = '.';
+            at = put_label(text, at, reader->msg + pos + 1, length);
+        }
         pos += 1u + length;
     }
-    if (at == 0)
-        text[at++] = '.';
-    text[at] = '\0';
+    if (text) {
+        if (at == 0)
+            text[at++] = '.';
+        text[at] = '\0';
+    }
     reader->pos = jumps > 0 ? end : pos;
-    return;
+    return wire_len;
 
 malformed:
-    text[0] = '\0';
+    if (text)
+        text[0] = '\0';
     reader->failed = 1;
+    return 0;
 }
 /* The octet a presentation-format escape stands for (RFC 1035 5.1: \DDD
  * or \X); *text is just past the backslash and moves past the escape. */

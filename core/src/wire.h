@@ -33,10 +33,13 @@ void wire_skip(wire_reader_t *reader, size_t count);
 #define WIRE_MAX_JUMPS 16
 
 /* Reads a possibly compressed name at the reader's position into text
- * (presentation format, no trailing dot, the root as "."). Compression
+ * (presentation format, no trailing dot, the root as "."), or only checks
+ * it and moves past it when text is NULL (the same checks: a name a reply
+ * does not use as text costs a walk over its length octets). Compression
  * pointers must point backwards, which rules out loops, and be at most
- * WIRE_MAX_JUMPS. */
-void wire_name(wire_reader_t *reader, char text[WIRE_NAME_TEXT_MAX]);
+ * WIRE_MAX_JUMPS. Returns the name's length in wire format, uncompressed
+ * and with the root label (1 for the root), or 0 when it is malformed. */
+size_t wire_name(wire_reader_t *reader, char *text);
 /* Writes a presentation-format name (escapes as RFC 1035 5.1, with or
  * without the trailing dot; "" or "." for the root) as wire_name() writes
  * the same name, so names a parser other than wire_name() read compare as

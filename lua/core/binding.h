@@ -31,11 +31,15 @@ void lsrv_push_code(lua_State *L, srv_status_t status);
 
 /* records.c ------------------------------------------------------------ */
 
+/* Pushes the field names of a record table, once for any number of
+ * records (each field is then a raw set of a key on the stack, not a
+ * lookup of a C string); returns the stack index of the first. */
+int lsrv_push_record_keys(lua_State *L);
 /* Pushes {name=, target=, priority=, weight=, port=, ttl=}; name is left
- * out when the record has none. */
-void lsrv_push_record(lua_State *L, const srv_record_t *record);
+ * out when the record has none. keys: lsrv_push_record_keys()'s index. */
+void lsrv_push_record(lua_State *L, int keys, const srv_record_t *record);
 /* Pushes an array of record tables. */
-void lsrv_push_recordset(lua_State *L, const srv_recordset_t *set);
+void lsrv_push_recordset(lua_State *L, int keys, const srv_recordset_t *set);
 /* Pushes {family=, address=, ttl=}. */
 void lsrv_push_address(lua_State *L, const srv_address_t *address);
 void lsrv_open_records(lua_State *L);

@@ -78,12 +78,12 @@ void lsrv_discard_unfetched(lsrv_resolver_t *resolver)
         lsrv_completion_free(completion);
 }
 
-/* Pushes the result slot of one completion. */
-static void push_result(lua_State *L, const lsrv_completion_t *completion)
+/* Pushes the result slot of one completion; keys: lsrv_push_record_keys(). */
+static void push_result(lua_State *L, int keys, const lsrv_completion_t *completion)
 {
     if (completion->kind == LSRV_QUERY_SRV) {
         if (completion->status == SRV_OK || completion->status == SRV_ENOSERVICE)
-            lsrv_push_recordset(L, &completion->records);
+            lsrv_push_recordset(L, keys, &completion->records);
         else
             lua_pushnil(L);
         return;
@@ -104,6 +104,7 @@ int lsrv_fetch(lua_State *L, lsrv_resolver_t *resolver)
     if (!resolver->head)
         return 0;
     luaL_checkstack(L, 4, "fetching srv.resolver results");
+    int keys = lsrv_push_record_keys(L);
     size_t ready = resolver->unfetched;
     lua_createtable(L, ready > (size_t)INT_MAX / 4 ? INT_MAX : (int)ready * 4, 0);
     int count = 0;
@@ -116,7 +117,7 @@ int lsrv_fetch(lua_State *L, lsrv_resolver_t *resolver)
         lua_rawseti(L, -2, slot + 1);
         lsrv_push_code(L, completion->status);
         lua_rawseti(L, -2, slot + 2);
-        push_result(L, completion);
+        push_result(L, keys, completion);
         lua_rawseti(L, -2, slot + 3);
         /* An address result's only from a query of one family (srv.h). */
         if (completion->kind == LSRV_QUERY_SRV || completion->negative_ttl > 0) {

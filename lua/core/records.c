@@ -8,30 +8,49 @@
 
 #define LSRV_ZONE_SCRATCH "srv.zone_scratch"
 
-void lsrv_push_record(lua_State *L, const srv_record_t *record)
+/* The field names of a record table, in the order lsrv_push_record_keys
+ * pushes them. */
+enum { KEY_NAME, KEY_TARGET, KEY_PRIORITY, KEY_WEIGHT, KEY_PORT, KEY_TTL, KEY_COUNT };
+static const char *const record_keys[KEY_COUNT] = {"name", "target", "priority", "weight", "port", "ttl"};
+
+int lsrv_push_record_keys(lua_State *L)
 {
-    lua_createtable(L, 0, 6);
-    if (record->name) {
-        lua_pushstring(L, record->name);
-        lua_setfield(L, -2, "name");
-    }
-    lua_pushstring(L, record->target);
-    lua_setfield(L, -2, "target");
-    lua_pushinteger(L, record->priority);
-    lua_setfield(L, -2, "priority");
-    lua_pushinteger(L, record->weight);
-    lua_setfield(L, -2, "weight");
-    lua_pushinteger(L, record->port);
-    lua_setfield(L, -2, "port");
-    lua_pushinteger(L, (lua_Integer)record->ttl);
-    lua_setfield(L, -2, "ttl");
+    luaL_checkstack(L, KEY_COUNT + 3, "pushing srv records");
+    int first = lua_gettop(L) + 1;
+    for (int i = 0; i < KEY_COUNT; i++)
+        lua_pushstring(L, record_keys[i]);
+    return first;
 }
 
-void lsrv_push_recordset(lua_State *L, const srv_recordset_t *set)
+static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
+{
+    lua_pushvalue(L, keys + key);
+    lua_pushinteger(L, value);
+    lua_rawset(L, -3);
+}
+
+void lsrv_push_record(lua_State *L, int keys, const srv_record_t *record)
+{
+    lua_createtable(L, 0, KEY_COUNT);
+    if (record->name) {
+        lua_pushvalue(L, keys + KEY_NAME);
+        lua_pushstring(L, record->name);
+        lua_rawset(L, -3);
+    }
+    lua_pushvalue(L, keys + KEY_TARGET);
+    lua_pushstring(L, record->target);
+    lua_rawset(L, -3);
+    set_integer(L, keys, KEY_PRIORITY, record->priority);
+    set_integer(L, keys, KEY_WEIGHT, record->weight);
+    set_integer(L, keys, KEY_PORT, record->port);
+    set_integer(L, keys, KEY_TTL, (lua_Integer)record->ttl);
+}
+
+void lsrv_push_recordset(lua_State *L, int keys, const srv_recordset_t *set)
 {
     lua_createtable(L, (int)set->count, 0);
     for (size_t i = 0; i < set->count; i++) {
-        lsrv_push_record(L, &set->records[i]);
+        lsrv_push_record(L, keys, &set->records[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
 }
@@ -86,7 +105,7 @@ int lsrv_parse(lua_State *L)
     srv_status_t status = srv_parse_srv(text, length, &scratch->srv, &error);
     if (status != SRV_OK)
         return push_parse_failure(L, status, &error);
-    lsrv_push_recordset(L, &scratch->srv);
+    lsrv_push_recordset(L, lsrv_push_record_keys(L), &scratch->srv);
     srv_zone_clear(scratch);
     return 1;
 }
@@ -132,8 +151,9 @@ int lsrv_parse_zone(lua_State *L)
     srv_status_t status = srv_parse_zone(text, length, &opts, scratch, &error);
     if (status != SRV_OK)
         return push_parse_failure(L, status, &error);
+    int keys = lsrv_push_record_keys(L);
     lua_createtable(L, 0, 2);
-    lsrv_push_recordset(L, &scratch->srv);
+    lsrv_push_recordset(L, keys, &scratch->srv);
     lua_setfield(L, -2, "srv");
     lua_createtable(L, (int)scratch->rr_count, 0);
     for (size_t i = 0; i < scratch->rr_count; i++) {
