@@ -90,33 +90,51 @@ static uint16_t rr_type(const ares_dns_rr_t *rr)
     return type > 0xffff ? 0 : (uint16_t)type;
 }
 
-/* The header and the question, read into text (which answer.h keeps till
- * the end). c-ares has joined the OPT's bits to the RCODE (RFC 6891
- * 6.1.3), or made it SERVFAIL when it has no name for it. */
-static srv_status_t read_question(const ares_dns_record_t *record, answer_t *answer,
-                                  char text[WIRE_NAME_TEXT_MAX])
+/* The question as the walks use it: c-ares' name, and its text (which
+ * answer.h keeps till the end). */
+typedef struct question {
+    const char *name;
+    char text[WIRE_NAME_TEXT_MAX];
+} question_t;
+
+/* The text of a record's owner: the question's, converted once, when c-ares
+ * gives the same name (the owner of every answer to the question); NULL
+ * when it is no name. */
+static const char *owner_text(const ares_dns_rr_t *rr, const question_t *question,
+                              char text[WIRE_NAME_TEXT_MAX])
+{
+    const char *name = ares_dns_rr_get_name(rr);
+    if (name && strcmp(name, question->name) == 0)
+        return question->text;
+    return text_name(name, text) ? text : NULL;
+}
+
+/* The header and the question. c-ares has joined the OPT's bits to the
+ * RCODE (RFC 6891 6.1.3), or made it SERVFAIL when it has no name for it. */
+static srv_status_t read_question(const ares_dns_record_t *record, answer_t *answer, question_t *question)
 {
     srv_status_t status = answer_header(answer, (ares_dns_record_get_flags(record) & ARES_FLAG_QR) != 0,
                                         (unsigned)ares_dns_record_get_rcode(record),
                                         (unsigned)ares_dns_record_query_cnt(record));
     if (status != SRV_OK)
         return status;
-    const char *name = NULL;
     ares_dns_rec_type_t type;
     ares_dns_class_t rr_class;
-    if (ares_dns_record_query_get(record, 0, &name, &type, &rr_class) != ARES_SUCCESS ||
-        !text_name(name, text))
+    if (ares_dns_record_query_get(record, 0, &question->name, &type, &rr_class) != ARES_SUCCESS ||
+        !text_name(question->name, question->text))
         return SRV_EBADRESP;
-    return answer_question(answer, text, type > 0xffff ? 0 : (uint16_t)type, (uint16_t)rr_class);
+    return answer_question(answer, question->text, type > 0xffff ? 0 : (uint16_t)type, (uint16_t)rr_class);
 }
 
 static const ares_dns_section_t SECTIONS[] = {ARES_SECTION_ANSWER, ARES_SECTION_AUTHORITY,
                                               ARES_SECTION_ADDITIONAL};
 
 /* The first walk, as answer.c's over octets. */
-static srv_status_t read_sections(const ares_dns_record_t *record, answer_t *answer)
+static srv_status_t read_sections(const ares_dns_record_t *record, const question_t *question,
+                                  answer_t *answer)
 {
     char owner[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
+    const char *owner_name;
     for (answer_section_t section = ANSWER_SECTION; section <= ADDITIONAL_SECTION; section++) {
         size_t count = ares_dns_record_rr_cnt(record, SECTIONS[section]);
         for (size_t i = 0; i < count; i++) {
@@ -124,13 +142,13 @@ static srv_status_t read_sections(const ares_dns_record_t *record, answer_t *ans
             srv_status_t status = SRV_OK;
             switch (answer_wants(answer, section, rr_type(rr), (uint16_t)ares_dns_rr_get_class(rr))) {
             case ANSWER_OPT:   /* its RCODE bits are in ares_dns_record_get_rcode()'s */
-                status = text_name(ares_dns_rr_get_name(rr), owner)
-                             ? answer_note_opt(answer, section, owner, 0) : SRV_EBADRESP;
+                owner_name = owner_text(rr, question, owner);
+                status = owner_name ? answer_note_opt(answer, section, owner_name, 0) : SRV_EBADRESP;
                 break;
             case ANSWER_ALIAS:
-                status = text_name(ares_dns_rr_get_name(rr), owner) &&
-                                 text_name(ares_dns_rr_get_str(rr, ARES_RR_CNAME_CNAME), target)
-                             ? answer_note_alias(answer, owner, target) : SRV_EBADRESP;
+                owner_name = owner_text(rr, question, owner);
+                status = owner_name && text_name(ares_dns_rr_get_str(rr, ARES_RR_CNAME_CNAME), target)
+                             ? answer_note_alias(answer, owner_name, target) : SRV_EBADRESP;
                 break;
             case ANSWER_SOA:
                 answer_note_soa(answer, ares_dns_rr_get_ttl(rr),
@@ -147,14 +165,16 @@ static srv_status_t read_sections(const ares_dns_record_t *record, answer_t *ans
 }
 
 /* The second walk: the answer records answer.h takes. */
-static srv_status_t take_answers(const ares_dns_record_t *record, answer_t *answer)
+static srv_status_t take_answers(const ares_dns_record_t *record, const question_t *question,
+                                 answer_t *answer)
 {
-    char owner[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
+    char owner_buffer[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
     size_t count = ares_dns_record_rr_cnt(record, ARES_SECTION_ANSWER);
     for (size_t i = 0; i < count; i++) {
         const ares_dns_rr_t *rr = ares_dns_record_rr_get_const(record, ARES_SECTION_ANSWER, i);
         uint16_t type = rr_type(rr);
-        if (!text_name(ares_dns_rr_get_name(rr), owner))
+        const char *owner = owner_text(rr, question, owner_buffer);
+        if (!owner)
             return SRV_EBADRESP;
         if (!answer_takes(answer, owner, type, (uint16_t)ares_dns_rr_get_class(rr)))
             continue;
@@ -181,14 +201,14 @@ static srv_status_t take_answers(const ares_dns_record_t *record, answer_t *answ
 
 static srv_status_t read_record(const ares_dns_record_t *record, answer_t *answer)
 {
-    char question[WIRE_NAME_TEXT_MAX];
-    srv_status_t status = read_question(record, answer, question);
+    question_t question;
+    srv_status_t status = read_question(record, answer, &question);
     if (status == SRV_OK)
-        status = read_sections(record, answer);
+        status = read_sections(record, &question, answer);
     if (status == SRV_OK)
         status = answer_follow(answer);
     if (status == SRV_OK)
-        status = take_answers(record, answer);
+        status = take_answers(record, &question, answer);
     return status;
 }
 
