@@ -126,6 +126,35 @@ static srv_status_t read_question(const ares_dns_record_t *record, answer_t *ans
     return answer_question(answer, question->text, type > 0xffff ? 0 : (uint16_t)type, (uint16_t)rr_class);
 }
 
+static int is_name(const char *name)
+{
+    return name && wire_name_from_text(name, NULL);
+}
+
+/* Whether the names of a record are names srv's reader of octets reads:
+ * the owner of every record, and the names in the rdata of an SRV, CNAME
+ * or SOA of class IN (answer.c, read_rr and rdata_is_whole). c-ares 1.34
+ * parses names over 255 octets, which that reader refuses. */
+static int names_read(const ares_dns_rr_t *rr, const question_t *question)
+{
+    const char *owner = ares_dns_rr_get_name(rr);
+    if (!(owner && strcmp(owner, question->name) == 0) && !is_name(owner))
+        return 0;
+    if (ares_dns_rr_get_class(rr) != ARES_CLASS_IN)
+        return 1;
+    switch (rr_type(rr)) {
+    case SRV_RR_SRV:
+        return is_name(ares_dns_rr_get_str(rr, ARES_RR_SRV_TARGET));
+    case SRV_RR_CNAME:
+        return is_name(ares_dns_rr_get_str(rr, ARES_RR_CNAME_CNAME));
+    case SRV_RR_SOA:
+        return is_name(ares_dns_rr_get_str(rr, ARES_RR_SOA_MNAME)) &&
+               is_name(ares_dns_rr_get_str(rr, ARES_RR_SOA_RNAME));
+    default:
+        return 1;
+    }
+}
+
 static const ares_dns_section_t SECTIONS[] = {ARES_SECTION_ANSWER, ARES_SECTION_AUTHORITY,
                                               ARES_SECTION_ADDITIONAL};
 
@@ -139,6 +168,8 @@ static srv_status_t read_sections(const ares_dns_record_t *record, const questio
         size_t count = ares_dns_record_rr_cnt(record, SECTIONS[section]);
         for (size_t i = 0; i < count; i++) {
             const ares_dns_rr_t *rr = ares_dns_record_rr_get_const(record, SECTIONS[section], i);
+            if (!names_read(rr, question))
+                return SRV_EBADRESP;
             srv_status_t status = SRV_OK;
             switch (answer_wants(answer, section, rr_type(rr), (uint16_t)ares_dns_rr_get_class(rr))) {
             case ANSWER_OPT:   /* its RCODE bits are in ares_dns_record_get_rcode()'s */

@@ -184,7 +184,7 @@ static int escaped_octet(const char **text)
     return (unsigned char)p[0];
 }
 
-int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX])
+int wire_name_from_text(const char *name, char *text)
 {
     size_t at = 0;
     size_t label = 0;       /* octets of the current label */
@@ -197,7 +197,7 @@ int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX])
             if (label == 0)
                 return 0;   /* an empty label */
             label = 0;
-            if (*++p)   /* not the trailing dot */
+            if (*++p && text)   /* not the trailing dot */
                 text[at++] = '.';
             continue;
         }
@@ -213,10 +213,13 @@ int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX])
         wire_len += label == 1 ? 2 : 1;
         if (label > 63 || wire_len > 255)
             return 0;
-        at = put_octet(text, at, (unsigned char)octet);
+        if (text)
+            at = put_octet(text, at, (unsigned char)octet);
     }
-    if (at == 0)
-        text[at++] = '.';
-    text[at] = '\0';
+    if (text) {
+        if (at == 0)
+            text[at++] = '.';
+        text[at] = '\0';
+    }
     return 1;
 }

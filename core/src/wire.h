@@ -43,7 +43,9 @@ size_t wire_name(wire_reader_t *reader, char *text);
 /* Writes a presentation-format name (escapes as RFC 1035 5.1, with or
  * without the trailing dot; "" or "." for the root) as wire_name() writes
  * the same name, so names a parser other than wire_name() read compare as
- * srv's do. Returns 0, text unusable, for a name no message could hold. */
-int wire_name_from_text(const char *name, char text[WIRE_NAME_TEXT_MAX]);
+ * srv's do; with text NULL, only checks it. Returns 0, text unusable, for a
+ * name no message could hold (wire_name()'s limits: labels of 63 octets,
+ * names of 255). */
+int wire_name_from_text(const char *name, char *text);
 
 #endif
