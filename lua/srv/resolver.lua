@@ -301,6 +301,8 @@ local FIXED_ARITY = { resolve = true, lookup = true, addresses = true,
 -- wrappers keep the results in locals instead of calling keep().
 local ONE_RESULT = { resolve = true, lookup = true, addresses = true,
                      resolve_xmpp = true, resolve_turn = true, resolve_stun = true }
+-- And the ones that return nothing: their wrappers need no keep() either.
+local NO_RESULT = { lookup_async = true, addresses_async = true }
 
 local function receiver_error(name, public)
     arg_error(1, name, "srv.resolver expected, got " .. type(public))
@@ -340,13 +342,17 @@ for name, fn in pairs(METHODS) do
             return fn(self)
         end
     elseif FIXED_ARITY[name] then
-        local one_result = ONE_RESULT[name]
+        local one_result, no_result = ONE_RESULT[name], NO_RESULT[name]
         index[name] = function(public, a, b, c, d, e)
             local self = state_of[public]
             if not self then receiver_error(name, public) end
             if self._closed then argcheck.raise("attempt to use a closed resolver") end
             if e ~= nil or (max < 4 and (d ~= nil or (max < 3 and (c ~= nil or (max < 2 and b ~= nil))))) then
                 surplus_error(name, max, select(max + 1, a, b, c, d, e))
+            end
+            if no_result then
+                fn(self, a, b, c, d)   -- not a tail call, as below
+                return
             end
             if not one_result then return keep(public, fn(self, a, b, c, d)) end
             -- Not a tail call: public stays on the stack while fn runs (keep).
