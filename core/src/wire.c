@@ -15,39 +15,6 @@ void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t le
     reader->failed = 0;
 }
 
-static int available(wire_reader_t *reader, size_t count)
-{
-    if (reader->failed || reader->len - reader->pos < count) {
-        reader->failed = 1;
-        return 0;
-    }
-    return 1;
-}
-
-uint16_t wire_u16(wire_reader_t *reader)
-{
-    if (!available(reader, 2))
-        return 0;
-    const unsigned char *p = reader->msg + reader->pos;
-    reader->pos += 2;
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-uint32_t wire_u32(wire_reader_t *reader)
-{
-    if (!available(reader, 4))
-        return 0;
-    const unsigned char *p = reader->msg + reader->pos;
-    reader->pos += 4;
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-void wire_skip(wire_reader_t *reader, size_t count)
-{
-    if (available(reader, count))
-        reader->pos += count;
-}
-
 /* Whether an octet stands for itself in presentation text (RFC 1035 5.1):
  * printable ASCII other than the space and the characters that need a
  * backslash (. \ " ; ( ) @ $). Every name of every reply goes through here

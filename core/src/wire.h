@@ -17,9 +17,40 @@ typedef struct wire_reader {
 } wire_reader_t;
 
 void wire_reader_init(wire_reader_t *reader, const unsigned char *msg, size_t len);
-uint16_t wire_u16(wire_reader_t *reader);
-uint32_t wire_u32(wire_reader_t *reader);
-void wire_skip(wire_reader_t *reader, size_t count);
+
+/* The fixed-size reads, inline: a reply's every record makes several. */
+static inline int wire_available(wire_reader_t *reader, size_t count)
+{
+    if (reader->failed || reader->len - reader->pos < count) {
+        reader->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static inline uint16_t wire_u16(wire_reader_t *reader)
+{
+    if (!wire_available(reader, 2))
+        return 0;
+    const unsigned char *p = reader->msg + reader->pos;
+    reader->pos += 2;
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t wire_u32(wire_reader_t *reader)
+{
+    if (!wire_available(reader, 4))
+        return 0;
+    const unsigned char *p = reader->msg + reader->pos;
+    reader->pos += 4;
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void wire_skip(wire_reader_t *reader, size_t count)
+{
+    if (wire_available(reader, count))
+        reader->pos += count;
+}
 /* Compression pointers one name may follow (c-ares allows 128). A
  * compressor writes a name as its new labels and at most one pointer, to
  * where an earlier name holds the rest: each jump lands on an earlier name
