@@ -15,6 +15,7 @@
 #include "cares_compat.h"
 #include "dns_builder.h"
 #include "srv.h"
+#include "wire.h"
 
 static dns_builder_t msg;
 
@@ -222,6 +223,102 @@ static void test_owner_pointing_at_a_compressed_question_is_read_whole(void **st
     assert_string_equal(set.records[0].name, ".");
     assert_string_equal(set.records[0].target, "host");
     srv_recordset_clear(&set);
+}
+
+/* Only an owner that is exactly one pointer to the question is taken for
+ * the question without reading it (answer.c): one pointing into the
+ * question's name is the suffix it points at, and a CNAME owned by a
+ * pointer to the question starts the chain as one written out does. */
+static void test_owner_pointing_into_the_question_is_the_suffix_it_points_at(void **state)
+{
+    (void)state;
+    dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
+    size_t question = msg.len;
+    dns_question(&msg, QNAME, 33);
+    dns_pointer(&msg, question + 1 + strlen("_xmpp-client"));   /* "_tcp.example.net" */
+    dns_u16(&msg, 33);
+    dns_u16(&msg, 1);
+    dns_u32(&msg, 60);
+    dns_u16(&msg, 6 + 1);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 1);
+    dns_u8(&msg, 0);
+    dns_pointer(&msg, question);          /* the question: CNAME to the alias */
+    dns_u16(&msg, 5);
+    dns_u16(&msg, 1);
+    dns_u32(&msg, 60);
+    dns_u16(&msg, (unsigned)dns_name_size("alias.example.net"));
+    size_t alias = dns_name(&msg, "alias.example.net");
+    dns_pointer(&msg, alias);
+    dns_u16(&msg, 33);
+    dns_u16(&msg, 1);
+    dns_u32(&msg, 60);
+    dns_u16(&msg, 6 + dns_name_size("server1.example.net"));
+    dns_u16(&msg, 1);
+    dns_u16(&msg, 2);
+    dns_u16(&msg, 3);
+    dns_name(&msg, "server1.example.net");
+    srv_recordset_t set = parse_expecting(SRV_OK);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].name, "alias.example.net");
+    assert_string_equal(set.records[0].target, "server1.example.net");
+    srv_recordset_clear(&set);
+}
+
+/* A reply whose question's name jumps `jumps` times (jumps >= 2): a label
+ * whose octets are pointers, each to the one before it, the first to the
+ * root that QDCOUNT's high octet spells, then a pointer to the last of them.
+ * Its one SRV record is owned by a pointer to the question. qname gets the
+ * question's text. */
+static void build_question_jumping(dns_builder_t *b, unsigned jumps, char qname[WIRE_NAME_TEXT_MAX])
+{
+    dns_header(b, 1, DNS_RCODE_NOERROR, 1, 1, 0);
+    size_t question = b->len;
+    unsigned links = jumps - 1;           /* the pointers inside the label */
+    dns_u8(b, 2 * links);
+    size_t previous = 4;                  /* QDCOUNT: 00 01, the root */
+    for (unsigned i = 0; i < links; i++) {
+        size_t at = b->len;
+        dns_pointer(b, previous);
+        previous = at;
+    }
+    dns_pointer(b, previous);
+    dns_u16(b, 33);
+    dns_u16(b, 1);
+    wire_reader_t reader;
+    wire_reader_init(&reader, b->data, b->len);
+    reader.pos = question;
+    wire_name(&reader, qname);
+    assert_false(reader.failed);
+    dns_pointer(b, question);
+    dns_u16(b, 33);
+    dns_u16(b, 1);
+    dns_u32(b, 60);
+    dns_u16(b, 6 + dns_name_size("host"));
+    dns_u16(b, 1);
+    dns_u16(b, 2);
+    dns_u16(b, 3);
+    dns_name(b, "host");
+}
+
+/* An owner that points at the question jumps once more than the question's
+ * name does: it is read whole when the question is compressed (answer.c),
+ * and 16 jumps in all are allowed, 17 are not (wire.c). */
+static void test_owner_pointing_at_a_question_that_jumps_counts_its_jumps(void **state)
+{
+    (void)state;
+    char qname[WIRE_NAME_TEXT_MAX];
+    build_question_jumping(&msg, WIRE_MAX_JUMPS - 1, qname);
+    srv_recordset_t set = {0};
+    uint32_t negative_ttl;
+    assert_int_equal(srv_answer_parse(msg.data, msg.len, qname, &set, &negative_ttl), SRV_OK);
+    assert_int_equal(set.count, 1);
+    assert_string_equal(set.records[0].name, qname);
+    srv_recordset_clear(&set);
+    build_question_jumping(&msg, WIRE_MAX_JUMPS, qname);
+    assert_int_equal(srv_answer_parse(msg.data, msg.len, qname, &set, &negative_ttl), SRV_EBADRESP);
+    assert_int_equal(set.count, 0);
 }
 
 static void test_treats_ttl_with_top_bit_as_zero(void **state)
@@ -949,6 +1046,8 @@ int main(void)
         cmocka_unit_test(test_follows_compression_pointers),
         cmocka_unit_test(test_owner_is_read_as_the_reply_writes_it),
         cmocka_unit_test(test_owner_pointing_at_a_compressed_question_is_read_whole),
+        cmocka_unit_test(test_owner_pointing_into_the_question_is_the_suffix_it_points_at),
+        cmocka_unit_test(test_owner_pointing_at_a_question_that_jumps_counts_its_jumps),
         cmocka_unit_test(test_treats_ttl_with_top_bit_as_zero),
         cmocka_unit_test(test_lone_dot_target_is_noservice),
         cmocka_unit_test(test_srv_behind_cname_belongs_to_the_query),
