@@ -96,8 +96,9 @@ size_t wire_name(wire_reader_t *reader, char *text)
             if (pos + 1 >= reader->len)
                 goto malformed;
             size_t target = (size_t)(length & 0x3F) << 8 | reader->msg[pos + 1];
-            /* Only backward pointers: each jump strictly decreases pos, so
-             * a loop cannot form. */
+            /* Only backward pointers (RFC 1035 4.1.4: to a prior
+             * occurrence). A label followed by a pointer back to it still
+             * loops: the bound on jumps ends that. */
             if (target >= pos || jumps == WIRE_MAX_JUMPS)
                 goto malformed;
             if (jumps++ == 0)
