@@ -122,6 +122,38 @@ static unsigned char escaped_octet(const char *text, size_t i, size_t step)
     return (unsigned char)((text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0'));
 }
 
+/* parse_name_canonical for a name without a backslash, where each
+ * character is its octet: every query's name, as a rule. The same rules,
+ * checked per label rather than per octet. */
+static size_t canonical_plain(const char *text, size_t len, unsigned char out[SRV_NAME_MAX_WIRE])
+{
+    if (text[len - 1] == '.')
+        len--;
+    /* The labels' octets and length octets, and the root label. */
+    if (len + 2 > SRV_NAME_MAX_WIRE)
+        return 0;
+    size_t length_at = 0;
+    size_t label = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '.') {
+            if (label == 0 || label > SRV_LABEL_MAX)
+                return 0;
+            out[length_at] = (unsigned char)label;
+            length_at += label + 1;
+            label = 0;
+            continue;
+        }
+        out[length_at + ++label] = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+    }
+    if (label == 0 || label > SRV_LABEL_MAX)
+        return 0;
+    out[length_at] = (unsigned char)label;
+    length_at += label + 1;
+    out[length_at] = 0;
+    return length_at + 1;
+}
+
 size_t parse_name_canonical(const char *text, unsigned char out[SRV_NAME_MAX_WIRE])
 {
     size_t len = strlen(text);
@@ -131,6 +163,8 @@ size_t parse_name_canonical(const char *text, unsigned char out[SRV_NAME_MAX_WIR
         out[0] = 0;
         return 1;
     }
+    if (!memchr(text, '\\', len))
+        return canonical_plain(text, len, out);
     size_t length_at = 0;   /* where the current label's length octet goes */
     size_t label = 0;
     size_t i = 0;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_name.h"
 #include "srv.h"
 
 /* ------------------------------------------------------------------ */
@@ -977,10 +978,56 @@ static void test_more_records_than_the_bound_is_an_error(void **state)
     srv_zone_clear(&zone);
 }
 
+/* The key names are shared by (parse_name_canonical: the name as DNS
+ * compares it) has a fast path for names without a backslash. A plain name
+ * must get the key its spelling with every octet escaped as \DDD gets from
+ * the general path, valid or not: labels of 1 to 66 octets, names up to
+ * 290 characters, a dot or two in odd places. */
+static void test_canonical_key_of_a_plain_name_is_that_of_its_escaped_spelling(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x5eed;
+    unsigned valid = 0;
+    for (int round = 0; round < 20000; round++) {
+        char plain[300], escaped[1200];
+        size_t len = 0, target = 1 + (size_t)(round % 290);
+        while (len < target) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            size_t label = 1 + (size_t)(seed >> 33) % 66;
+            for (size_t i = 0; i < label && len < target; i++)
+                plain[len++] = "aZ-9_x"[(seed >> (i % 40)) % 6];
+            if (len < target)
+                plain[len++] = '.';
+        }
+        if ((seed >> 20) % 5 == 0)
+            plain[(seed >> 8) % len] = '.';
+        plain[len] = '\0';
+        size_t at = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (plain[i] == '.')
+                escaped[at++] = '.';
+            else
+                at += (size_t)sprintf(escaped + at, "\\%03u", (unsigned char)plain[i]);
+        }
+        escaped[at] = '\0';
+        unsigned char fast[SRV_NAME_MAX_WIRE], general[SRV_NAME_MAX_WIRE];
+        size_t fast_length = parse_name_canonical(plain, fast);
+        size_t general_length = parse_name_canonical(escaped, general);
+        assert_int_equal(fast_length, general_length);
+        if (fast_length > 0) {
+            assert_memory_equal(fast, general, fast_length);
+            valid++;
+        }
+    }
+    /* Both kinds were met: names that are and names that are not. */
+    assert_true(valid > 1000 && valid < 19000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_zone_gives_18_srv_records_and_the_other_rrs),
+        cmocka_unit_test(test_canonical_key_of_a_plain_name_is_that_of_its_escaped_spelling),
         cmocka_unit_test(test_seed_examples_parse_as_58_srv_records),
         cmocka_unit_test(test_back_to_back_records_on_one_line),
         cmocka_unit_test(test_back_to_back_records_of_different_types),
