@@ -315,8 +315,8 @@ static srv_status_t read_rr(wire_reader_t *reader, const question_t *question, r
 }
 
 /* The text of a record's owner, which read_rr() has checked. The question's
- * name is the question's text, read once (and answer.c finds it on the
- * chain without comparing). */
+ * name is the question's text, read once (and chain_has() finds it without
+ * comparing). */
 static const char *owner_text(const wire_reader_t *reader, const rr_t *rr, const question_t *question,
                               char text[WIRE_NAME_TEXT_MAX])
 {
