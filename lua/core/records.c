@@ -15,7 +15,10 @@ static const char *const record_keys[KEY_COUNT] = {"name", "target", "priority",
 
 int lsrv_push_record_keys(lua_State *L)
 {
-    luaL_checkstack(L, KEY_COUNT + 3, "pushing srv records");
+    /* The keys, and room above them for what is built with them: an array
+     * of results and one slot's value, a record set, a record, a key and
+     * its value. */
+    luaL_checkstack(L, KEY_COUNT + 7, "pushing srv records");
     int first = lua_gettop(L) + 1;
     for (int i = 0; i < KEY_COUNT; i++)
         lua_pushstring(L, record_keys[i]);
