@@ -142,11 +142,9 @@ static void test_follows_compression_pointers(void **state)
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 1, 0);
     size_t question = msg.len;
     dns_question(&msg, QNAME, 33);
-    dns_pointer(&msg, question);          /* owner: the question's name */
-    dns_u16(&msg, 33);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, 6 + 1 + 7 + 2);         /* label "server1", then a pointer to "example.net" */
+    /* owner: the question's name; target: label "server1", then a pointer
+     * to "example.net" */
+    dns_rr_header_at(&msg, question, 33, 60, 6 + 1 + 7 + 2);
     dns_u16(&msg, 1);
     dns_u16(&msg, 2);
     dns_u16(&msg, 3);
@@ -173,11 +171,7 @@ static void test_owner_is_read_as_the_reply_writes_it(void **state)
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 2, 0);
     size_t question = msg.len;
     dns_question(&msg, ASKED_IN_CAPITALS, 33);
-    dns_pointer(&msg, question);
-    dns_u16(&msg, 33);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, 6 + 1);
+    dns_rr_header_at(&msg, question, 33, 60, 6 + 1);
     dns_u16(&msg, 1);
     dns_u16(&msg, 2);
     dns_u16(&msg, 3);
@@ -204,18 +198,11 @@ static void test_owner_pointing_at_a_compressed_question_is_read_whole(void **st
     dns_pointer(&msg, 10);                /* ARCOUNT: 00 00, the root */
     dns_u16(&msg, 33);
     dns_u16(&msg, 1);
-    dns_pointer(&msg, question);
-    dns_u16(&msg, 33);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, 6 + 1 + 4 + 1);
+    dns_rr_header_at(&msg, question, 33, 60, 6 + 1 + 4 + 1);
     dns_u16(&msg, 1);
     dns_u16(&msg, 2);
     dns_u16(&msg, 3);
-    dns_u8(&msg, 4);
-    memcpy(msg.data + msg.len, "host", 4);
-    msg.len += 4;
-    dns_u8(&msg, 0);
+    dns_name(&msg, "host");
     srv_recordset_t set = {0};
     uint32_t negative_ttl;
     assert_int_equal(srv_answer_parse(msg.data, msg.len, ".", &set, &negative_ttl), SRV_OK);
@@ -235,26 +222,16 @@ static void test_owner_pointing_into_the_question_is_the_suffix_it_points_at(voi
     dns_header(&msg, 1, DNS_RCODE_NOERROR, 1, 3, 0);
     size_t question = msg.len;
     dns_question(&msg, QNAME, 33);
-    dns_pointer(&msg, question + 1 + strlen("_xmpp-client"));   /* "_tcp.example.net" */
-    dns_u16(&msg, 33);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, 6 + 1);
+    /* owner: "_tcp.example.net", inside the question's name */
+    dns_rr_header_at(&msg, question + 1 + strlen("_xmpp-client"), 33, 60, 6 + 1);
     dns_u16(&msg, 1);
     dns_u16(&msg, 1);
     dns_u16(&msg, 1);
     dns_u8(&msg, 0);
-    dns_pointer(&msg, question);          /* the question: CNAME to the alias */
-    dns_u16(&msg, 5);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, (unsigned)dns_name_size("alias.example.net"));
+    /* owned by the question: a CNAME to the alias */
+    dns_rr_header_at(&msg, question, 5, 60, (unsigned)dns_name_size("alias.example.net"));
     size_t alias = dns_name(&msg, "alias.example.net");
-    dns_pointer(&msg, alias);
-    dns_u16(&msg, 33);
-    dns_u16(&msg, 1);
-    dns_u32(&msg, 60);
-    dns_u16(&msg, 6 + dns_name_size("server1.example.net"));
+    dns_rr_header_at(&msg, alias, 33, 60, 6 + dns_name_size("server1.example.net"));
     dns_u16(&msg, 1);
     dns_u16(&msg, 2);
     dns_u16(&msg, 3);
@@ -291,11 +268,7 @@ static void build_question_jumping(dns_builder_t *b, unsigned jumps, char qname[
     reader.pos = question;
     wire_name(&reader, qname);
     assert_false(reader.failed);
-    dns_pointer(b, question);
-    dns_u16(b, 33);
-    dns_u16(b, 1);
-    dns_u32(b, 60);
-    dns_u16(b, 6 + dns_name_size("host"));
+    dns_rr_header_at(b, question, 33, 60, 6 + dns_name_size("host"));
     dns_u16(b, 1);
     dns_u16(b, 2);
     dns_u16(b, 3);
@@ -676,11 +649,7 @@ static void build_pointer_chain_reply(dns_builder_t *b, size_t links)
     }
     unsigned count = 1;
     while (b->len + 2 + 10 + 6 + 3 <= 65000) {
-        dns_pointer(b, top);
-        dns_u16(b, 33);
-        dns_u16(b, 1);
-        dns_u32(b, 60);
-        dns_u16(b, 6 + 3);
+        dns_rr_header_at(b, top, 33, 60, 6 + 3);
         dns_u16(b, 1);
         dns_u16(b, 1);
         dns_u16(b, 5222);

@@ -79,13 +79,24 @@ void dns_question(dns_builder_t *b, const char *name, unsigned type)
     dns_u16(b, 1);
 }
 
-void dns_rr_header(dns_builder_t *b, const char *owner, unsigned type, uint32_t ttl, unsigned rdlength)
+static void rr_fields(dns_builder_t *b, unsigned type, uint32_t ttl, unsigned rdlength)
 {
-    dns_name(b, owner);
     dns_u16(b, type);
     dns_u16(b, 1);
     dns_u32(b, ttl);
     dns_u16(b, rdlength);
+}
+
+void dns_rr_header(dns_builder_t *b, const char *owner, unsigned type, uint32_t ttl, unsigned rdlength)
+{
+    dns_name(b, owner);
+    rr_fields(b, type, ttl, rdlength);
+}
+
+void dns_rr_header_at(dns_builder_t *b, size_t owner_offset, unsigned type, uint32_t ttl, unsigned rdlength)
+{
+    dns_pointer(b, owner_offset);
+    rr_fields(b, type, ttl, rdlength);
 }
 
 void dns_rr_srv(dns_builder_t *b, const char *owner, uint32_t ttl, unsigned priority,

@@ -27,6 +27,8 @@ size_t dns_name(dns_builder_t *b, const char *name);
 void dns_pointer(dns_builder_t *b, size_t offset);
 void dns_question(dns_builder_t *b, const char *name, unsigned type);
 void dns_rr_header(dns_builder_t *b, const char *owner, unsigned type, uint32_t ttl, unsigned rdlength);
+/* The same, the owner a compression pointer to owner_offset. */
+void dns_rr_header_at(dns_builder_t *b, size_t owner_offset, unsigned type, uint32_t ttl, unsigned rdlength);
 void dns_rr_srv(dns_builder_t *b, const char *owner, uint32_t ttl, unsigned priority,
                 unsigned weight, unsigned port, const char *target);
 void dns_rr_cname(dns_builder_t *b, const char *owner, uint32_t ttl, const char *target);
