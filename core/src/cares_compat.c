@@ -97,14 +97,20 @@ typedef struct question {
     char text[WIRE_NAME_TEXT_MAX];
 } question_t;
 
-/* The text of a record's owner: the question's, converted once, when c-ares
- * gives the same name (the owner of every answer to the question); NULL
- * when it is no name. */
+/* Whether c-ares gives name as the question's name: the owner of every
+ * answer to the question, checked and converted once. */
+static int is_question_name(const char *name, const question_t *question)
+{
+    return name && strcmp(name, question->name) == 0;
+}
+
+/* The text of a record's owner (the question's when it is the question's
+ * name); NULL when it is no name. */
 static const char *owner_text(const ares_dns_rr_t *rr, const question_t *question,
                               char text[WIRE_NAME_TEXT_MAX])
 {
     const char *name = ares_dns_rr_get_name(rr);
-    if (name && strcmp(name, question->name) == 0)
+    if (is_question_name(name, question))
         return question->text;
     return text_name(name, text) ? text : NULL;
 }
@@ -138,7 +144,7 @@ static int is_name(const char *name)
 static int names_read(const ares_dns_rr_t *rr, const question_t *question)
 {
     const char *owner = ares_dns_rr_get_name(rr);
-    if (!(owner && strcmp(owner, question->name) == 0) && !is_name(owner))
+    if (!is_question_name(owner, question) && !is_name(owner))
         return 0;
     if (ares_dns_rr_get_class(rr) != ARES_CLASS_IN)
         return 1;
