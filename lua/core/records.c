@@ -25,6 +25,14 @@ int lsrv_push_record_keys(lua_State *L)
     return first;
 }
 
+/* table[key] = value, the table on top of the stack. */
+static void set_string(lua_State *L, int keys, int key, const char *value)
+{
+    lua_pushvalue(L, keys + key);
+    lua_pushstring(L, value);
+    lua_rawset(L, -3);
+}
+
 static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
 {
     lua_pushvalue(L, keys + key);
@@ -35,14 +43,9 @@ static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
 void lsrv_push_record(lua_State *L, int keys, const srv_record_t *record)
 {
     lua_createtable(L, 0, KEY_COUNT);
-    if (record->name) {
-        lua_pushvalue(L, keys + KEY_NAME);
-        lua_pushstring(L, record->name);
-        lua_rawset(L, -3);
-    }
-    lua_pushvalue(L, keys + KEY_TARGET);
-    lua_pushstring(L, record->target);
-    lua_rawset(L, -3);
+    if (record->name)
+        set_string(L, keys, KEY_NAME, record->name);
+    set_string(L, keys, KEY_TARGET, record->target);
     set_integer(L, keys, KEY_PRIORITY, record->priority);
     set_integer(L, keys, KEY_WEIGHT, record->weight);
     set_integer(L, keys, KEY_PORT, record->port);
